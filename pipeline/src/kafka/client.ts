@@ -1,0 +1,214 @@
+/**
+ * The one module that talks to a Kafka client library (kafkajs). Everything else in stocksync uses
+ * the small interface below, so the client can be swapped (e.g. for a librdkafka binding) in one place.
+ *
+ * Words are Kafka's: topic, partition, offset (a decimal string, as Kafka offsets can pass 2^53),
+ * consumer group. Timestamps are ms since epoch.
+ */
+import { Kafka, logLevel, type Consumer, type Producer, type Admin } from 'kafkajs';
+
+/** One record as read from a partition. `key` and `value` are raw bytes; null value = tombstone. */
+export interface KafkaRecord {
+  topic: string;
+  partition: number;
+  /** Offset of this record, decimal string. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Record headers; each value as bytes. */
+  headers: Record<string, Buffer | undefined>;
+  /** Record timestamp (CreateTime or LogAppendTime), ms since epoch. */
+  timestamp: number;
+}
+
+/** A record to produce. */
+export interface OutgoingRecord {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: Record<string, Buffer | string>;
+  partition?: number;
+}
+
+/** A batch of records from one partition, in offset order. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: KafkaRecord[];
+}
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  /** Topics by exact name or pattern. */
+  topics: Array<string | RegExp>;
+  /** Start from the earliest offset when the group has no committed offset (default true). */
+  fromBeginning?: boolean;
+  /**
+   * Handles one batch. Offsets up to the batch's last record are committed only after this
+   * resolves: put everything durable before returning. Throwing stops the consumer (the batch is
+   * re-delivered on restart) — catch per-record errors and dead-letter them instead.
+   */
+  eachBatch: (batch: RecordBatch) => Promise<void>;
+}
+
+/** A running consumer group member. */
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export interface TopicSpec {
+  topic: string;
+  partitions?: number;
+  /** Topic-level configs, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  configs?: Record<string, string>;
+}
+
+/** Committed offset per partition of a topic for a consumer group. */
+export interface GroupOffsets {
+  topic: string;
+  partitions: Array<{ partition: number; offset: string }>;
+}
+
+/** The Kafka operations stocksync needs. */
+export interface KafkaClient {
+  /** Returns the broker ids and the controller id (a cheap liveness call). */
+  describeCluster(): Promise<{ brokers: number[]; controller: number | null }>;
+  listTopics(): Promise<string[]>;
+  /** Creates topics that do not exist yet; existing ones are left alone. */
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  /** Latest (high watermark) offset per partition. */
+  endOffsets(topic: string): Promise<Array<{ partition: number; offset: string }>>;
+  /** Committed offsets of a group for a topic (`-1` where nothing is committed). */
+  groupOffsets(groupId: string, topic: string): Promise<GroupOffsets>;
+  /** Moves a (stopped) group's offsets for a topic to the earliest offset. */
+  resetGroupToEarliest(groupId: string, topic: string): Promise<void>;
+  /** Produces records and waits for the broker's acknowledgement (acks = all). */
+  send(topic: string, records: OutgoingRecord[]): Promise<void>;
+  /** Joins a consumer group and processes batches until stopped. */
+  runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer>;
+  /** Closes the admin and producer connections. */
+  close(): Promise<void>;
+}
+
+export interface KafkaClientOptions {
+  /** Names the client in broker logs. */
+  clientId?: string;
+  /** How many times a failed request is retried (with backoff) before it fails; default 8. */
+  retries?: number;
+  /** Log the client library's own errors to stderr (default true). */
+  logErrors?: boolean;
+}
+
+/** Creates a client for the given brokers (`host:port`). */
+export function createKafkaClient(brokers: string[], options: KafkaClientOptions = {}): KafkaClient {
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'stocksync',
+    brokers,
+    logLevel: options.logErrors === false ? logLevel.NOTHING : logLevel.ERROR,
+    retry: { initialRetryTime: 200, retries: options.retries ?? 8 },
+    connectionTimeout: 3000,
+  });
+  let admin: Admin | undefined;
+  let producer: Producer | undefined;
+  const getAdmin = async () => {
+    if (!admin) {
+      admin = kafka.admin();
+      await admin.connect();
+    }
+    return admin;
+  };
+  const getProducer = async () => {
+    if (!producer) {
+      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+    }
+    return producer;
+  };
+
+  return {
+    async describeCluster() {
+      const cluster = await (await getAdmin()).describeCluster();
+      return { brokers: cluster.brokers.map((b) => b.nodeId), controller: cluster.controller };
+    },
+    async listTopics() {
+      return (await getAdmin()).listTopics();
+    },
+    async ensureTopics(specs) {
+      const adminClient = await getAdmin();
+      const existing = new Set(await adminClient.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.topic));
+      if (missing.length === 0) return;
+      await adminClient.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.partitions ?? 1,
+          replicationFactor: 1,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    },
+    async endOffsets(topic) {
+      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
+    },
+    async groupOffsets(groupId, topic) {
+      const [result] = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+      return {
+        topic,
+        partitions: (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })),
+      };
+    },
+    async resetGroupToEarliest(groupId, topic) {
+      await (await getAdmin()).resetOffsets({ groupId, topic, earliest: true });
+    },
+    async send(topic, records) {
+      await (await getProducer()).send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
+      });
+    },
+    async runBatchConsumer(options) {
+      const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false });
+      await consumer.connect();
+      await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return;
+          const records: KafkaRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: Object.fromEntries(
+              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? toBuffer(v[0]) : toBuffer(v)]),
+            ),
+            timestamp: Number(m.timestamp),
+          }));
+          await options.eachBatch({ topic: batch.topic, partition: batch.partition, records });
+          const last = records[records.length - 1]!.offset;
+          resolveOffset(last);
+          // Commit the offset after the batch: Kafka's committed offset is the next one to read.
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
+          await heartbeat();
+        },
+      });
+      return { stop: () => consumer.disconnect() };
+    },
+    async close() {
+      await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+      admin = undefined;
+      producer = undefined;
+    },
+  };
+}
+
+function toBuffer(value: Buffer | string | undefined): Buffer | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? Buffer.from(value) : value;
+}
