@@ -176,7 +176,7 @@ export interface CatalogProduct {
   posId: string | null;
   /** Odoo `product_product.id` or null when the warehouse does not know the product. */
   warehouseId: number | null;
-  /** uniCenta attribute set instances (e.g. sizes) stocked separately; empty for most products. */
+  /** uniCenta attribute set instances (e.g. clothing sizes) stocked separately; empty for most products. */
   attributeInstances: string[];
   /** Odoo tracks lots for this product: several quants per location. */
   lotTracked: boolean;
@@ -194,16 +194,15 @@ export interface SampleCatalog {
   warehouseByRank: CatalogProduct[];
 }
 
-const CATEGORIES: { name: string; nouns: string[]; byWeight: boolean }[] = [
-  { name: 'Grocery', nouns: ['Pasta', 'Rice', 'Olive Oil', 'Tomato Sauce', 'Flour', 'Lentils', 'Honey'], byWeight: false },
-  { name: 'Produce', nouns: ['Apples', 'Bananas', 'Carrots', 'Potatoes', 'Onions', 'Tomatoes'], byWeight: true },
-  { name: 'Dairy', nouns: ['Milk', 'Yogurt', 'Butter', 'Cheddar', 'Cream'], byWeight: false },
-  { name: 'Beverages', nouns: ['Orange Juice', 'Sparkling Water', 'Cola', 'Green Tea', 'Coffee Beans'], byWeight: false },
-  { name: 'Household', nouns: ['Dish Soap', 'Paper Towels', 'Sponges', 'Trash Bags', 'Detergent'], byWeight: false },
-  { name: 'Apparel', nouns: ['T-Shirt', 'Socks', 'Cap', 'Hoodie'], byWeight: false },
+const CATEGORIES: { name: string; nouns: string[]; sizes: string[]; byWeight: boolean }[] = [
+  { name: 'Grocery', nouns: ['Pasta', 'Rice', 'Olive Oil', 'Tomato Sauce', 'Flour', 'Lentils', 'Honey'], sizes: ['250 g', '500 g', '1 kg', 'Family Size'], byWeight: false },
+  { name: 'Produce', nouns: ['Apples', 'Bananas', 'Carrots', 'Potatoes', 'Onions', 'Tomatoes'], sizes: ['Loose', 'Organic', 'Local'], byWeight: true },
+  { name: 'Dairy', nouns: ['Milk', 'Yogurt', 'Butter', 'Cheddar', 'Cream'], sizes: ['250 g', '500 g', '1 L', '2 L'], byWeight: false },
+  { name: 'Beverages', nouns: ['Orange Juice', 'Sparkling Water', 'Cola', 'Green Tea', 'Coffee Beans'], sizes: ['0.5 L', '1 L', '6-pack', '12-pack'], byWeight: false },
+  { name: 'Household', nouns: ['Dish Soap', 'Paper Towels', 'Sponges', 'Trash Bags', 'Detergent'], sizes: ['Small', 'Large', 'Value Pack'], byWeight: false },
+  { name: 'Apparel', nouns: ['T-Shirt', 'Socks', 'Cap', 'Hoodie'], sizes: ['Classic', 'Sport', 'Premium'], byWeight: false },
 ];
 const BRANDS = ['Acme', 'Northwind', 'Contoso', 'Fabrikam', 'Globex', 'Initech', 'Umbrella', 'Hooli'];
-const SIZES = ['250 g', '500 g', '1 kg', '1 L', '2 L', '6-pack', '12-pack', 'Family Size', 'Travel Size'];
 const UNMAPPED_NAMES = ['Pallet Wrap Film', 'Shipping Carton', 'Label Roll', 'Packing Tape', 'Cold Pack'];
 
 /** @returns `SKU-` followed by the 1-based number padded to 6 digits, e.g. `SKU-000123`. */
@@ -249,11 +248,11 @@ export function buildCatalog(opts: SampleOptions): SampleCatalog {
   for (let i = 0; i < total; i++) {
     const p = presence[i] as Presence;
     const cat = rng.pick(CATEGORIES);
-    const name = i < n ? `${rng.pick(BRANDS)} ${rng.pick(cat.nouns)} ${rng.pick(SIZES)}` : `${rng.pick(UNMAPPED_NAMES)} #${i - n + 1}`;
+    const name = i < n ? `${rng.pick(BRANDS)} ${rng.pick(cat.nouns)} ${rng.pick(cat.sizes)}` : `${rng.pick(UNMAPPED_NAMES)} #${i - n + 1}`;
     const pricebuy = round2(0.5 + rng.float() * 40);
     const pricesell = round2(pricebuy * (1.2 + rng.float() * 0.8));
     const posId = p !== 'warehouse' ? rng.uuid() : null;
-    const variants = posId !== null && cat.name === 'Apparel' && rng.chance(0.5) ? rng.int(2, 3) : 0;
+    const variants = posId !== null && cat.name === 'Apparel' && rng.chance(0.25) ? rng.int(2, 3) : 0;
     const attributeInstances = Array.from({ length: variants }, () => rng.uuid());
     products.push({
       index: i,

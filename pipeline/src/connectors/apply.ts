@@ -1,0 +1,132 @@
+/**
+ * `stocksync connectors apply`: PUTs each connector config in `connectors/debezium/*.json` to
+ * Kafka Connect (`PUT /connectors/{name}/config`, idempotent) and waits until the connector and
+ * all its tasks are RUNNING. Configs hold `${STOCKSYNC_*}` placeholders for hosts and credentials,
+ * filled from the environment (defaults: the local stack's, see `config.ts`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { stackEndpoints } from '../config.ts';
+import { projectRoot } from '../stack/paths.ts';
+
+/** A connector file: `{ name, config }`, as Kafka Connect's POST /connectors takes it. */
+export interface ConnectorFile {
+  name: string;
+  config: Record<string, string>;
+}
+
+/** Folder of the shipped connector configs. */
+export const connectorsDir = path.join(projectRoot, 'connectors', 'debezium');
+
+/** The values placeholders may name: each `STOCKSYNC_*` variable, from the environment or its default. */
+export function placeholderValues(): Record<string, string> {
+  const e = stackEndpoints();
+  const values: Record<string, string> = {
+    STOCKSYNC_KAFKA_BROKERS: e.kafkaBrokers.join(','),
+    STOCKSYNC_APICURIO_URL: e.apicurioUrl,
+    STOCKSYNC_REGISTRY_URL: e.registryUrl,
+  };
+  for (const [prefix, db] of [['POS', e.pos], ['WAREHOUSE', e.warehouse]] as const) {
+    values[`STOCKSYNC_${prefix}_HOST`] = db.host;
+    values[`STOCKSYNC_${prefix}_PORT`] = String(db.port);
+    values[`STOCKSYNC_${prefix}_USER`] = db.user;
+    values[`STOCKSYNC_${prefix}_PASSWORD`] = db.password;
+    values[`STOCKSYNC_${prefix}_DATABASE`] = db.database;
+  }
+  // Any other STOCKSYNC_* variable set in the environment may be used too (e.g. for a new source).
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name.startsWith('STOCKSYNC_') && value !== undefined && !(name in values)) values[name] = value;
+  }
+  return values;
+}
+
+/**
+ * Reads a connector file and fills its placeholders.
+ * @throws Error naming the file and the placeholder when one has no value.
+ */
+export function loadConnector(file: string, values = placeholderValues()): ConnectorFile {
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ConnectorFile;
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw.config)) {
+    config[key] = String(value).replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
+      const filled = values[name];
+      if (filled === undefined) throw new Error(`${file}: ${key} uses \${${name}}, which is not set`);
+      return filled;
+    });
+  }
+  return { name: raw.name, config };
+}
+
+/** Every shipped connector file, sorted by name. */
+export function connectorFiles(): string[] {
+  return fs
+    .readdirSync(connectorsDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => path.join(connectorsDir, f));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function connectRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(`${stackEndpoints().connectUrl}${urlPath}`, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : null };
+}
+
+/** Connector status as Kafka Connect reports it (GET /connectors/{name}/status). */
+interface ConnectorStatus {
+  connector: { state: string; trace?: string };
+  tasks: Array<{ id: number; state: string; trace?: string }>;
+}
+
+/** Thrown when a connector or task reports FAILED; carries Kafka Connect's stack trace. */
+export class ConnectorFailedError extends Error {}
+
+/**
+ * PUTs one connector config (retrying while Connect answers 409 during a rebalance) and waits
+ * for RUNNING. @throws ConnectorFailedError with the task trace when a task FAILED; Error on timeout.
+ */
+export async function applyConnector(connector: ConnectorFile, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const put = await connectRequest('PUT', `/connectors/${encodeURIComponent(connector.name)}/config`, connector.config);
+    if (put.status === 200 || put.status === 201) break;
+    if (put.status !== 409 || Date.now() > deadline) {
+      throw new Error(`PUT /connectors/${connector.name}/config answered ${put.status}: ${JSON.stringify(put.json)}`);
+    }
+    await sleep(1000);
+  }
+  let last = '';
+  while (Date.now() < deadline) {
+    const { status, json } = await connectRequest('GET', `/connectors/${encodeURIComponent(connector.name)}/status`);
+    if (status === 200) {
+      const s = json as ConnectorStatus;
+      const failed = [s.connector, ...s.tasks].find((t) => t.state === 'FAILED');
+      if (failed) {
+        throw new ConnectorFailedError(`connector ${connector.name} FAILED:\n${failed.trace ?? '(no trace)'}`);
+      }
+      if (s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING')) return;
+      last = `connector ${s.connector.state}, tasks ${s.tasks.map((t) => t.state).join(',') || 'none yet'}`;
+    }
+    await sleep(500);
+  }
+  throw new Error(`connector ${connector.name} not RUNNING after ${timeoutMs} ms (${last})`);
+}
+
+/** Restarts a connector and its tasks (POST /connectors/{name}/restart?includeTasks=true). */
+export async function restartConnector(name: string): Promise<void> {
+  const { status, json } = await connectRequest('POST', `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true`);
+  if (status >= 300) throw new Error(`restart ${name} answered ${status}: ${JSON.stringify(json)}`);
+}
+
+/** Deletes a connector (its offsets stay in Connect's offset topic). */
+export async function deleteConnector(name: string): Promise<void> {
+  const { status, json } = await connectRequest('DELETE', `/connectors/${encodeURIComponent(name)}`);
+  if (status >= 300 && status !== 404) throw new Error(`delete ${name} answered ${status}: ${JSON.stringify(json)}`);
+}

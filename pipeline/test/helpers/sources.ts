@@ -1,0 +1,24 @@
+/** Connections to the stack's sample sources for tests, with the sample schemas in place. */
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { stackEndpoints } from '../../src/config.ts';
+import { createPosSchema } from '../../src/sample/pos-schema.ts';
+import { createWarehouseSchema } from '../../src/sample/warehouse-schema.ts';
+
+export async function posConnection(): Promise<mysql.Connection> {
+  const conn = await mysql.createConnection(stackEndpoints().pos);
+  await createPosSchema(conn);
+  return conn;
+}
+
+export async function warehouseClient(): Promise<pg.Client> {
+  const client = new pg.Client(stackEndpoints().warehouse);
+  await client.connect();
+  await createWarehouseSchema(client);
+  return client;
+}
+
+/** A short unique token, so rows a test writes never collide with the seed or another run. */
+export function uniqueToken(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+}
