@@ -21,8 +21,11 @@ if ! docker compose version >/dev/null 2>&1; then
   work="$(mktemp -d)"
   trap 'rm -rf "$work"' EXIT
   mkdir -p "$work/lists/partial" "$work/cache/archives/partial"
-  echo 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main' \
-    > "$work/sources.list"
+  # The same Debian mirror the machine's apt already uses for its main archive, suite trixie.
+  mirror="$(grep -hoE '^(URIs:|deb)\s+(\[[^]]*\]\s+)?[a-z]+://[^ ]+/debian\b' /etc/apt/sources.list /etc/apt/sources.list.d/*.sources 2>/dev/null \
+    | grep -oE '[a-z]+://[^ ]+/debian$' | head -1 || true)"
+  [ -n "$mirror" ] || { echo "check.sh: no Debian mirror found in the apt sources" >&2; exit 1; }
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $mirror trixie main" > "$work/sources.list"
   apt_opts=(
     -o "Dir::Etc::sourcelist=$work/sources.list"
     -o "Dir::Etc::sourceparts=-"

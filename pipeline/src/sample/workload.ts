@@ -268,16 +268,23 @@ export async function runWorkload(
  */
 async function checkSeeded(targets: { pos?: Connection; warehouse?: Client }, catalog: SampleCatalog): Promise<void> {
   const hint = 'were the databases seeded with the same seed and products as the workload options?';
-  const posProbe = catalog.posByRank[catalog.posByRank.length - 1];
+  // The last product of each side: it only matches when seed and product count both match.
+  const posProbe = lastOf(catalog.products, (p) => p.posId !== null);
   if (targets.pos && posProbe) {
     const [rows] = await targets.pos.query<RowDataPacket[]>('SELECT reference FROM products WHERE id = ?', [posProbe.posId]);
     if (rows[0]?.reference !== posProbe.sku) throw new Error(`runWorkload: POS product ${posProbe.sku} (${posProbe.posId}) not found; ${hint}`);
   }
-  const whProbe = catalog.warehouseByRank.find((p) => p.sku !== null && p.warehouseId === Math.max(...catalog.warehouseByRank.filter((x) => x.sku !== null).map((x) => x.warehouseId as number)));
+  const whProbe = lastOf(catalog.products, (p) => p.warehouseId !== null);
   if (targets.warehouse && whProbe) {
     const r = await targets.warehouse.query<{ default_code: string | null }>('SELECT default_code FROM product_product WHERE id = $1', [whProbe.warehouseId]);
     if (r.rows[0]?.default_code !== whProbe.sku) throw new Error(`runWorkload: warehouse product ${whProbe.sku} (id ${whProbe.warehouseId}) not found; ${hint}`);
   }
+}
+
+/** `Array.prototype.findLast`, which the ES2022 target lacks. */
+function lastOf<T>(items: readonly T[], test: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (test(items[i] as T)) return items[i];
+  return undefined;
 }
 
 /** Resolves at `atMs` (Date.now() scale) or as soon as `signal` aborts. */
