@@ -37,6 +37,12 @@ export function placeholderValues(): Record<string, string> {
   for (const [name, value] of Object.entries(process.env)) {
     if (name.startsWith('STOCKSYNC_') && value !== undefined && !(name in values)) values[name] = value;
   }
+  // Kafka Connect may see the databases at other addresses than this CLI does (inside a Compose
+  // network, `pos:3306` rather than `127.0.0.1:3307`): STOCKSYNC_CONNECT_<NAME> wins for connectors.
+  for (const name of Object.keys(values)) {
+    const seenFromConnect = process.env[name.replace(/^STOCKSYNC_/, 'STOCKSYNC_CONNECT_')];
+    if (seenFromConnect !== undefined) values[name] = seenFromConnect;
+  }
   return values;
 }
 

@@ -37,7 +37,7 @@ export async function stackUp(log: (line: string) => void = console.log): Promis
   // The postgres user must reach its data directory under the stack home.
   fs.chmodSync(paths.home, 0o755);
   fs.chmodSync(paths.data, 0o755);
-  ensureJars(paths, log);
+  if (process.env.STOCKSYNC_STACK !== 'external') ensureJars(paths, log);
 
   const started = new Map<string, Promise<UpResult>>();
   const bring = (component: Component): Promise<UpResult> => {
@@ -73,6 +73,11 @@ async function bringUp(component: Component, paths: StackPaths, log: (line: stri
     () => true,
     () => false,
   );
+  if (!healthyNow && process.env.STOCKSYNC_STACK === 'external') {
+    // Someone else runs the stack (deploy/compose.yaml, or a retailer's servers): never start processes.
+    const problem = await component.probe().then(() => 'healthy now', (error: Error) => error.message);
+    throw new ComponentStartError(component.name, component.expected, 'its own (STOCKSYNC_STACK=external)', problem);
+  }
   if (!healthyNow) {
     if (isRecordAlive(record)) {
       log(`${component.name}: started earlier, waiting for it to become healthy`);
