@@ -5,6 +5,9 @@
 import { Command } from 'commander';
 import { stackDown, stackStatus, stackUp } from './stack/stack.ts';
 import { applyConnector, connectorFiles, loadConnector } from './connectors/apply.ts';
+import { formatSummary, runDemo } from './demo/demo.ts';
+import { startPipeline } from './pipeline/pipeline.ts';
+import { metricsRegistry } from './pipeline/metrics.ts';
 
 const program = new Command();
 program.name('stocksync').description('Change-data-capture pipeline that keeps retail stock in sync across channels');
@@ -67,6 +70,56 @@ program
       await applyConnector(connector);
       console.log(`${connector.name}: RUNNING (${Date.now() - t0} ms)`);
     }
+  });
+
+program
+  .command('run')
+  .description('run the pipeline (a member of the consumer group) until SIGINT/SIGTERM')
+  .option('--group <id>', 'consumer group id', 'stocksync-pipeline')
+  .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', '9464')
+  .action(async (options: { group: string; metricsPort: string }) => {
+    const pipeline = await startPipeline({ groupId: options.group });
+    const port = Number(options.metricsPort);
+    let server: import('node:http').Server | undefined;
+    if (port > 0) {
+      const http = await import('node:http');
+      server = http.createServer(async (_req, res) => {
+        res.setHeader('content-type', metricsRegistry.contentType);
+        res.end(await metricsRegistry.metrics());
+      });
+      server.listen(port, '127.0.0.1');
+    }
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    server?.close();
+    await pipeline.stop();
+  });
+
+program
+  .command('demo')
+  .description('stack up, seed, connectors, snapshot, live workload, drain, summary (oracle mismatches, latency)')
+  .option('--seed <n>', 'sample seed', '42')
+  .option('--products <n>', 'number of products', '2000')
+  .option('--rate <n>', 'live workload, operations per second', '20')
+  .option('--seconds <n>', 'live workload duration', '30')
+  .option('--json', 'print the summary as one JSON object on the last line of standard output')
+  .action(async (options: { seed: string; products: string; rate: string; seconds: string; json?: boolean }) => {
+    const progress = (line: string) => (options.json ? process.stderr : process.stdout).write(`${line}\n`);
+    const summary = await runDemo({
+      seed: Number(options.seed),
+      products: Number(options.products),
+      rate: Number(options.rate),
+      durationMs: Number(options.seconds) * 1000,
+      progress,
+    });
+    if (options.json) {
+      console.log(JSON.stringify(summary));
+    } else {
+      console.log(formatSummary(summary));
+    }
+    if (summary.oracleMismatches > 0) process.exitCode = 1;
   });
 
 await program.parseAsync(process.argv).catch((error: Error) => {

@@ -136,3 +136,31 @@ export async function deleteConnector(name: string): Promise<void> {
   const { status, json } = await connectRequest('DELETE', `/connectors/${encodeURIComponent(name)}`);
   if (status >= 300 && status !== 404) throw new Error(`delete ${name} answered ${status}: ${JSON.stringify(json)}`);
 }
+
+/**
+ * Stops a connector and deletes its source offsets (KIP-875: PUT /connectors/{name}/stop, then
+ * DELETE /connectors/{name}/offsets), then deletes the connector — so applying it again takes a
+ * fresh snapshot. A connector that does not exist is ignored.
+ */
+export async function deleteConnectorAndOffsets(name: string): Promise<void> {
+  const stop = await connectRequest('PUT', `/connectors/${encodeURIComponent(name)}/stop`);
+  if (stop.status === 404) return;
+  if (stop.status >= 300) throw new Error(`stop ${name} answered ${stop.status}: ${JSON.stringify(stop.json)}`);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { json } = await connectRequest('GET', `/connectors/${encodeURIComponent(name)}/status`);
+    if ((json as ConnectorStatus | null)?.connector?.state === 'STOPPED') break;
+    if (Date.now() > deadline) throw new Error(`connector ${name} did not reach STOPPED`);
+    await sleep(250);
+  }
+  for (;;) {
+    const offsets = await connectRequest('DELETE', `/connectors/${encodeURIComponent(name)}/offsets`);
+    if (offsets.status < 300) break;
+    // Connect answers 409 while the stop is still propagating to the tasks.
+    if (offsets.status !== 409 || Date.now() > deadline) {
+      throw new Error(`delete offsets of ${name} answered ${offsets.status}: ${JSON.stringify(offsets.json)}`);
+    }
+    await sleep(500);
+  }
+  await deleteConnector(name);
+}

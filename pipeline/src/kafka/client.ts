@@ -42,6 +42,8 @@ export interface BatchConsumerOptions {
   topics: Array<string | RegExp>;
   /** Start from the earliest offset when the group has no committed offset (default true). */
   fromBeginning?: boolean;
+  /** Partitions processed at the same time by this member (default 1). Order within a partition is kept. */
+  concurrency?: number;
   /**
    * Handles one batch. Offsets up to the batch's last record are committed only after this
    * resolves: put everything durable before returning. Throwing stops the consumer (the batch is
@@ -81,6 +83,10 @@ export interface KafkaClient {
   groupOffsets(groupId: string, topic: string): Promise<GroupOffsets>;
   /** Moves a (stopped) group's offsets for a topic to the earliest offset. */
   resetGroupToEarliest(groupId: string, topic: string): Promise<void>;
+  /** Deletes topics (those that exist) and waits until the broker no longer lists them. */
+  deleteTopics(topics: string[]): Promise<void>;
+  /** Deletes consumer groups (they must have no active members); missing groups are ignored. */
+  deleteGroups(groupIds: string[]): Promise<void>;
   /** Produces records and waits for the broker's acknowledgement (acks = all). */
   send(topic: string, records: OutgoingRecord[]): Promise<void>;
   /** Joins a consumer group and processes batches until stopped. */
@@ -161,6 +167,26 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
     async resetGroupToEarliest(groupId, topic) {
       await (await getAdmin()).resetOffsets({ groupId, topic, earliest: true });
     },
+    async deleteTopics(topics) {
+      const adminClient = await getAdmin();
+      const existing = new Set(await adminClient.listTopics());
+      const doomed = topics.filter((t) => existing.has(t));
+      if (doomed.length === 0) return;
+      await adminClient.deleteTopics({ topics: doomed, timeout: 30_000 });
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const left = new Set(await adminClient.listTopics());
+        if (!doomed.some((t) => left.has(t))) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      throw new Error(`topics still listed 30 s after deletion: ${doomed.join(', ')}`);
+    },
+    async deleteGroups(groupIds) {
+      const adminClient = await getAdmin();
+      const { groups } = await adminClient.listGroups();
+      const existing = groupIds.filter((g) => groups.some((x) => x.groupId === g));
+      if (existing.length > 0) await adminClient.deleteGroups(existing);
+    },
     async send(topic, records) {
       await (await getProducer()).send({
         topic,
@@ -174,6 +200,7 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
         autoCommit: false,
+        partitionsConsumedConcurrently: options.concurrency ?? 1,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return;

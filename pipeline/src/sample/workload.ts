@@ -75,7 +75,11 @@ export interface TouchedKey {
 
 /** A committed operation. Times: `*Ms` are `Date.now()` values, `committedAtHr` is `process.hrtime.bigint()` ns. */
 export interface CommittedOperation extends CommitStamp {
-  /** 0-based commit order within the run, across both lanes. */
+  /**
+   * 0-based order in which the run recorded operations, across both lanes (also the `onCommit`
+   * order). Within a lane it is commit order; across lanes sort by `committedAtHr` for commit order,
+   * as a POS operation is recorded only after its GTID lookup.
+   */
   seq: number;
   source: SampleSource;
   kind: OperationKind;
@@ -109,7 +113,7 @@ export interface WorkloadOptions extends SampleOptions {
 
 /** Result of {@link runWorkload}. */
 export interface WorkloadResult {
-  /** Committed operations in commit order (empty when `keepOperations` is false). */
+  /** Committed operations in `seq` order (empty when `keepOperations` is false). */
   operations: CommittedOperation[];
   /** Operations per kind that committed. */
   counts: Record<OperationKind, number>;
@@ -146,13 +150,14 @@ const OPEN_ENDED_CAP_PER_MS = 100;
  * Runs the workload until `count` operations committed, `durationMs` elapsed, or `signal` aborted,
  * whichever comes first; each lane finishes its current operation, then the promise resolves.
  * Lanes are split by the mix weights (default 63 % POS, 37 % warehouse) and paced evenly at
- * `rate` × share; a lane that falls behind runs its operations back to back without bursting past.
+ * `rate` × share on a fixed schedule; a lane that falls behind runs back to back until it has
+ * caught up with the schedule.
  *
  * @param targets - `pos`: mysql2/promise connection on the seeded POS database; `warehouse`:
  *   connected pg.Client on the seeded warehouse database. A missing target disables its lane. Each
  *   connection is used by one lane only and must not be used by anyone else meanwhile.
  * @param opts - the seeding options (`seed`, `products`, `stores`, `warehouses` must be those the
- *   databases were seeded with) plus pacing. The workload's PRNG streams derive from `seed`.
+ *   databases were seeded with) plus pacing. The workload's PRNG streams derive from `workloadSeed` (default `seed`).
  * @throws the first database error of either lane, after both lanes stopped.
  */
 export async function runWorkload(

@@ -1,0 +1,46 @@
+/**
+ * The canonical Avro schemas (`schemas/avro/`), loaded once. Every canonical change is validated
+ * against the value schema before it is written, and encoded with both when produced to
+ * `stock.levels` (Avro spec 1.11, "Schema Declaration").
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import avro from 'avsc';
+import { projectRoot } from '../stack/paths.ts';
+import { bigintLongType } from '../registry/registry.ts';
+
+const schemaDir = path.join(projectRoot, 'schemas', 'avro');
+
+/** The raw schema JSON of `schemas/avro/<name>.avsc`. */
+export function canonicalSchemaJson(name: 'stock_level' | 'stock_level_key'): object {
+  return JSON.parse(fs.readFileSync(path.join(schemaDir, `${name}.avsc`), 'utf8')) as object;
+}
+
+export const stockLevelKeyType = avro.Type.forSchema(canonicalSchemaJson('stock_level_key') as avro.Schema);
+export const stockLevelType = avro.Type.forSchema(canonicalSchemaJson('stock_level') as avro.Schema, {
+  registry: { long: bigintLongType },
+});
+
+/** A canonical stock change, as the `StockLevel` Avro record (field names from stock_level.avsc). */
+export interface StockLevelEvent {
+  sku: string;
+  location: string;
+  on_hand: string;
+  reserved: string;
+  available: string;
+  source: string;
+  source_position: string;
+  source_ts_ms: number | null;
+  version: number;
+  updated_at: number;
+}
+
+/** Thrown when a canonical change does not fit the Avro schema (a pipeline bug, never bad input). */
+export class CanonicalSchemaError extends Error {}
+
+/** Validates against stock_level.avsc. @throws CanonicalSchemaError naming the offending fields. */
+export function validateStockLevel(event: StockLevelEvent): void {
+  const problems: string[] = [];
+  stockLevelType.isValid(event, { errorHook: (fieldPath, value) => problems.push(`${fieldPath.join('.')}=${JSON.stringify(value)}`) });
+  if (problems.length > 0) throw new CanonicalSchemaError(`canonical change does not match stock_level.avsc: ${problems.join(', ')}`);
+}

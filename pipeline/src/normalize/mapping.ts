@@ -1,0 +1,178 @@
+/**
+ * Source mapping files (`schemas/sources/*.yaml`): the data engineer's interface. A mapping says
+ * which CDC topics belong to a source, which tables are dimensions and which hold stock levels, and
+ * how SKU, location and quantities are derived. Files are validated against
+ * `schemas/sources/mapping.schema.json` (JSON Schema draft-07) plus cross-reference checks, and every
+ * error names file:line:column.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { projectRoot } from '../stack/paths.ts';
+
+/** Derivation of a SKU or location code from one column of a level row. */
+export interface CodeRule {
+  column: string;
+  lookup?: { dimension: string; field: string; where?: Record<string, string | number | boolean> };
+  map?: Record<string, string>;
+}
+
+/** A quantity column and how its values become exact decimals. */
+export interface QuantityRule {
+  column: string;
+  /** decimal: exact; double: rounded to `scale` decimals (default 6); integer. */
+  type: 'decimal' | 'double' | 'integer';
+  scale?: number;
+}
+
+/** A table whose rows hold absolute quantities per product and location. */
+export interface LevelTable {
+  row_key: string[];
+  sku: CodeRule;
+  location: CodeRule;
+  on_hand: QuantityRule;
+  reserved?: QuantityRule;
+}
+
+/** A dimension table, joined by its key column. */
+export interface DimensionTable {
+  table: string;
+  key: string;
+}
+
+/** A validated mapping file. */
+export interface SourceMapping {
+  source: string;
+  description?: string;
+  connector?: string;
+  topic_prefix: string;
+  format: 'avro' | 'json';
+  /** Canonical location code patterns this source is authoritative for (`*` = any run). */
+  locations: string[];
+  dimensions: Record<string, DimensionTable>;
+  levels: Record<string, LevelTable>;
+  /** The file it was read from. */
+  file: string;
+}
+
+/** One problem in a mapping file, with its place. */
+export interface MappingProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Thrown by {@link loadMapping} with every problem found; `message` lists them as file:line:col. */
+export class MappingError extends Error {
+  constructor(readonly problems: MappingProblem[]) {
+    super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  }
+}
+
+export const mappingsDir = path.join(projectRoot, 'schemas', 'sources');
+const schemaFile = path.join(mappingsDir, 'mapping.schema.json');
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    validator = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
+  }
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+/** Position of the YAML node at `pathInDoc` (or its nearest existing parent), 1-based. */
+function positionOf(doc: Document, counter: LineCounter, pathInDoc: Array<string | number>): { line: number; column: number } {
+  for (let n = pathInDoc.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(pathInDoc.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = counter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath || '(top level)';
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${where}: unknown key "${String(error.params.additionalProperty)}" (check the spelling; allowed keys are in mapping.schema.json)`;
+    case 'required':
+      return `${where}: missing required key "${String(error.params.missingProperty)}"`;
+    case 'enum':
+      return `${where}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${where}: ${error.message ?? 'invalid'}`;
+  }
+}
+
+/**
+ * Reads and validates one mapping file.
+ * @throws MappingError listing every problem (YAML syntax, schema, unknown dimensions) with file:line:column.
+ */
+export function loadMapping(file: string): SourceMapping {
+  const counter = new LineCounter();
+  const text = fs.readFileSync(file, 'utf8');
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new MappingError(
+      doc.errors.map((e) => {
+        const pos = counter.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const data = doc.toJS() as unknown;
+  const problems: MappingProblem[] = validate(data).map((error) => {
+    const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const extra = error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : [];
+    return { file, ...positionOf(doc, counter, [...segments, ...extra]), message: describe(error) };
+  });
+  if (problems.length === 0) {
+    const mapping = data as Omit<SourceMapping, 'file'>;
+    const dimensions = mapping.dimensions ?? {};
+    for (const [table, level] of Object.entries(mapping.levels)) {
+      for (const which of ['sku', 'location'] as const) {
+        const dimension = level[which].lookup?.dimension;
+        if (dimension !== undefined && !(dimension in dimensions)) {
+          problems.push({
+            file,
+            ...positionOf(doc, counter, ['levels', table, which, 'lookup', 'dimension']),
+            message: `levels.${table}.${which}.lookup: dimension "${dimension}" is not declared under dimensions (declared: ${Object.keys(dimensions).join(', ') || 'none'})`,
+          });
+        }
+      }
+    }
+  }
+  if (problems.length > 0) throw new MappingError(problems);
+  const mapping = data as Omit<SourceMapping, 'file'>;
+  return { ...mapping, dimensions: mapping.dimensions ?? {}, file };
+}
+
+/** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */
+export function loadMappings(dir = mappingsDir): SourceMapping[] {
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const problems: MappingProblem[] = [];
+  const mappings: SourceMapping[] = [];
+  for (const f of files) {
+    try {
+      mappings.push(loadMapping(path.join(dir, f)));
+    } catch (error) {
+      if (error instanceof MappingError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) throw new MappingError(problems);
+  return mappings;
+}
+
+/** True when a canonical location code matches one of the patterns (`*` matches any run). */
+export function isAuthoritative(mapping: Pick<SourceMapping, 'locations'>, location: string): boolean {
+  return mapping.locations.some((pattern) => {
+    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return regex.test(location);
+  });
+}

@@ -1,0 +1,196 @@
+/**
+ * Normalize: a decoded Debezium change plus its source's mapping file becomes a source-neutral
+ * change — a dimension row (products, locations, ...) or a level row (quantity of a product at a
+ * location, by source ids). Dimension joins happen at merge time, against the dimension rows
+ * stored in the canonical database, so a level row that arrives before its product is parked
+ * there rather than lost.
+ */
+import type { DebeziumEnvelope, FieldValue, Row } from '../decode/envelope.ts';
+import type { LevelTable, QuantityRule, SourceMapping } from './mapping.ts';
+import { normalizeDecimal, roundDouble } from './decimal.ts';
+import { sourcePosition, type SourcePosition } from './position.ts';
+
+/** What a topic carries for the pipeline. */
+export type TopicRole =
+  | { role: 'dimension'; mapping: SourceMapping; dimension: string; table: string; key: string }
+  | { role: 'level'; mapping: SourceMapping; table: string; level: LevelTable };
+
+/** Topic name -> role, for every table of every mapping (`<topic_prefix>.<table>`). */
+export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
+  const roles = new Map<string, TopicRole>();
+  for (const mapping of mappings) {
+    for (const [dimension, spec] of Object.entries(mapping.dimensions)) {
+      roles.set(`${mapping.topic_prefix}.${spec.table}`, { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
+    }
+    for (const [table, level] of Object.entries(mapping.levels)) {
+      roles.set(`${mapping.topic_prefix}.${table}`, { role: 'level', mapping, table, level });
+    }
+  }
+  return roles;
+}
+
+/** A dimension row's new image (or its deletion). */
+export interface DimensionChange {
+  kind: 'dimension';
+  source: string;
+  dimension: string;
+  key: string;
+  /** Column values as JSON-safe scalars; null when deleted. */
+  attributes: Record<string, string | number | boolean | null> | null;
+  position: SourcePosition;
+  /** True for snapshot reads (op r). */
+  snapshot: boolean;
+}
+
+/** A level row's new image (or its deletion), by source ids. Quantities are exact decimal strings. */
+export interface LevelChange {
+  kind: 'level';
+  source: string;
+  table: string;
+  /** JSON array of the row_key column values. */
+  rowKey: string;
+  /** Source id in the SKU column (null for deletes, which need only the row key). */
+  productRef: string | null;
+  locationRef: string | null;
+  onHand: string;
+  reserved: string;
+  deleted: boolean;
+  position: SourcePosition;
+  /** Debezium source.ts_ms: source commit time, ms since epoch. */
+  sourceTsMs: number | null;
+  /** Source transaction id: MariaDB GTID (source.gtid) or PostgreSQL xid (source.txId); null in snapshots. */
+  txId: string | null;
+  /** True for snapshot reads (op r). */
+  snapshot: boolean;
+}
+
+export type NormalizedChange = DimensionChange | LevelChange;
+
+/** A change the mapping cannot handle; names the field and a short reason code for the dead-letter topic. */
+export class NormalizeError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly field: string | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function scalar(value: FieldValue | undefined): string | number | boolean | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
+  if (Buffer.isBuffer(value)) return value.toString('base64');
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Source transaction id of a change: MariaDB/MySQL GTID, or PostgreSQL xid. */
+function transactionId(envelope: DebeziumEnvelope): string | null {
+  const { gtid, txId } = envelope.source;
+  if (typeof gtid === 'string' && gtid !== '') return gtid;
+  if (txId !== undefined && txId !== null) return String(txId);
+  return null;
+}
+
+/** The source id in a code column, as text (ids are compared as text across sources). */
+function idText(row: Row, column: string): string | null {
+  const value = scalar(row[column]);
+  return value === null ? null : String(value);
+}
+
+/**
+ * An exact decimal string from a quantity column, by the rule's type.
+ * @throws NormalizeError 'null-quantity' (never read as 0) or 'bad-quantity'.
+ */
+export function quantity(row: Row, rule: QuantityRule): string {
+  const value = row[rule.column];
+  if (value === null || value === undefined) {
+    throw new NormalizeError('null-quantity', rule.column, `quantity column ${rule.column} is null (a null quantity is never read as 0)`);
+  }
+  try {
+    if (rule.type === 'double') {
+      const number = typeof value === 'number' ? value : Number(value);
+      if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`expected a number, got ${typeof value}`);
+      return roundDouble(number, rule.scale ?? 6);
+    }
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'number') {
+      if (rule.type === 'integer' && !Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+      return normalizeDecimal(String(value));
+    }
+    if (typeof value === 'string') {
+      const text = normalizeDecimal(value);
+      if (rule.type === 'integer' && text.includes('.')) throw new Error(`not an integer: ${value}`);
+      return text;
+    }
+    throw new Error(`expected a decimal, got ${Buffer.isBuffer(value) ? 'raw bytes' : typeof value}`);
+  } catch (error) {
+    if (error instanceof NormalizeError) throw error;
+    throw new NormalizeError('bad-quantity', rule.column, `quantity column ${rule.column}: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Normalizes one change event from a mapped topic.
+ * @param key - the decoded Kafka record key (primary key or message.key.columns), used for deletes.
+ * @throws NormalizeError for events the mapping cannot handle (missing key columns, bad quantities,
+ *   truncate without a policy); PositionError when the source block has no position.
+ */
+export function normalizeChange(role: TopicRole, key: Row | null, envelope: DebeziumEnvelope): NormalizedChange {
+  if (envelope.op === 't') {
+    throw new NormalizeError('truncate', null, `TRUNCATE of ${role.table}: no truncate policy is configured for this table`);
+  }
+  if (envelope.op === 'm') throw new NormalizeError('message', null, 'logical decoding message: not a row change');
+  const position = sourcePosition(envelope.source);
+  const deleted = envelope.op === 'd';
+  // Stock is computed from `after` only; `before` may be null or hold just the key (REPLICA IDENTITY DEFAULT).
+  const image = deleted ? (envelope.before ?? key ?? {}) : envelope.after;
+  if (!image) throw new NormalizeError('no-after', null, `op ${envelope.op} without an after image`);
+
+  if (role.role === 'dimension') {
+    const id = idText(image, role.key) ?? (key ? idText(key, role.key) : null);
+    if (id === null) throw new NormalizeError('missing-key', role.key, `dimension ${role.dimension}: key column ${role.key} is missing`);
+    return {
+      kind: 'dimension',
+      source: role.mapping.source,
+      dimension: role.dimension,
+      key: id,
+      attributes: deleted ? null : Object.fromEntries(Object.entries(image).map(([k, v]) => [k, scalar(v)])),
+      position,
+      snapshot: envelope.op === 'r',
+    };
+  }
+
+  const keyValues = role.level.row_key.map((column) => {
+    if (column in image) return scalar(image[column]);
+    if (key && column in key) return scalar(key[column]);
+    throw new NormalizeError('missing-key', column, `row key column ${column} is missing from the event`);
+  });
+  const change: LevelChange = {
+    kind: 'level',
+    source: role.mapping.source,
+    table: role.table,
+    rowKey: JSON.stringify(keyValues),
+    productRef: null,
+    locationRef: null,
+    onHand: '0',
+    reserved: '0',
+    deleted,
+    position,
+    sourceTsMs: typeof envelope.source.ts_ms === 'number' ? envelope.source.ts_ms : null,
+    txId: transactionId(envelope),
+    snapshot: envelope.op === 'r',
+  };
+  if (!deleted) {
+    change.productRef = idText(image, role.level.sku.column);
+    change.locationRef = idText(image, role.level.location.column);
+    if (change.productRef === null) throw new NormalizeError('missing-id', role.level.sku.column, `SKU column ${role.level.sku.column} is null`);
+    if (change.locationRef === null) {
+      throw new NormalizeError('missing-id', role.level.location.column, `location column ${role.level.location.column} is null`);
+    }
+    change.onHand = quantity(image, role.level.on_hand);
+    change.reserved = role.level.reserved ? quantity(image, role.level.reserved) : '0';
+  }
+  return change;
+}

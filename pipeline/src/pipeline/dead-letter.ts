@@ -1,0 +1,61 @@
+/**
+ * The dead-letter topic (design.md invariant 5): a record that cannot be decoded or mapped is
+ * produced, with its original key and value bytes, to `stocksync.dlq` with headers naming where it
+ * came from and why. The pipeline then commits past it and goes on.
+ */
+import type { KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.ts';
+
+export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
+
+/** Why a record was quarantined. */
+export interface DeadLetter {
+  record: KafkaRecord;
+  /** Source name from the mapping, or null when the topic maps to none. */
+  source: string | null;
+  table: string | null;
+  /** The record's key as readable text (decoded when possible), or null. */
+  key: string | null;
+  /** The field at fault, when one is. */
+  field: string | null;
+  /** Short machine-readable reason code, e.g. 'bad-magic-byte', 'null-quantity'. */
+  reason: string;
+  /** Human-readable explanation. */
+  error: string;
+}
+
+/** Header names of dead-letter records (all values UTF-8). */
+export const DEAD_LETTER_HEADERS = {
+  source: 'stocksync.source',
+  topic: 'stocksync.topic',
+  partition: 'stocksync.partition',
+  offset: 'stocksync.offset',
+  table: 'stocksync.table',
+  key: 'stocksync.key',
+  field: 'stocksync.field',
+  reason: 'stocksync.reason',
+  error: 'stocksync.error',
+  failedAt: 'stocksync.failed_at_ms',
+} as const;
+
+/** Builds the dead-letter record for a quarantined input record. */
+export function deadLetterRecord(letter: DeadLetter): OutgoingRecord {
+  const headers: Record<string, string> = {
+    [DEAD_LETTER_HEADERS.source]: letter.source ?? '',
+    [DEAD_LETTER_HEADERS.topic]: letter.record.topic,
+    [DEAD_LETTER_HEADERS.partition]: String(letter.record.partition),
+    [DEAD_LETTER_HEADERS.offset]: letter.record.offset,
+    [DEAD_LETTER_HEADERS.table]: letter.table ?? '',
+    [DEAD_LETTER_HEADERS.key]: letter.key ?? '',
+    [DEAD_LETTER_HEADERS.field]: letter.field ?? '',
+    [DEAD_LETTER_HEADERS.reason]: letter.reason,
+    [DEAD_LETTER_HEADERS.error]: letter.error,
+    [DEAD_LETTER_HEADERS.failedAt]: String(Date.now()),
+  };
+  return { key: letter.record.key, value: letter.record.value, headers };
+}
+
+/** Produces dead letters (acks=all) before the batch's offsets are committed. */
+export async function sendDeadLetters(kafka: KafkaClient, letters: DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  await kafka.send(DEAD_LETTER_TOPIC, letters.map(deadLetterRecord));
+}
