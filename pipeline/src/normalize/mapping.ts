@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import { projectRoot } from '../stack/paths.ts';
 
 /** Derivation of a SKU or location code from one column of a level row. */
@@ -83,8 +83,21 @@ function validate(data: unknown): ErrorObject[] {
   return validator(data) ? [] : (validator.errors ?? []);
 }
 
-/** Position of the YAML node at `pathInDoc` (or its nearest existing parent), 1-based. */
-function positionOf(doc: Document, counter: LineCounter, pathInDoc: Array<string | number>): { line: number; column: number } {
+/**
+ * Position of the YAML node at `pathInDoc` (or its nearest existing parent), 1-based. With `atKey`,
+ * the position of the last segment's key rather than its value (for "unknown key" errors).
+ */
+function positionOf(doc: Document, counter: LineCounter, pathInDoc: Array<string | number>, atKey = false): { line: number; column: number } {
+  if (atKey && pathInDoc.length > 0) {
+    const parent = pathInDoc.length === 1 ? doc.contents : doc.getIn(pathInDoc.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === pathInDoc[pathInDoc.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = counter.linePos(pair.key.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+  }
   for (let n = pathInDoc.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : doc.getIn(pathInDoc.slice(0, n), true);
     if (isNode(node) && node.range) {
@@ -128,8 +141,9 @@ export function loadMapping(file: string): SourceMapping {
   const data = doc.toJS() as unknown;
   const problems: MappingProblem[] = validate(data).map((error) => {
     const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const extra = error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : [];
-    return { file, ...positionOf(doc, counter, [...segments, ...extra]), message: describe(error) };
+    const unknownKey = error.keyword === 'additionalProperties';
+    const extra = unknownKey ? [String(error.params.additionalProperty)] : [];
+    return { file, ...positionOf(doc, counter, [...segments, ...extra], unknownKey), message: describe(error) };
   });
   if (problems.length === 0) {
     const mapping = data as Omit<SourceMapping, 'file'>;

@@ -1,0 +1,184 @@
+/**
+ * Converts a raw decoded datum to exact {@link FieldValue}s, guided by its Kafka Connect schema.
+ *
+ * The raw datum comes either from avsc (`wire = 'avro'`: int64 as `bigint`, bytes as `Buffer`,
+ * records as objects) or from the lossless JSON parser (`wire = 'json'`: numbers as
+ * {@link JsonNumber}, bytes as base64 strings, as Kafka's JsonConverter writes them). The result
+ * is the same for both; the rules are in {@link FieldValue}'s table.
+ */
+import { LOGICAL, type ConnectSchema } from './connect-schema.ts';
+import { decimalFromBytes, decimalFromLiteral, decimalScale, formatDecimal, unscaledFromBytes } from './decimal.ts';
+import type { FieldValue } from './envelope.ts';
+import { DecodeError } from './errors.ts';
+import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
+
+/** Which decoder produced the raw datum. */
+export type Wire = 'avro' | 'json';
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+
+/** An int64 as `number` when it is a safe integer (|n| ≤ 2^53 − 1), else as `bigint`. */
+export function int64Value(n: bigint): number | bigint {
+  return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
+}
+
+/**
+ * Converts `raw` according to `schema`.
+ * @throws DecodeError `schema-mismatch` naming the field path when a value does not fit its schema.
+ */
+export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire): FieldValue {
+  if (raw === null || raw === undefined) return null;
+  if (schema.name === LOGICAL.decimal) return decimal(schema, raw, wire);
+  if (schema.name === LOGICAL.variableScaleDecimal && schema.type === 'struct') return variableScaleDecimal(raw, wire);
+  switch (schema.type) {
+    case 'int8':
+    case 'int16':
+    case 'int32':
+      return int32(raw, wire);
+    case 'int64':
+      return int64Value(int64(raw, wire));
+    case 'float32':
+    case 'float64':
+      return float(raw, wire);
+    case 'boolean':
+      if (typeof raw !== 'boolean') mismatch('boolean', raw);
+      return raw;
+    case 'string':
+      if (typeof raw !== 'string') mismatch('string', raw);
+      return raw;
+    case 'bytes':
+      return bytes(raw, wire);
+    case 'array': {
+      if (!Array.isArray(raw)) mismatch('array', raw);
+      const items = schema.items!;
+      return raw.map((item, i) => within(`[${i}]`, () => convertValue(items, item, wire)));
+    }
+    case 'map':
+      return map(schema, raw, wire);
+    case 'struct':
+      return struct(schema, raw, wire);
+  }
+}
+
+/**
+ * Converts a JSON payload that came without a schema (`schemas.enable=false`): integers become
+ * `number` or `bigint` by size, other numbers `number`; strings, booleans, null, arrays and
+ * objects stay as they are (bytes and decimals therefore stay in their base64/struct form).
+ */
+export function convertSchemaless(raw: JsonValue): FieldValue {
+  if (raw instanceof JsonNumber) return raw.isInteger ? int64Value(BigInt(raw.text)) : Number(raw.text);
+  if (raw === null || typeof raw !== 'object') return raw;
+  if (Array.isArray(raw)) return raw.map(convertSchemaless);
+  const out: { [k: string]: FieldValue } = {};
+  for (const [k, v] of Object.entries(raw)) setOwn(out, k, convertSchemaless(v));
+  return out;
+}
+
+function struct(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: FieldValue } {
+  if (typeof raw !== 'object' || Array.isArray(raw) || Buffer.isBuffer(raw) || raw instanceof JsonNumber) mismatch('struct', raw);
+  const source = raw as Record<string, unknown>;
+  const out: { [k: string]: FieldValue } = {};
+  for (const field of schema.fields ?? []) {
+    let value: FieldValue;
+    try {
+      value = convertValue(field.schema, source[field.name], wire);
+    } catch (err) {
+      rethrowWithin(field.name, err);
+    }
+    setOwn(out, field.name, value);
+  }
+  return out;
+}
+
+function map(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: FieldValue } {
+  const out: { [k: string]: FieldValue } = {};
+  const values = schema.values!;
+  if (Array.isArray(raw)) {
+    // JsonConverter writes a map with non-string keys as an array of [key, value] pairs.
+    for (const pair of raw) {
+      if (!Array.isArray(pair) || pair.length !== 2) mismatch('[key, value] pair', pair);
+      const key = String(convertValue(schema.keys!, pair[0], wire));
+      setOwn(out, key, within(key, () => convertValue(values, pair[1], wire)));
+    }
+    return out;
+  }
+  if (typeof raw !== 'object' || raw === null || Buffer.isBuffer(raw) || raw instanceof JsonNumber) mismatch('map', raw);
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) setOwn(out, k, within(k, () => convertValue(values, v, wire)));
+  return out;
+}
+
+function int32(raw: unknown, wire: Wire): number {
+  if (wire === 'json' && raw instanceof JsonNumber && raw.isInteger) {
+    const n = Number(raw.text);
+    if (Number.isSafeInteger(n)) return n;
+  } else if (typeof raw === 'number' && Number.isInteger(raw)) {
+    return raw;
+  }
+  return mismatch('integer', raw);
+}
+
+function int64(raw: unknown, wire: Wire): bigint {
+  if (typeof raw === 'bigint') return raw;
+  if (wire === 'json' && raw instanceof JsonNumber && raw.isInteger) return BigInt(raw.text);
+  if (typeof raw === 'number' && Number.isSafeInteger(raw)) return BigInt(raw);
+  return mismatch('int64', raw);
+}
+
+function float(raw: unknown, wire: Wire): number {
+  if (typeof raw === 'number') return raw;
+  if (wire === 'json' && raw instanceof JsonNumber) return Number(raw.text);
+  // JsonConverter has no literal for these; some producers write them as strings.
+  if (wire === 'json' && (raw === 'NaN' || raw === 'Infinity' || raw === '-Infinity')) return Number(raw);
+  return mismatch('float', raw);
+}
+
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function bytes(raw: unknown, wire: Wire): Buffer {
+  if (Buffer.isBuffer(raw)) return raw;
+  if (wire === 'json' && typeof raw === 'string') {
+    if (!BASE64_RE.test(raw)) mismatch('base64 bytes', raw);
+    return Buffer.from(raw, 'base64');
+  }
+  return mismatch('bytes', raw);
+}
+
+function decimal(schema: ConnectSchema, raw: unknown, wire: Wire): string {
+  const scale = decimalScale(schema.parameters);
+  if (wire === 'json' && raw instanceof JsonNumber) return decimalFromLiteral(raw.text, scale);
+  return decimalFromBytes(bytes(raw, wire), scale);
+}
+
+function variableScaleDecimal(raw: unknown, wire: Wire): string {
+  if (typeof raw !== 'object' || Array.isArray(raw) || Buffer.isBuffer(raw) || raw instanceof JsonNumber) {
+    mismatch('VariableScaleDecimal {scale, value}', raw);
+  }
+  const { scale, value } = raw as { scale?: unknown; value?: unknown };
+  return formatDecimal(unscaledFromBytes(within('value', () => bytes(value, wire))), within('scale', () => int32(scale, wire)));
+}
+
+/** Runs `fn`, prefixing the path of a DecodeError it throws with `segment`. */
+function within<T>(segment: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return rethrowWithin(segment, err);
+  }
+}
+
+/** Rethrows `err`; a schema-mismatch DecodeError gets `segment` prepended to its field path. */
+function rethrowWithin(segment: string, err: unknown): never {
+  if (err instanceof DecodeError && err.reason === 'schema-mismatch') {
+    const sep = err.message.startsWith('at [') ? '' : '.';
+    const message = err.message.startsWith('at ') ? `at ${segment}${sep}${err.message.slice(3)}` : `at ${segment}: ${err.message}`;
+    throw new DecodeError('schema-mismatch', message, { cause: err.cause });
+  }
+  throw err;
+}
+
+function mismatch(expected: string, raw: unknown): never {
+  const got =
+    raw instanceof JsonNumber ? `number ${raw.text}` : Buffer.isBuffer(raw) ? 'bytes' : Array.isArray(raw) ? 'array' : typeof raw === 'string' ? `string ${JSON.stringify(raw.slice(0, 40))}` : typeof raw;
+  throw new DecodeError('schema-mismatch', `expected ${expected}, got ${got}`);
+}

@@ -1,0 +1,79 @@
+/**
+ * A fresh sample environment on the real stack for end-to-end tests: capture reset, sources seeded,
+ * connectors applied, and (optionally) an in-process pipeline that has merged the whole snapshot.
+ */
+import pg from 'pg';
+import pino from 'pino';
+import { stackEndpoints } from '../../src/config.ts';
+import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
+import { resetCapture, seedSources, type SeededEnvironment } from '../../src/demo/environment.ts';
+import { groupLag, waitStable } from '../../src/demo/quiescence.ts';
+import { createKafkaClient } from '../../src/kafka/client.ts';
+import { DEFAULT_GROUP_ID, startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/pipeline/pipeline.ts';
+import { loadMappings } from '../../src/normalize/mapping.ts';
+import { topicRoles } from '../../src/normalize/normalize.ts';
+
+export const TEST_SAMPLE = { seed: 7, products: 150 };
+
+export function expectedSnapshotRows(seeded: SeededEnvironment): number {
+  return (
+    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent +
+    seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants
+  );
+}
+
+/** Resets capture, seeds the sources and applies the connectors (snapshot starts). */
+export async function freshEnvironment(): Promise<SeededEnvironment> {
+  await resetCapture();
+  const seeded = await seedSources(TEST_SAMPLE);
+  for (const file of connectorFiles()) await applyConnector(loadConnector(file));
+  return seeded;
+}
+
+/** Starts an in-process pipeline quietly (warnings to stderr). */
+export function quietPipeline(options: PipelineOptions = {}): Promise<RunningPipeline> {
+  return startPipeline({ logger: pino({ level: 'warn' }, pino.destination(2)), ...options });
+}
+
+/** Every topic the shipped mappings read. */
+export function pipelineTopics(): string[] {
+  return [...topicRoles(loadMappings()).keys()];
+}
+
+/** Waits until the pipeline group has no lag for 1.5 s (the connectors must be idle by then). */
+export async function waitForLagZero(groupId = DEFAULT_GROUP_ID, timeoutMs = 120_000): Promise<void> {
+  const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test-lag' });
+  const topics = pipelineTopics();
+  try {
+    await waitStable(async () => (await groupLag(kafka, groupId, topics)) === 0, {
+      stableMs: 1500,
+      timeoutMs,
+      describe: async () => `lag ${await groupLag(kafka, groupId, topics)}`,
+    });
+  } finally {
+    await kafka.close();
+  }
+}
+
+/** Queries the canonical store. */
+export async function canonicalQuery<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(stackEndpoints().canonical);
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `read` until `accept` holds; returns the last value or throws with it after `timeoutMs`. */
+export async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!accept(value)) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isAuthoritative, loadMapping, loadMappings, MappingError } from '../../src/normalize/mapping.ts';
+import { resolveLevelRow } from '../../src/normalize/resolve.ts';
+
+function writeMapping(text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mapping-'));
+  const file = path.join(dir, 'bad.yaml');
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+const shipped = fs.readFileSync(path.join(import.meta.dirname, '../../../schemas/sources/warehouse.yaml'), 'utf8');
+
+describe('mapping files', () => {
+  it('loads the shipped mappings', () => {
+    const mappings = loadMappings();
+    expect(mappings.map((m) => m.source).sort()).toEqual(['pos', 'warehouse']);
+  });
+
+  it('names file, line and column of an unknown key', () => {
+    const file = writeMapping(shipped.replace('    on_hand: { column: quantity, type: decimal }', '    on_hand: { column: quantity, type: decimal }\n    onhand: 3'));
+    try {
+      loadMapping(file);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(MappingError);
+      const problem = (error as MappingError).problems[0]!;
+      expect(problem.file).toBe(file);
+      expect(problem.line).toBe(shipped.split('\n').findIndex((l) => l.includes('on_hand: { column: quantity')) + 2);
+      expect(problem.column).toBe(5);
+      expect(problem.message).toContain('unknown key "onhand"');
+    }
+  });
+
+  it('rejects a lookup into an undeclared dimension', () => {
+    const file = writeMapping(shipped.replace('dimension: product_product, field', 'dimension: products, field'));
+    expect(() => loadMapping(file)).toThrow(/dimension "products" is not declared/);
+  });
+
+  it('resolves ids through dimensions, filters and maps', () => {
+    const mapping = loadMappings().find((m) => m.source === 'warehouse')!;
+    const level = mapping.levels.stock_quant!;
+    const dims: Record<string, Record<string, unknown>> = {
+      'product_product/5': { default_code: 'SKU-000005' },
+      'stock_location/10': { complete_name: 'WH1/Stock', usage: 'internal' },
+      'stock_location/4': { complete_name: 'Partners/Vendors', usage: 'supplier' },
+    };
+    const lookup = (d: string, k: string) => dims[`${d}/${k}`];
+    expect(resolveLevelRow(mapping, level, '5', '10', lookup)).toEqual({ status: 'mapped', sku: 'SKU-000005', location: 'WH1/Stock' });
+    expect(resolveLevelRow(mapping, level, '5', '4', lookup).status).toBe('filtered');
+    expect(resolveLevelRow(mapping, level, '6', '10', lookup).status).toBe('parked');
+    expect(isAuthoritative(mapping, 'WH2/Stock')).toBe(true);
+    expect(isAuthoritative(mapping, 'STORE-01')).toBe(false);
+  });
+});
