@@ -15,8 +15,11 @@
  * Anything else is a DecodeError `not-an-envelope`.
  */
 import { envelopeSchemaOf, type ConnectSchema } from './connect-schema.ts';
-import { OPS, type DebeziumEnvelope, type DecodedRecord, type FieldValue, type Op, type Row, type SourceInfo, type TransactionInfo } from './envelope.ts';
+import { type DebeziumEnvelope, type DecodedRecord, type FieldValue, type Op, type Row, type SourceInfo, type TransactionInfo } from './envelope.ts';
 import { DecodeError } from './errors.ts';
+
+/** The ops a change event may carry. */
+export const OPS: ReadonlySet<string> = new Set<Op>(['c', 'u', 'd', 'r', 't', 'm']);
 
 /** Debezium's default heartbeat topic prefix, with the separating dot. */
 export const DEFAULT_HEARTBEAT_TOPIC_PREFIX = '__debezium-heartbeat.';

@@ -6,17 +6,22 @@
  * e.g. https://debezium.io/documentation/reference/3.5/connectors/mariadb.html#mariadb-change-event-values
  * and .../postgresql.html#postgresql-change-event-values): `before`, `after`, `source`, `op`,
  * `ts_ms`, `transaction`. Values are exact: see {@link FieldValue}.
+ *
+ * This module is the stage's front door: it also re-exports the decoder (`createDecoder`,
+ * `Decoder`), `DecodeError` and the column-type helper, so callers need one import.
  */
 import type { ColumnType, EnvelopeSchema } from './connect-schema.ts';
+
+export { createDecoder, type Decoder, type DecoderOptions } from './decoder.ts';
+export { DecodeError, type DecodeErrorReason } from './errors.ts';
+export { columnTypes, LOGICAL } from './connect-schema.ts';
+export { registrySchemaLookup, staticSchemaLookup, type WriterSchemaLookup } from './avro.ts';
 
 /**
  * Debezium operation: `c` create, `u` update, `d` delete, `r` read (snapshot), `t` truncate,
  * `m` message (PostgreSQL logical decoding message).
  */
 export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
-
-/** The ops a change event may carry, for validation. */
-export const OPS: ReadonlySet<string> = new Set<Op>(['c', 'u', 'd', 'r', 't', 'm']);
 
 /**
  * One decoded value, by Kafka Connect schema type (the schema the converter wrote):
@@ -140,6 +145,7 @@ export interface DebeziumEnvelope {
 
 /** Re-exported for callers that only import the envelope module. */
 export type { ColumnType, EnvelopeSchema };
+export type { ConnectType } from './connect-schema.ts';
 
 /** A Kafka record, classified and decoded. */
 export type DecodedRecord =

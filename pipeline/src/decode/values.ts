@@ -12,6 +12,12 @@ import type { FieldValue } from './envelope.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
 
+/** A decoded key or value with the Connect schema it was written with (null: schemaless JSON). */
+export interface DecodedDatum {
+  datum: FieldValue;
+  schema: ConnectSchema | null;
+}
+
 /** Which decoder produced the raw datum. */
 export type Wire = 'avro' | 'json';
 
