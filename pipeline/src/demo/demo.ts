@@ -123,8 +123,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const groupTopics = pipeline.topics;
     await waitStable(async () => tracker.pending().length === 0 && (await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)) === 0, {
       stableMs: 1000,
-      timeoutMs: 120_000,
-      describe: async () => `${tracker.pending().length} transactions not merged, lag ${await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)}`,
+      timeoutMs: 30_000,
+      describe: async () =>
+        `${tracker.pending().length} transactions not merged (${tracker.pending().slice(0, 5).map((op) => `${op.kind} tx ${op.txId}`).join(', ')}), ` +
+        `lag ${await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)}`,
     });
     await pipeline.drainOutbox();
 

@@ -50,19 +50,26 @@ interface Trigger {
   sourceTsMs: number | null;
 }
 
-const rowId = (source: string, table: string, rowKey: string) => `${source}\u0000${table}\u0000${rowKey}`;
-const dimId = (source: string, dimension: string, key: string) => `${source}\u0000${dimension}\u0000${key}`;
-const keyId = (sku: string, location: string) => `${sku}\u0000${location}`;
+const rowId = (source: string, table: string, rowKey: string) => `${source}\u001f${table}\u001f${rowKey}`;
+const dimId = (source: string, dimension: string, key: string) => `${source}\u001f${dimension}\u001f${key}`;
+const keyId = (sku: string, location: string) => `${sku}\u001f${location}`;
 
-/** Keeps, per identity, only the change with the highest position (they are applied as one). */
-function latestPerIdentity<T extends NormalizedChange>(changes: T[], identity: (c: T) => string): T[] {
-  const latest = new Map<string, T>();
+/**
+ * Keeps, per identity, only the change with the highest position (they are applied as one); the
+ * superseded changes of the same row are returned beside it (they count as merged with it).
+ */
+function latestPerIdentity<T extends NormalizedChange>(changes: T[], identity: (c: T) => string): Array<T & { superseded: T[] }> {
+  const groups = new Map<string, T[]>();
   for (const change of changes) {
     const id = identity(change);
-    const previous = latest.get(id);
-    if (!previous || previous.position.value < change.position.value) latest.set(id, change);
+    const group = groups.get(id);
+    if (group) group.push(change);
+    else groups.set(id, [change]);
   }
-  return [...latest.values()];
+  return [...groups.values()].map((group) => {
+    const latest = group.reduce((a, b) => (a.position.value < b.position.value ? b : a));
+    return { ...latest, superseded: group.filter((c) => c !== latest) };
+  });
 }
 
 async function lockKeys(client: pg.ClientBase, keys: Iterable<string>): Promise<void> {
@@ -177,7 +184,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     );
     for (const row of res.rows) previous.set(rowId(row.source, row.table_name, row.row_key), row);
   }
-  const appliedLevels: LevelChange[] = [];
+  const appliedLevels: Array<LevelChange & { superseded: LevelChange[] }> = [];
   if (levels.length > 0) {
     const res = await client.query<{ source: string; table_name: string; row_key: string }>(
       `INSERT INTO source_row (source, table_name, row_key, product_ref, location_ref, on_hand, reserved, deleted,
@@ -213,9 +220,9 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   result.applied = appliedDims.length + appliedLevels.length;
   result.skippedStale = dims.length + levels.length - result.applied;
   result.snapshotApplied = appliedDims.filter((d) => d.snapshot).length + appliedLevels.filter((l) => l.snapshot).length;
-  result.appliedLevels = appliedLevels.map((l) => ({
-    source: l.source, table: l.table, rowKey: l.rowKey, position: l.position.text, txId: l.txId, snapshot: l.snapshot,
-  }));
+  result.appliedLevels = appliedLevels.flatMap((l) =>
+    [l, ...l.superseded].map((c) => ({ source: c.source, table: c.table, rowKey: c.rowKey, position: c.position.text, txId: c.txId, snapshot: c.snapshot })),
+  );
 
   // 4. Rows to (re-)resolve: applied level rows, and rows joined to a dimension row that changed.
   const affectedKeys = new Map<string, Trigger>();
@@ -308,7 +315,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
 
   // 6. Recompute every affected canonical key from its mapped source rows.
   if (affectedKeys.size > 0) {
-    const keys = [...affectedKeys.keys()].sort().map((id) => id.split('\u0000') as [string, string]);
+    const keys = [...affectedKeys.keys()].sort().map((id) => id.split('\u001f') as [string, string]);
     await lockKeys(client, keys.map(([sku, location]) => `key:${keyId(sku, location)}`));
     const sums = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; rows: string }>(
       `SELECT k.sku, k.location, COALESCE(sum(r.on_hand), 0)::text AS on_hand, COALESCE(sum(r.reserved), 0)::text AS reserved,
