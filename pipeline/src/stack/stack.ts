@@ -69,10 +69,21 @@ async function bringUp(component: Component, paths: StackPaths, log: (line: stri
   const t0 = Date.now();
   const record = readPidRecord(pidFile(paths, component.name));
   let action: UpResult['action'] = 'already-running';
-  const healthyNow = await component.probe().then(
-    () => true,
-    () => false,
-  );
+  // A machine service gets a few tries before we conclude it is down: starting a second server on
+  // a running one's data directory fails anyway, and a busy machine can miss one probe.
+  const tries = component.ownership === 'machine' ? 3 : 1;
+  let healthyNow = false;
+  let probeError = '';
+  for (let i = 0; i < tries && !healthyNow; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000));
+    healthyNow = await component.probe().then(
+      () => true,
+      (error: Error) => {
+        probeError = error.message;
+        return false;
+      },
+    );
+  }
   if (!healthyNow && process.env.STOCKSYNC_STACK === 'external') {
     // Someone else runs the stack (deploy/compose.yaml, or a retailer's servers): never start processes.
     const problem = await component.probe().then(() => 'healthy now', (error: Error) => error.message);
@@ -82,7 +93,7 @@ async function bringUp(component: Component, paths: StackPaths, log: (line: stri
     if (isRecordAlive(record)) {
       log(`${component.name}: started earlier, waiting for it to become healthy`);
     } else {
-      log(`${component.name}: starting`);
+      log(`${component.name}: starting (probe: ${probeError})`);
       try {
         await component.start(paths);
       } catch (error) {
