@@ -28,6 +28,8 @@ export interface StockLevelEvent {
   on_hand: string;
   reserved: string;
   available: string;
+  /** Null when the source states no safety stock for this (sku, location). */
+  safety_stock: string | null;
   source: string;
   source_position: string;
   source_ts_ms: number | null;

@@ -354,6 +354,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
         on_hand: onHand,
         reserved,
         available,
+        safety_stock: null,
         source: trigger.source,
         source_position: trigger.positionText,
         source_ts_ms: trigger.sourceTsMs,
