@@ -38,6 +38,8 @@ export interface Component {
 }
 
 const endpoints = stackEndpoints();
+/** Database (on the machine PostgreSQL) where Apicurio Registry keeps its schemas; one per stack. */
+const registryDatabase = process.env.STOCKSYNC_REGISTRY_DATABASE ?? 'apicurio_registry';
 const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 /**
@@ -147,7 +149,7 @@ const machinePostgres: Component = {
   },
   async bootstrap() {
     await pgEnsureDatabase(endpoints.canonical.port, endpoints.canonical.database);
-    await pgEnsureDatabase(endpoints.canonical.port, 'apicurio_registry');
+    await pgEnsureDatabase(endpoints.canonical.port, registryDatabase);
   },
 };
 
@@ -397,7 +399,7 @@ const registry: Component = {
         `-Dquarkus.management.port=${Number(new URL(endpoints.registryUrl).port) + 10}`,
         '-Dapicurio.storage.kind=sql',
         '-Dapicurio.storage.sql.kind=postgresql',
-        `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/apicurio_registry`,
+        `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
         '-Dapicurio.datasource.username=postgres',
         '-Dapicurio.datasource.password=postgres',
         '-jar',
