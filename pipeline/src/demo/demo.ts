@@ -61,7 +61,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await resetCapture(endpoints);
   const seeded = await seedSources({ seed: options.seed, products: options.products }, endpoints);
   const expectedSnapshot =
-    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent + seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants;
+    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent + seeded.pos.stocklevel + seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants;
   say(`      POS: ${seeded.pos.products} products, ${seeded.pos.stockcurrent} stockcurrent rows; warehouse: ${seeded.warehouse.products} products, ${seeded.warehouse.quants} quants`);
 
   const tracker = new LatencyTracker();

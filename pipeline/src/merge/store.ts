@@ -37,6 +37,7 @@ interface StoredRow {
   row_key: string;
   product_ref: string | null;
   location_ref: string | null;
+  excluded: string | null;
   sku: string | null;
   location: string | null;
   status: string;
@@ -141,7 +142,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   const dimLocks: string[] = dims.map((d) => `dim:${dimId(d.source, d.dimension, d.key)}`);
   for (const level of levels) {
     if (level.deleted) continue;
-    const spec = bySource.get(level.source)!.levels[level.table]!;
+    const spec = bySource.get(level.source)!.tables[level.table]!;
     if (spec.sku.lookup) dimLocks.push(`dim:${dimId(level.source, spec.sku.lookup.dimension, level.productRef!)}`);
     if (spec.location.lookup) dimLocks.push(`dim:${dimId(level.source, spec.location.lookup.dimension, level.locationRef!)}`);
   }
@@ -177,7 +178,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   const previous = new Map<string, StoredRow>();
   if (levels.length > 0) {
     const res = await client.query<StoredRow>(
-      `SELECT source, table_name, row_key, product_ref, location_ref, sku, location, status FROM source_row
+      `SELECT source, table_name, row_key, product_ref, location_ref, excluded, sku, location, status FROM source_row
        WHERE (source, table_name, row_key) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
        FOR UPDATE`,
       [levels.map((l) => l.source), levels.map((l) => l.table), levels.map((l) => l.rowKey)],
@@ -188,11 +189,12 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   if (levels.length > 0) {
     const res = await client.query<{ source: string; table_name: string; row_key: string }>(
       `INSERT INTO source_row (source, table_name, row_key, product_ref, location_ref, on_hand, reserved, deleted,
-                               position, position_text, source_ts_ms, status)
-       SELECT s, t, k, pr, lr, oh, rs, del, p, pt, ts, 'parked'
+                               position, position_text, source_ts_ms, role, excluded, status)
+       SELECT s, t, k, pr, lr, oh, rs, del, p, pt, ts, r, ex, 'parked'
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[], $8::bool[],
-                   $9::numeric[], $10::text[], $11::bigint[]) AS x(s, t, k, pr, lr, oh, rs, del, p, pt, ts)
+                   $9::numeric[], $10::text[], $11::bigint[], $12::text[], $13::text[]) AS x(s, t, k, pr, lr, oh, rs, del, p, pt, ts, r, ex)
        ON CONFLICT (source, table_name, row_key) DO UPDATE SET
+         role = EXCLUDED.role, excluded = EXCLUDED.excluded,
          product_ref = COALESCE(EXCLUDED.product_ref, source_row.product_ref),
          location_ref = COALESCE(EXCLUDED.location_ref, source_row.location_ref),
          on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, deleted = EXCLUDED.deleted,
@@ -212,6 +214,8 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
         levels.map((l) => l.position.value.toString()),
         levels.map((l) => l.position.text),
         levels.map((l) => l.sourceTsMs),
+        levels.map((l) => l.role),
+        levels.map((l) => l.excluded),
       ],
     );
     const applied = new Set(res.rows.map((r) => rowId(r.source, r.table_name, r.row_key)));
@@ -242,7 +246,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     toResolve.set(id, {
       row: {
         source: level.source, table_name: level.table, row_key: level.rowKey,
-        product_ref: level.productRef, location_ref: level.locationRef,
+        product_ref: level.productRef, location_ref: level.locationRef, excluded: level.excluded,
         sku: before?.sku ?? null, location: before?.location ?? null, status: before?.status ?? 'parked',
       },
       trigger,
@@ -251,11 +255,11 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   for (const dim of appliedDims) {
     const mapping = bySource.get(dim.source)!;
     const trigger: Trigger = { source: dim.source, positionText: dim.position.text, position: dim.position.value, sourceTsMs: null };
-    for (const [table, spec] of Object.entries(mapping.levels)) {
+    for (const [table, spec] of Object.entries(mapping.tables)) {
       for (const [column, rule] of [['product_ref', spec.sku], ['location_ref', spec.location]] as const) {
         if (rule.lookup?.dimension !== dim.dimension) continue;
         const res = await client.query<StoredRow>(
-          `SELECT source, table_name, row_key, product_ref, location_ref, sku, location, status FROM source_row
+          `SELECT source, table_name, row_key, product_ref, location_ref, excluded, sku, location, status FROM source_row
            WHERE source = $1 AND table_name = $2 AND ${column} = $3 AND NOT deleted FOR UPDATE`,
           [dim.source, table, dim.key],
         );
@@ -270,7 +274,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   // 5. Join against the stored dimension rows (this batch's included, written above).
   const neededDims = new Map<string, [string, string, string]>();
   for (const { row } of toResolve.values()) {
-    const spec = bySource.get(row.source)!.levels[row.table_name]!;
+    const spec = bySource.get(row.source)!.tables[row.table_name]!;
     for (const [rule, ref] of [[spec.sku, row.product_ref], [spec.location, row.location_ref]] as const) {
       if (rule.lookup && ref !== null) neededDims.set(dimId(row.source, rule.lookup.dimension, ref), [row.source, rule.lookup.dimension, ref]);
     }
@@ -288,9 +292,12 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   const updates: Array<{ row: StoredRow; resolution: Resolution }> = [];
   for (const { row, trigger } of toResolve.values()) {
     const mapping = bySource.get(row.source)!;
-    const resolution = resolveLevelRow(mapping, mapping.levels[row.table_name]!, row.product_ref!, row.location_ref!, (dimension, key) =>
-      dimensionRows.get(dimId(row.source, dimension, key)),
-    );
+    const resolution: Resolution =
+      row.excluded !== null
+        ? { status: 'filtered', reason: row.excluded }
+        : resolveLevelRow(mapping, mapping.tables[row.table_name]!, row.product_ref!, row.location_ref!, (dimension, key) =>
+            dimensionRows.get(dimId(row.source, dimension, key)),
+          );
     result.resolutions[resolution.status]++;
     if (row.status === 'mapped') touchKey(row.sku, row.location, trigger);
     if (resolution.status === 'mapped') touchKey(resolution.sku, resolution.location, trigger);
@@ -317,16 +324,19 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   if (affectedKeys.size > 0) {
     const keys = [...affectedKeys.keys()].sort().map((id) => id.split('\u001f') as [string, string]);
     await lockKeys(client, keys.map(([sku, location]) => `key:${keyId(sku, location)}`));
-    const sums = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; rows: string }>(
-      `SELECT k.sku, k.location, COALESCE(sum(r.on_hand), 0)::text AS on_hand, COALESCE(sum(r.reserved), 0)::text AS reserved,
+    const sums = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; rows: string }>(
+      `SELECT k.sku, k.location,
+              COALESCE(sum(r.on_hand) FILTER (WHERE r.role <> 'safety'), 0)::text AS on_hand,
+              COALESCE(sum(r.reserved) FILTER (WHERE r.role <> 'safety'), 0)::text AS reserved,
+              (sum(r.on_hand) FILTER (WHERE r.role = 'safety'))::text AS safety_stock,
               count(r.row_key)::text AS rows
        FROM unnest($1::text[], $2::text[]) AS k(sku, location)
        LEFT JOIN source_row r ON r.sku = k.sku AND r.location = k.location AND r.status = 'mapped' AND NOT r.deleted
        GROUP BY k.sku, k.location`,
       [keys.map((k) => k[0]), keys.map((k) => k[1])],
     );
-    const current = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; version: string }>(
-      `SELECT s.sku, s.location, s.on_hand::text, s.reserved::text, s.version::text FROM stock_level s
+    const current = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; version: string }>(
+      `SELECT s.sku, s.location, s.on_hand::text, s.reserved::text, s.safety_stock::text, s.version::text FROM stock_level s
        JOIN unnest($1::text[], $2::text[]) AS k(sku, location) ON s.sku = k.sku AND s.location = k.location
        FOR UPDATE OF s`,
       [keys.map((k) => k[0]), keys.map((k) => k[1])],
@@ -338,8 +348,16 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
       const existing = currentByKey.get(id);
       const onHand = normalizeDecimal(sum.on_hand);
       const reserved = normalizeDecimal(sum.reserved);
+      const safetyStock = sum.safety_stock === null ? null : normalizeDecimal(sum.safety_stock);
       if (!existing && sum.rows === '0') continue;
-      if (existing && normalizeDecimal(existing.on_hand) === onHand && normalizeDecimal(existing.reserved) === reserved) continue;
+      if (
+        existing &&
+        normalizeDecimal(existing.on_hand) === onHand &&
+        normalizeDecimal(existing.reserved) === reserved &&
+        (existing.safety_stock === null ? null : normalizeDecimal(existing.safety_stock)) === safetyStock
+      ) {
+        continue;
+      }
       const trigger = affectedKeys.get(id)!;
       const on = parseDecimal(onHand);
       const res = parseDecimal(reserved);
@@ -354,7 +372,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
         on_hand: onHand,
         reserved,
         available,
-        safety_stock: null,
+        safety_stock: safetyStock,
         source: trigger.source,
         source_position: trigger.positionText,
         source_ts_ms: trigger.sourceTsMs,
@@ -364,12 +382,12 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     }
     if (events.length > 0) {
       const written = await client.query<{ sku: string; location: string; updated_ms: string }>(
-        `INSERT INTO stock_level (sku, location, on_hand, reserved, source, source_position, source_ts_ms, version, updated_at)
-         SELECT sku, location, oh, rs, src, pos, ts, v, clock_timestamp()
-         FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
-              AS e(sku, location, oh, rs, src, pos, ts, v)
+        `INSERT INTO stock_level (sku, location, on_hand, reserved, safety_stock, source, source_position, source_ts_ms, version, updated_at)
+         SELECT sku, location, oh, rs, ss, src, pos, ts, v, clock_timestamp()
+         FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::text[], $6::text[], $7::bigint[], $8::bigint[], $9::numeric[])
+              AS e(sku, location, oh, rs, src, pos, ts, v, ss)
          ON CONFLICT (sku, location) DO UPDATE SET
-           on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, source = EXCLUDED.source,
+           on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, safety_stock = EXCLUDED.safety_stock, source = EXCLUDED.source,
            source_position = EXCLUDED.source_position, source_ts_ms = EXCLUDED.source_ts_ms,
            version = EXCLUDED.version, updated_at = EXCLUDED.updated_at
          RETURNING sku, location, (extract(epoch FROM updated_at) * 1000)::bigint::text AS updated_ms`,
@@ -382,6 +400,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
           events.map((e) => e.source_position),
           events.map((e) => e.source_ts_ms),
           events.map((e) => e.version),
+          events.map((e) => e.safety_stock),
         ],
       );
       const updatedAt = new Map(written.rows.map((r) => [keyId(r.sku, r.location), Number(r.updated_ms)]));

@@ -24,7 +24,14 @@ export interface QuantityRule {
   /** decimal: exact; double: rounded to `scale` decimals (default 6); integer. */
   type: 'decimal' | 'double' | 'integer';
   scale?: number;
+  /** Unit conversion factor, exact (e.g. 12: the column counts cases of 12, the stock unit is each). */
+  factor?: number | string;
+  /** NULL: quarantine the record (default) or exclude the row from the sums (e.g. safety stock not set). */
+  if_null?: 'quarantine' | 'exclude';
 }
+
+/** Only rows whose columns have these values count (others are kept as filtered). */
+export type RowFilter = Record<string, string | number | boolean | null>;
 
 /** A table whose rows hold absolute quantities per product and location. */
 export interface LevelTable {
@@ -33,6 +40,46 @@ export interface LevelTable {
   location: CodeRule;
   on_hand: QuantityRule;
   reserved?: QuantityRule;
+  where?: RowFilter;
+}
+
+/** A table whose rows are signed movements (deltas), each counted once by its row identity. */
+export interface MovementTable {
+  row_key: string[];
+  sku: CodeRule;
+  location: CodeRule;
+  delta: QuantityRule;
+  /** A cancelled movement counts zero. `value` defaults to any non-zero / true value. */
+  cancelled?: { column: string; value?: string | number | boolean };
+  where?: RowFilter;
+}
+
+/** A table of safety stock per product and location. */
+export interface SafetyStockTable {
+  row_key: string[];
+  sku: CodeRule;
+  location: CodeRule;
+  quantity: QuantityRule;
+  where?: RowFilter;
+}
+
+/**
+ * What a stock table contributes to the canonical row of its (sku, location): `level` and
+ * `movement` rows add to on hand (and reserved), `safety` rows to safety stock.
+ */
+export type StockRole = 'level' | 'movement' | 'safety';
+
+/** Any stock table of a mapping, with its role: the shape normalize and merge work with. */
+export interface StockTable {
+  role: StockRole;
+  row_key: string[];
+  sku: CodeRule;
+  location: CodeRule;
+  /** on_hand (level), delta (movement) or quantity (safety). */
+  quantity: QuantityRule;
+  reserved?: QuantityRule;
+  cancelled?: { column: string; value?: string | number | boolean };
+  where?: RowFilter;
 }
 
 /** A dimension table, joined by its key column. */
@@ -52,8 +99,36 @@ export interface SourceMapping {
   locations: string[];
   dimensions: Record<string, DimensionTable>;
   levels: Record<string, LevelTable>;
+  movements: Record<string, MovementTable>;
+  safety_stock: Record<string, SafetyStockTable>;
+  /** Every stock table (levels, movements, safety stock) by table name. */
+  tables: Record<string, StockTable>;
   /** The file it was read from. */
   file: string;
+}
+
+type RawMapping = Omit<SourceMapping, 'file' | 'tables' | 'dimensions' | 'levels' | 'movements' | 'safety_stock'> &
+  Partial<Pick<SourceMapping, 'dimensions' | 'levels' | 'movements' | 'safety_stock'>>;
+
+/** Sections of a mapping that hold stock tables, and the role of their tables. */
+const STOCK_SECTIONS = [
+  ['levels', 'level'],
+  ['movements', 'movement'],
+  ['safety_stock', 'safety'],
+] as const;
+
+function stockTables(raw: RawMapping): Record<string, StockTable> {
+  const tables: Record<string, StockTable> = {};
+  for (const [table, t] of Object.entries(raw.levels ?? {})) {
+    tables[table] = { role: 'level', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.on_hand, reserved: t.reserved, where: t.where };
+  }
+  for (const [table, t] of Object.entries(raw.movements ?? {})) {
+    tables[table] = { role: 'movement', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.delta, cancelled: t.cancelled, where: t.where };
+  }
+  for (const [table, t] of Object.entries(raw.safety_stock ?? {})) {
+    tables[table] = { role: 'safety', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.quantity, where: t.where };
+  }
+  return tables;
 }
 
 /** One problem in a mapping file, with its place. */
@@ -146,24 +221,44 @@ export function loadMapping(file: string): SourceMapping {
     return { file, ...positionOf(doc, counter, [...segments, ...extra], unknownKey), message: describe(error) };
   });
   if (problems.length === 0) {
-    const mapping = data as Omit<SourceMapping, 'file'>;
-    const dimensions = mapping.dimensions ?? {};
-    for (const [table, level] of Object.entries(mapping.levels)) {
-      for (const which of ['sku', 'location'] as const) {
-        const dimension = level[which].lookup?.dimension;
-        if (dimension !== undefined && !(dimension in dimensions)) {
+    const raw = data as RawMapping;
+    const dimensions = raw.dimensions ?? {};
+    const seen = new Map<string, string>();
+    for (const [section] of STOCK_SECTIONS) {
+      for (const [table, spec] of Object.entries(raw[section] ?? {})) {
+        const other = seen.get(table);
+        if (other !== undefined) {
           problems.push({
             file,
-            ...positionOf(doc, counter, ['levels', table, which, 'lookup', 'dimension']),
-            message: `levels.${table}.${which}.lookup: dimension "${dimension}" is not declared under dimensions (declared: ${Object.keys(dimensions).join(', ') || 'none'})`,
+            ...positionOf(doc, counter, [section, table], true),
+            message: `table "${table}" is listed under both ${other} and ${section}; a table has one role (a level table and a movement table feeding the same quantity would double count)`,
           });
+        }
+        seen.set(table, section);
+        for (const which of ['sku', 'location'] as const) {
+          const dimension = spec[which].lookup?.dimension;
+          if (dimension !== undefined && !(dimension in dimensions)) {
+            problems.push({
+              file,
+              ...positionOf(doc, counter, [section, table, which, 'lookup', 'dimension']),
+              message: `${section}.${table}.${which}.lookup: dimension "${dimension}" is not declared under dimensions (declared: ${Object.keys(dimensions).join(', ') || 'none'})`,
+            });
+          }
         }
       }
     }
   }
   if (problems.length > 0) throw new MappingError(problems);
-  const mapping = data as Omit<SourceMapping, 'file'>;
-  return { ...mapping, dimensions: mapping.dimensions ?? {}, file };
+  const raw = data as RawMapping;
+  return {
+    ...raw,
+    dimensions: raw.dimensions ?? {},
+    levels: raw.levels ?? {},
+    movements: raw.movements ?? {},
+    safety_stock: raw.safety_stock ?? {},
+    tables: stockTables(raw),
+    file,
+  };
 }
 
 /** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */

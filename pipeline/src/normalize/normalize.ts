@@ -6,14 +6,14 @@
  * there rather than lost.
  */
 import type { DebeziumEnvelope, FieldValue, Row } from '../decode/envelope.ts';
-import type { LevelTable, QuantityRule, SourceMapping } from './mapping.ts';
-import { normalizeDecimal, roundDouble } from './decimal.ts';
+import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
+import { formatDecimal, normalizeDecimal, parseDecimal, roundDouble } from './decimal.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
 
 /** What a topic carries for the pipeline. */
 export type TopicRole =
   | { role: 'dimension'; mapping: SourceMapping; dimension: string; table: string; key: string }
-  | { role: 'level'; mapping: SourceMapping; table: string; level: LevelTable };
+  | { role: 'stock'; mapping: SourceMapping; table: string; spec: StockTable };
 
 /** Topic name -> role, for every table of every mapping (`<topic_prefix>.<table>`). */
 export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
@@ -22,8 +22,8 @@ export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
     for (const [dimension, spec] of Object.entries(mapping.dimensions)) {
       roles.set(`${mapping.topic_prefix}.${spec.table}`, { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
     }
-    for (const [table, level] of Object.entries(mapping.levels)) {
-      roles.set(`${mapping.topic_prefix}.${table}`, { role: 'level', mapping, table, level });
+    for (const [table, spec] of Object.entries(mapping.tables)) {
+      roles.set(`${mapping.topic_prefix}.${table}`, { role: 'stock', mapping, table, spec });
     }
   }
   return roles;
@@ -42,9 +42,14 @@ export interface DimensionChange {
   snapshot: boolean;
 }
 
-/** A level row's new image (or its deletion), by source ids. Quantities are exact decimal strings. */
+/**
+ * A stock row's new image (or its deletion), by source ids: a level row, a movement, or a safety
+ * stock row (its `role`). Quantities are exact decimal strings in the SKU's stock unit: `onHand`
+ * is the level, the movement's delta (0 when cancelled), or the safety stock.
+ */
 export interface LevelChange {
   kind: 'level';
+  role: StockRole;
   source: string;
   table: string;
   /** JSON array of the row_key column values. */
@@ -55,6 +60,8 @@ export interface LevelChange {
   onHand: string;
   reserved: string;
   deleted: boolean;
+  /** Why the row counts zero by the mapping's `where` filter, or null when it counts. */
+  excluded: string | null;
   position: SourcePosition;
   /** Debezium source.ts_ms: source commit time, ms since epoch. */
   sourceTsMs: number | null;
@@ -108,27 +115,54 @@ export function quantity(row: Row, rule: QuantityRule): string {
   if (value === null || value === undefined) {
     throw new NormalizeError('null-quantity', rule.column, `quantity column ${rule.column} is null (a null quantity is never read as 0)`);
   }
+  let text: string;
   try {
-    if (rule.type === 'double') {
-      const number = typeof value === 'number' ? value : Number(value);
-      if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`expected a number, got ${typeof value}`);
-      return roundDouble(number, rule.scale ?? 6);
-    }
-    if (typeof value === 'bigint') return value.toString();
-    if (typeof value === 'number') {
-      if (rule.type === 'integer' && !Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
-      return normalizeDecimal(String(value));
-    }
-    if (typeof value === 'string') {
-      const text = normalizeDecimal(value);
-      if (rule.type === 'integer' && text.includes('.')) throw new Error(`not an integer: ${value}`);
-      return text;
-    }
-    throw new Error(`expected a decimal, got ${Buffer.isBuffer(value) ? 'raw bytes' : typeof value}`);
+    text = decimalOf(value, rule);
   } catch (error) {
-    if (error instanceof NormalizeError) throw error;
     throw new NormalizeError('bad-quantity', rule.column, `quantity column ${rule.column}: ${(error as Error).message}`);
   }
+  if (rule.factor === undefined) return text;
+  const a = parseDecimal(text);
+  const f = parseDecimal(String(rule.factor));
+  return formatDecimal({ unscaled: a.unscaled * f.unscaled, scale: a.scale + f.scale });
+}
+
+function decimalOf(value: FieldValue, rule: QuantityRule): string {
+  if (rule.type === 'double') {
+    if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`expected a number, got ${typeof value}`);
+    return roundDouble(typeof value === 'number' ? value : Number(value), rule.scale ?? 6);
+  }
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'number') {
+    if (rule.type === 'integer' && !Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+    return normalizeDecimal(String(value));
+  }
+  if (typeof value === 'string') {
+    const text = normalizeDecimal(value);
+    if (rule.type === 'integer' && text.includes('.')) throw new Error(`not an integer: ${value}`);
+    return text;
+  }
+  throw new Error(`expected a decimal, got ${Buffer.isBuffer(value) ? 'raw bytes' : typeof value}`);
+}
+
+/** Why a row fails the mapping's row filter, or null when it passes. */
+function failedFilter(row: Row, filter: RowFilter | undefined): string | null {
+  for (const [column, expected] of Object.entries(filter ?? {})) {
+    const actual = scalar(row[column]);
+    // Compare as text so that 1, 1n and '1' agree (flags arrive as int, bigint or boolean).
+    const same = actual === expected || (actual !== null && expected !== null && String(actual) === String(expected)) ||
+      (typeof actual === 'boolean' && (expected === 1 || expected === 0) && actual === (expected === 1));
+    if (!same) return `${column} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`;
+  }
+  return null;
+}
+
+/** True when a movement row is cancelled by the mapping's `cancelled` rule. */
+function isCancelled(row: Row, rule: StockTable['cancelled']): boolean {
+  if (!rule) return false;
+  const value = scalar(row[rule.column]);
+  if (rule.value !== undefined) return value !== null && String(value) === String(rule.value);
+  return value === true || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== '0' && value !== 'false');
 }
 
 /**
@@ -162,13 +196,15 @@ export function normalizeChange(role: TopicRole, key: Row | null, envelope: Debe
     };
   }
 
-  const keyValues = role.level.row_key.map((column) => {
+  const spec = role.spec;
+  const keyValues = spec.row_key.map((column) => {
     if (column in image) return scalar(image[column]);
     if (key && column in key) return scalar(key[column]);
     throw new NormalizeError('missing-key', column, `row key column ${column} is missing from the event`);
   });
   const change: LevelChange = {
     kind: 'level',
+    role: spec.role,
     source: role.mapping.source,
     table: role.table,
     rowKey: JSON.stringify(keyValues),
@@ -177,20 +213,27 @@ export function normalizeChange(role: TopicRole, key: Row | null, envelope: Debe
     onHand: '0',
     reserved: '0',
     deleted,
+    excluded: null,
     position,
     sourceTsMs: typeof envelope.source.ts_ms === 'number' ? envelope.source.ts_ms : null,
     txId: transactionId(envelope),
     snapshot: envelope.op === 'r',
   };
   if (!deleted) {
-    change.productRef = idText(image, role.level.sku.column);
-    change.locationRef = idText(image, role.level.location.column);
-    if (change.productRef === null) throw new NormalizeError('missing-id', role.level.sku.column, `SKU column ${role.level.sku.column} is null`);
+    change.productRef = idText(image, spec.sku.column);
+    change.locationRef = idText(image, spec.location.column);
+    if (change.productRef === null) throw new NormalizeError('missing-id', spec.sku.column, `SKU column ${spec.sku.column} is null`);
     if (change.locationRef === null) {
-      throw new NormalizeError('missing-id', role.level.location.column, `location column ${role.level.location.column} is null`);
+      throw new NormalizeError('missing-id', spec.location.column, `location column ${spec.location.column} is null`);
     }
-    change.onHand = quantity(image, role.level.on_hand);
-    change.reserved = role.level.reserved ? quantity(image, role.level.reserved) : '0';
+    change.excluded = failedFilter(image, spec.where);
+    const value = image[spec.quantity.column];
+    if ((value === null || value === undefined) && spec.quantity.if_null === 'exclude') {
+      change.excluded ??= `${spec.quantity.column} is null`;
+    } else {
+      change.onHand = isCancelled(image, spec.cancelled) ? '0' : quantity(image, spec.quantity);
+    }
+    change.reserved = spec.reserved ? quantity(image, spec.reserved) : '0';
   }
   return change;
 }

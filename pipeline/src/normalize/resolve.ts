@@ -3,7 +3,7 @@
  * rules: dimension lookups (joined against dimension rows read from CDC), `where` filters and
  * constant maps. Pure: the caller supplies the dimension rows.
  */
-import type { CodeRule, LevelTable, SourceMapping } from './mapping.ts';
+import type { CodeRule, SourceMapping, StockTable } from './mapping.ts';
 import { isAuthoritative } from './mapping.ts';
 
 /** Dimension attributes by column; null = the dimension row was deleted; undefined = never seen. */
@@ -49,10 +49,10 @@ function resolveCode(what: string, rule: CodeRule, ref: string, lookup: Dimensio
   return { ok: true, code };
 }
 
-/** Resolves one level row. */
+/** Resolves one stock row (level, movement or safety stock). */
 export function resolveLevelRow(
   mapping: SourceMapping,
-  level: LevelTable,
+  level: Pick<StockTable, 'sku' | 'location'>,
   productRef: string,
   locationRef: string,
   lookup: DimensionLookup,

@@ -17,7 +17,7 @@ export const TEST_SAMPLE = { seed: 7, products: 150 };
 
 export function expectedSnapshotRows(seeded: SeededEnvironment): number {
   return (
-    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent +
+    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent + seeded.pos.stocklevel +
     seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants
   );
 }
