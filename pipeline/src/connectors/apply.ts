@@ -18,8 +18,12 @@ export interface ConnectorFile {
 /** Folder of the shipped connector configs. */
 export const connectorsDir = path.join(projectRoot, 'connectors', 'debezium');
 
-/** The values placeholders may name: each `STOCKSYNC_*` variable, from the environment or its default. */
-export function placeholderValues(): Record<string, string> {
+/**
+ * The values placeholders may name: each `STOCKSYNC_*` variable, from the environment or its default.
+ * `seenBy: 'connect'` (default) applies `STOCKSYNC_CONNECT_*` overrides (addresses as Kafka Connect
+ * sees them); `'cli'` gives the addresses this process uses.
+ */
+export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect'): Record<string, string> {
   const e = stackEndpoints();
   const values: Record<string, string> = {
     STOCKSYNC_KAFKA_BROKERS: e.kafkaBrokers.join(','),
@@ -39,7 +43,7 @@ export function placeholderValues(): Record<string, string> {
   }
   // Kafka Connect may see the databases at other addresses than this CLI does (inside a Compose
   // network, `pos:3306` rather than `127.0.0.1:3307`): STOCKSYNC_CONNECT_<NAME> wins for connectors.
-  for (const name of Object.keys(values)) {
+  for (const name of seenBy === 'connect' ? Object.keys(values) : []) {
     const seenFromConnect = process.env[name.replace(/^STOCKSYNC_/, 'STOCKSYNC_CONNECT_')];
     if (seenFromConnect !== undefined) values[name] = seenFromConnect;
   }

@@ -16,6 +16,8 @@ import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
 import { LatencyTracker, type LatencyStats } from './latency.ts';
 import { checkAgainstOracle } from './oracle-check.ts';
+import { snapshotRowCount } from '../sources/source-database.ts';
+import { loadMappings } from '../normalize/mapping.ts';
 import { groupLag, waitStable } from './quiescence.ts';
 
 export interface DemoOptions {
@@ -60,8 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   say(`[2/6] resetting capture and seeding sources (seed ${options.seed}, ${options.products} products)`);
   await resetCapture(endpoints);
   const seeded = await seedSources({ seed: options.seed, products: options.products }, endpoints);
-  const expectedSnapshot =
-    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent + seeded.pos.stocklevel + seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants;
+  const expectedSnapshot = await snapshotRowCount(loadMappings());
   say(`      POS: ${seeded.pos.products} products, ${seeded.pos.stockcurrent} stockcurrent rows; warehouse: ${seeded.warehouse.products} products, ${seeded.warehouse.quants} quants`);
 
   const tracker = new LatencyTracker();

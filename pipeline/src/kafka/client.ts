@@ -36,6 +36,21 @@ export interface RecordBatch {
   records: KafkaRecord[];
 }
 
+/** Lets a long-running batch handler keep its group membership and notice a stop. */
+export interface BatchControl {
+  /** Sends a heartbeat if one is due (call it while waiting, e.g. between retries); throws on a rebalance. */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping: a handler that retries should give up. */
+  isRunning(): boolean;
+}
+
+/**
+ * Returned by a batch handler that gave up because the consumer is stopping (`isRunning()` false):
+ * the batch's offsets are not committed, so the batch is re-delivered to the next owner of the
+ * partition.
+ */
+export const LEAVE_UNCOMMITTED = 'leave-uncommitted' as const;
+
 export interface BatchConsumerOptions {
   groupId: string;
   /** Topics by exact name or pattern. */
@@ -47,9 +62,11 @@ export interface BatchConsumerOptions {
   /**
    * Handles one batch. Offsets up to the batch's last record are committed only after this
    * resolves: put everything durable before returning. Throwing stops the consumer (the batch is
-   * re-delivered on restart) — catch per-record errors and dead-letter them instead.
+   * re-delivered on restart) — catch per-record errors and dead-letter them instead. A handler
+   * that retries (heartbeating through `control`) returns {@link LEAVE_UNCOMMITTED} when it gives up
+   * on a stop.
    */
-  eachBatch: (batch: RecordBatch) => Promise<void>;
+  eachBatch: (batch: RecordBatch, control: BatchControl) => Promise<void | typeof LEAVE_UNCOMMITTED>;
 }
 
 /** A running consumer group member. */
@@ -221,7 +238,8 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
             ),
             timestamp: Number(m.timestamp),
           }));
-          await options.eachBatch({ topic: batch.topic, partition: batch.partition, records });
+          const outcome = await options.eachBatch({ topic: batch.topic, partition: batch.partition, records }, { heartbeat, isRunning });
+          if (outcome === LEAVE_UNCOMMITTED) return;
           const last = records[records.length - 1]!.offset;
           resolveOffset(last);
           // Commit the offset after the batch: Kafka's committed offset is the next one to read.

@@ -137,6 +137,8 @@ export interface MappingProblem {
   line: number;
   column: number;
   message: string;
+  /** How to fix it, when there is a clear fix. */
+  hint?: string;
 }
 
 /** Thrown by {@link loadMapping} with every problem found; `message` lists them as file:line:col. */
@@ -259,6 +261,16 @@ export function loadMapping(file: string): SourceMapping {
     tables: stockTables(raw),
     file,
   };
+}
+
+/**
+ * Line and column (1-based) of the node at `pathInFile` in a mapping file, or of its nearest existing
+ * parent; with `atKey`, of the last segment's key. For reporting problems found after loading.
+ */
+export function locate(file: string, pathInFile: Array<string | number>, atKey = false): { line: number; column: number } {
+  const counter = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: counter });
+  return positionOf(doc, counter, pathInFile, atKey);
 }
 
 /** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */

@@ -15,15 +15,24 @@ export type TopicRole =
   | { role: 'dimension'; mapping: SourceMapping; dimension: string; table: string; key: string }
   | { role: 'stock'; mapping: SourceMapping; table: string; spec: StockTable };
 
-/** Topic name -> role, for every table of every mapping (`<topic_prefix>.<table>`). */
+/**
+ * The topic Debezium writes a table's changes to: `<topic_prefix>.<table>`, with every character
+ * Kafka does not allow in a topic name (anything but letters, digits, '.', '_' and '-') replaced by
+ * '_' as Debezium's default topic naming does (`tabStock Ledger Entry` -> `tabStock_Ledger_Entry`).
+ */
+export function tableTopic(mapping: Pick<SourceMapping, 'topic_prefix'>, table: string): string {
+  return `${mapping.topic_prefix}.${table.replace(/[^A-Za-z0-9._-]/g, '_')}`;
+}
+
+/** Topic name -> role, for every table of every mapping. */
 export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
   const roles = new Map<string, TopicRole>();
   for (const mapping of mappings) {
     for (const [dimension, spec] of Object.entries(mapping.dimensions)) {
-      roles.set(`${mapping.topic_prefix}.${spec.table}`, { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
+      roles.set(tableTopic(mapping, spec.table), { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
     }
     for (const [table, spec] of Object.entries(mapping.tables)) {
-      roles.set(`${mapping.topic_prefix}.${table}`, { role: 'stock', mapping, table, spec });
+      roles.set(tableTopic(mapping, table), { role: 'stock', mapping, table, spec });
     }
   }
   return roles;

@@ -15,13 +15,6 @@ import { topicRoles } from '../../src/normalize/normalize.ts';
 
 export const TEST_SAMPLE = { seed: 7, products: 150 };
 
-export function expectedSnapshotRows(seeded: SeededEnvironment): number {
-  return (
-    seeded.pos.locations + seeded.pos.products + seeded.pos.stockcurrent + seeded.pos.stocklevel +
-    seeded.warehouse.locations + seeded.warehouse.products + seeded.warehouse.quants
-  );
-}
-
 /** Resets capture, seeds the sources and applies the connectors (snapshot starts). */
 export async function freshEnvironment(): Promise<SeededEnvironment> {
   await resetCapture();

@@ -1,0 +1,183 @@
+/**
+ * `stocksync sources check`: validates mapping files against the JSON Schema (via the loader), then
+ * against the live source database and the connector config, then across files. Every problem
+ * names file:line:column, says what is wrong and, where there is one, how to fix it.
+ */
+import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/mapping.ts';
+import { openSourceDatabase, type SourceColumn } from './source-database.ts';
+
+/** Source column types (information_schema data_type) each quantity type accepts. */
+const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
+  decimal: /^(decimal|numeric|tinyint|smallint|mediumint|int|integer|bigint)$/,
+  double: /^(double|double precision|float|real|decimal|numeric|tinyint|smallint|mediumint|int|integer|bigint)$/,
+  integer: /^(tinyint|smallint|mediumint|int|integer|bigint)$/,
+};
+
+const SECTION_OF: Record<StockTable['role'], string> = { level: 'levels', movement: 'movements', safety: 'safety_stock' };
+const QUANTITY_KEY: Record<StockTable['role'], string> = { level: 'on_hand', movement: 'delta', safety: 'quantity' };
+
+function problem(file: string, path: Array<string | number>, message: string, hint?: string, atKey = false): MappingProblem {
+  return { file, ...locate(file, path, atKey), message, hint };
+}
+
+/** True when a table is captured by the connector's table.include.list (a comma-separated regex list). */
+function connectorIncludes(includeList: string | undefined, qualified: string): boolean {
+  if (!includeList) return true;
+  return includeList.split(',').some((pattern) => new RegExp(`^${pattern.trim()}$`).test(qualified));
+}
+
+/** Checks one loaded mapping against its live source database and connector. */
+export async function checkAgainstSource(mapping: SourceMapping): Promise<MappingProblem[]> {
+  const problems: MappingProblem[] = [];
+  const file = mapping.file;
+  let db;
+  try {
+    db = await openSourceDatabase(mapping);
+  } catch (error) {
+    return [problem(file, ['connector'], `cannot reach the source database: ${(error as Error).message}`, 'start the source (npx stocksync stack up) or fix the connector config it is reached through')];
+  }
+  try {
+    const include = db.connector.config['table.include.list'];
+    const keyColumns = db.connector.config['message.key.columns'] ?? '';
+    const columnsOf = new Map<string, Map<string, SourceColumn> | null>();
+    const columns = async (table: string) => {
+      if (!columnsOf.has(table)) columnsOf.set(table, await db!.columns(table));
+      return columnsOf.get(table)!;
+    };
+    const requireColumn = async (table: string, column: string, path: Array<string | number>, what: string) => {
+      const cols = await columns(table);
+      if (cols && !cols.has(column)) {
+        const known = [...cols.keys()].join(', ');
+        problems.push(problem(file, path, `${what}: column "${column}" does not exist in ${db!.namespace}.${table}`, `columns of ${table} are: ${known}`));
+      }
+      return cols?.get(column);
+    };
+    const requireTable = async (table: string, path: Array<string | number>) => {
+      if ((await columns(table)) === null) {
+        problems.push(problem(file, path, `table "${table}" does not exist in ${db!.kind === 'postgres' ? 'schema' : 'database'} ${db!.namespace}`, 'check the spelling (names are case-sensitive) and the topic_prefix', true));
+        return false;
+      }
+      if (!connectorIncludes(include, `${db!.namespace}.${table}`)) {
+        problems.push(problem(file, path, `connector ${db!.connector.name} does not capture ${db!.namespace}.${table} (table.include.list: ${include})`, `add ${db!.namespace}.${table} to table.include.list in the connector config`, true));
+      }
+      return true;
+    };
+
+    for (const [name, dim] of Object.entries(mapping.dimensions)) {
+      if (await requireTable(dim.table, ['dimensions', name])) await requireColumn(dim.table, dim.key, ['dimensions', name, 'key'], `dimensions.${name}.key`);
+    }
+    for (const [table, spec] of Object.entries(mapping.tables)) {
+      const section = SECTION_OF[spec.role];
+      const base = [section, table];
+      if (!(await requireTable(table, base))) continue;
+      for (const [i, column] of spec.row_key.entries()) await requireColumn(table, column, [...base, 'row_key', i], `${section}.${table}.row_key`);
+      for (const which of ['sku', 'location'] as const) {
+        const rule = spec[which];
+        await requireColumn(table, rule.column, [...base, which, 'column'], `${section}.${table}.${which}`);
+        if (rule.lookup) {
+          const dim = mapping.dimensions[rule.lookup.dimension];
+          if (dim) {
+            await requireColumn(dim.table, rule.lookup.field, [...base, which, 'lookup', 'field'], `${section}.${table}.${which}.lookup.field`);
+            for (const column of Object.keys(rule.lookup.where ?? {})) {
+              await requireColumn(dim.table, column, [...base, which, 'lookup', 'where', column], `${section}.${table}.${which}.lookup.where`);
+            }
+          }
+        }
+      }
+      const quantities: Array<[string, StockTable['quantity'] | undefined]> = [[QUANTITY_KEY[spec.role], spec.quantity], ['reserved', spec.reserved]];
+      for (const [key, rule] of quantities) {
+        if (!rule) continue;
+        const column = await requireColumn(table, rule.column, [...base, key, 'column'], `${section}.${table}.${key}`);
+        if (column && !COMPATIBLE[rule.type].test(column.dataType)) {
+          problems.push(
+            problem(file, [...base, key, 'type'], `${section}.${table}.${key}: type ${rule.type} does not fit column ${rule.column} of SQL type ${column.dataType}`,
+              /double|float|real/.test(column.dataType) ? 'use type: double with a scale (floating-point values need a rounding rule)' : 'use type: decimal for exact DECIMAL/NUMERIC columns'),
+          );
+        }
+      }
+      if (spec.cancelled) await requireColumn(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`);
+      for (const column of Object.keys(spec.where ?? {})) await requireColumn(table, column, [...base, 'where', column], `${section}.${table}.where`);
+      // A table without a primary key has Kafka keys only through message.key.columns: they must be the row key.
+      if (db.kind === 'mariadb') {
+        const declared = keyColumns.split(';').map((e) => e.trim()).find((e) => e.startsWith(`${db!.namespace}.${table}:`));
+        if (declared && declared.slice(declared.indexOf(':') + 1).split(',').map((c) => c.trim()).join(',') !== spec.row_key.join(',')) {
+          problems.push(problem(file, [...base, 'row_key'], `${section}.${table}.row_key [${spec.row_key.join(', ')}] differs from the connector's message.key.columns (${declared})`, 'use the same columns in both, in the same order'));
+        }
+      }
+    }
+  } finally {
+    await db.close();
+  }
+  return problems;
+}
+
+/**
+ * Do two location patterns (`*` = any run of characters) match a common code? Walks both patterns
+ * at once: a `*` on either side may match nothing or swallow one character of the other side.
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const memo = new Map<string, boolean>();
+  const walk = (i: number, j: number): boolean => {
+    const key = `${i},${j}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    let result: boolean;
+    if (i === a.length && j === b.length) result = true;
+    else if (a[i] === '*') result = walk(i + 1, j) || (j < b.length && walk(i, j + 1));
+    else if (b[j] === '*') result = walk(i, j + 1) || (i < a.length && walk(i + 1, j));
+    else result = i < a.length && j < b.length && a[i] === b[j] && walk(i + 1, j + 1);
+    memo.set(key, result);
+    return result;
+  };
+  return walk(0, 0);
+}
+
+/** Checks across files: one authoritative source per location, no level+movement double counting. */
+export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
+  const problems: MappingProblem[] = [];
+  for (const mapping of mappings) {
+    const levels = Object.keys(mapping.levels);
+    const movements = Object.keys(mapping.movements);
+    if (levels.length > 0 && movements.length > 0) {
+      problems.push(
+        problem(mapping.file, ['movements', movements[0]!], `levels (${levels.join(', ')}) and movements (${movements.join(', ')}) would both feed on hand at ${mapping.locations.join(', ')}: stock would be counted twice`,
+          'keep either the level tables (absolute quantities) or the movement tables (deltas) of this source, not both', true),
+      );
+    }
+  }
+  for (let i = 0; i < mappings.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [later, earlier] = [mappings[i]!, mappings[j]!];
+      if (later.source === earlier.source) {
+        problems.push(problem(later.file, ['source'], `source name "${later.source}" is already used by ${earlier.file}`, 'give every mapping file its own source name'));
+      }
+      for (const [k, pattern] of later.locations.entries()) {
+        const clash = earlier.locations.find((other) => patternsOverlap(pattern, other));
+        if (clash !== undefined) {
+          problems.push(
+            problem(later.file, ['locations', k], `location pattern "${pattern}" overlaps "${clash}" of source ${earlier.source} (${earlier.file}): each location has one authoritative source, and two sources would feed the same (sku, location)`,
+              'narrow one of the patterns so that no location code matches both'),
+          );
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** The full check of a set of mapping files. `offline` skips the live source checks. */
+export async function checkSources(files: string[], options: { offline?: boolean } = {}): Promise<MappingProblem[]> {
+  const problems: MappingProblem[] = [];
+  const mappings: SourceMapping[] = [];
+  for (const file of files) {
+    try {
+      mappings.push(loadMapping(file));
+    } catch (error) {
+      if (error instanceof MappingError) problems.push(...error.problems);
+      else throw error;
+    }
+  }
+  if (!options.offline) for (const mapping of mappings) problems.push(...(await checkAgainstSource(mapping)));
+  problems.push(...checkAcrossFiles(mappings));
+  return problems;
+}

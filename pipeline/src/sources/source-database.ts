@@ -1,0 +1,112 @@
+/**
+ * A mapping file's source database, reached through the connection details of its Debezium
+ * connector (`connectors/debezium/*.json`, placeholders filled as this process sees the hosts):
+ * so a data engineer writes them once, in the connector config.
+ */
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
+import type { SourceMapping } from '../normalize/mapping.ts';
+
+/** A column as the source's information_schema describes it. */
+export interface SourceColumn {
+  /** information_schema.columns.data_type, lower case (e.g. `double`, `numeric`, `varchar`). */
+  dataType: string;
+  nullable: boolean;
+}
+
+export interface SourceDatabase {
+  kind: 'mariadb' | 'postgres';
+  connector: ConnectorFile;
+  /** MariaDB database, or PostgreSQL schema, holding the mapped tables. */
+  namespace: string;
+  /** Columns of a table by name, or null when the table does not exist. */
+  columns(table: string): Promise<Map<string, SourceColumn> | null>;
+  /** Row count of a table. */
+  count(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** The connector config a mapping names (`connector:`), or undefined. */
+export function connectorOf(mapping: SourceMapping): ConnectorFile | undefined {
+  const values = placeholderValues('cli');
+  return connectorFiles()
+    .map((file) => loadConnector(file, values))
+    .find((c) => c.name === mapping.connector);
+}
+
+/**
+ * Opens the mapping's source database.
+ * @throws Error when the mapping names no connector, the connector is unknown, or the topic prefix
+ *   does not start with the connector's topic.prefix.
+ */
+export async function openSourceDatabase(mapping: SourceMapping): Promise<SourceDatabase> {
+  if (!mapping.connector) throw new Error(`${mapping.file}: no connector named; the source database is reached through it`);
+  const connector = connectorOf(mapping);
+  if (!connector) throw new Error(`${mapping.file}: connector "${mapping.connector}" is not in connectors/debezium/`);
+  const c = connector.config;
+  const prefix = `${c['topic.prefix']}.`;
+  if (!mapping.topic_prefix.startsWith(prefix)) {
+    throw new Error(`${mapping.file}: topic_prefix "${mapping.topic_prefix}" does not start with the connector's topic.prefix "${c['topic.prefix']}"`);
+  }
+  const namespace = mapping.topic_prefix.slice(prefix.length);
+  const connection = { host: c['database.hostname']!, port: Number(c['database.port']), user: c['database.user']!, password: c['database.password'] ?? '' };
+
+  if (/postgres/i.test(c['connector.class'] ?? '')) {
+    const client = new pg.Client({ ...connection, database: c['database.dbname'] });
+    await client.connect();
+    return {
+      kind: 'postgres',
+      connector,
+      namespace,
+      async columns(table) {
+        const res = await client.query<{ column_name: string; data_type: string; is_nullable: string }>(
+          'SELECT column_name, data_type, is_nullable FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+          [namespace, table],
+        );
+        if (res.rows.length === 0) return null;
+        return new Map(res.rows.map((r) => [r.column_name, { dataType: r.data_type.toLowerCase(), nullable: r.is_nullable === 'YES' }]));
+      },
+      async count(table) {
+        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${namespace}"."${table.replace(/"/g, '""')}"`);
+        return Number(res.rows[0]!.n);
+      },
+      close: () => client.end(),
+    };
+  }
+  const conn = await mysql.createConnection({ ...connection, database: namespace });
+  return {
+    kind: 'mariadb',
+    connector,
+    namespace,
+    async columns(table) {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        'SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
+        [namespace, table],
+      );
+      if (rows.length === 0) return null;
+      return new Map(rows.map((r) => [String(r.name), { dataType: String(r.type).toLowerCase(), nullable: r.nullable === 'YES' }]));
+    },
+    async count(table) {
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table.replace(/`/g, '``')}\``);
+      return Number(rows[0]!.n);
+    },
+    close: () => conn.end(),
+  };
+}
+
+/** Rows a fresh snapshot of the mapped tables (dimensions and stock tables) will emit. */
+export async function snapshotRowCount(mappings: SourceMapping[]): Promise<number> {
+  let total = 0;
+  for (const mapping of mappings) {
+    const db = await openSourceDatabase(mapping);
+    try {
+      for (const table of [...Object.values(mapping.dimensions).map((d) => d.table), ...Object.keys(mapping.tables)]) {
+        total += await db.count(table);
+      }
+    } finally {
+      await db.close();
+    }
+  }
+  return total;
+}
