@@ -8,11 +8,12 @@ import { register as registerConnectors } from './cli/connectors.ts';
 import { register as registerRun } from './cli/run.ts';
 import { register as registerDemo } from './cli/demo.ts';
 import { register as registerSample } from './cli/sample.ts';
+import { register as registerChannels } from './cli/channels.ts';
 import { register as registerSources } from './cli/sources.ts';
 
 const program = new Command();
 program.name('stocksync').description('Change-data-capture pipeline that keeps retail stock in sync across channels');
-for (const register of [registerStack, registerConnectors, registerRun, registerDemo, registerSample, registerSources]) register(program);
+for (const register of [registerStack, registerConnectors, registerRun, registerDemo, registerSample, registerSources, registerChannels]) register(program);
 
 await program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`stocksync: ${error.message}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { startPipeline } from '../pipeline/pipeline.ts';
+import { loadMapping } from '../normalize/mapping.ts';
 import { metricsRegistry } from '../pipeline/metrics.ts';
 
 /** `stocksync run`: the pipeline process. */
@@ -9,8 +10,10 @@ export function register(program: Command): void {
     .description('run the pipeline (a member of the consumer group) until SIGINT/SIGTERM')
     .option('--group <id>', 'consumer group id', 'stocksync-pipeline')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', '9464')
-    .action(async (options: { group: string; metricsPort: string }) => {
-      const pipeline = await startPipeline({ groupId: options.group });
+    .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
+    .action(async (options: { group: string; metricsPort: string; sources?: string[] }) => {
+      const mappings = options.sources?.map((file) => loadMapping(file));
+      const pipeline = await startPipeline({ groupId: options.group, mappings });
       const port = Number(options.metricsPort);
       let server: import('node:http').Server | undefined;
       if (port > 0) {

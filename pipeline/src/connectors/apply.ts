@@ -37,6 +37,9 @@ export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect'): Record
     values[`STOCKSYNC_${prefix}_PASSWORD`] = db.password;
     values[`STOCKSYNC_${prefix}_DATABASE`] = db.database;
   }
+  // The ERPNext sample lives on the POS server in a database of its own (see sample/erpnext-schema.ts,
+  // whose erpnextEndpoint() reads the same variable with the same default).
+  values.STOCKSYNC_ERPNEXT_DATABASE = process.env.STOCKSYNC_ERPNEXT_DATABASE ?? 'erpnext';
   // Any other STOCKSYNC_* variable set in the environment may be used too (e.g. for a new source).
   for (const [name, value] of Object.entries(process.env)) {
     if (name.startsWith('STOCKSYNC_') && value !== undefined && !(name in values)) values[name] = value;

@@ -7,6 +7,7 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import pino from 'pino';
+import pRetry from 'p-retry';
 import { stackEndpoints, type StackEndpoints } from '../config.ts';
 import { createKafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
@@ -38,6 +39,8 @@ export interface PipelineOptions {
   concurrency?: number;
   hooks?: PipelineHooks;
   logger?: pino.Logger;
+  /** Publish canonical changes to Redis and stock.levels (default true). */
+  serve?: boolean;
 }
 
 export interface RunningPipeline {
@@ -51,6 +54,16 @@ export interface RunningPipeline {
 function keyText(key: Row | null, raw: Buffer | null): string | null {
   if (key) return JSON.stringify(key, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   return raw ? raw.toString('base64') : null;
+}
+
+/** Retries a Kafka setup step on errors the client marks retriable (e.g. a topic not yet known). */
+function retryWhileKafkaSettles<T>(step: () => Promise<T>): Promise<T> {
+  return pRetry(step, {
+    retries: 6,
+    minTimeout: 250,
+    maxTimeout: 2000,
+    shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
+  });
 }
 
 /** Creates the canonical database if missing and applies migrations. */
@@ -79,6 +92,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   const logger = options.logger ?? pino({ name: 'stocksync' });
   const roles = topicRoles(mappings);
   const topics = [...roles.keys()].sort();
+  const serve = options.serve ?? true;
 
   await prepareCanonicalStore(endpoints);
   const pool = new pg.Pool({ ...endpoints.canonical, max: 6 });
@@ -90,13 +104,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     json: createDecoder({ format: 'json' }),
   };
 
-  await ensureStockLevelsTopic(kafka);
   // Topics the connectors will write are created up front, so the group can subscribe before the
   // connectors' first snapshot (same partition count as the connectors' topic.creation settings).
-  await kafka.ensureTopics([
-    { topic: DEAD_LETTER_TOPIC, partitions: 1 },
-    ...topics.map((topic) => ({ topic, partitions: 3 })),
-  ]);
+  // Right after topics are created (by us or a connector) the broker may briefly not know them yet.
+  await retryWhileKafkaSettles(async () => {
+    await ensureStockLevelsTopic(kafka);
+    await kafka.ensureTopics([{ topic: DEAD_LETTER_TOPIC, partitions: 1 }, ...topics.map((topic) => ({ topic, partitions: 3 }))]);
+  });
 
   const publisher: OutboxPublisher = createOutboxPublisher({
     pool,
@@ -135,7 +149,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     }
   }
 
-  const consumer: RunningConsumer = await kafka.runBatchConsumer({
+  const consumer: RunningConsumer = await retryWhileKafkaSettles(() => kafka.runBatchConsumer({
     groupId: options.groupId ?? DEFAULT_GROUP_ID,
     topics,
     concurrency: options.concurrency ?? 2,
@@ -165,11 +179,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
       canonicalChanges.inc(result.canonical.length);
       options.hooks?.onMerged?.(result, batch);
-      if (result.canonical.length > 0) publisher.kick();
+      if (result.canonical.length > 0 && serve) publisher.kick();
     },
-  });
+  }));
   // Publish anything a previous run committed but did not get to publish.
-  publisher.kick();
+  if (serve) publisher.kick();
   logger.info({ topics, groupId: options.groupId ?? DEFAULT_GROUP_ID }, 'pipeline started');
 
   return {

@@ -34,7 +34,7 @@ export interface ErpnextWarehouse {
   stocked: boolean;
   /**
    * Canonical location code: the warehouse `name` itself (`"Stores - ABC"`), which overlaps neither
-   * the POS's `STORE-*` nor the Odoo warehouses' `WH*​/Stock` codes. Null for the group.
+   * the POS's `STORE-*` nor the Odoo warehouses' `WHn/Stock` codes. Null for the group.
    */
   code: string | null;
 }
@@ -268,6 +268,16 @@ export function fromScaled(value: bigint): string {
 /** Exact sum of decimal strings, normalised. */
 export function addDecimals(...values: (string | number)[]): string {
   return fromScaled(values.reduce<bigint>((a, v) => a + toScaled(v), 0n));
+}
+
+/** Exact difference `a - b`, normalised. */
+export function subDecimals(a: string | number, b: string | number): string {
+  return fromScaled(toScaled(a) - toScaled(b));
+}
+
+/** Exact negation, normalised (`"2.5"` gives `"-2.5"`, `"-3"` gives `"3"`). */
+export function negDecimal(a: string | number): string {
+  return fromScaled(-toScaled(a));
 }
 
 /** Exact product of two decimal strings rounded half away from zero to 9 decimals (DECIMAL(21,9) storage). */

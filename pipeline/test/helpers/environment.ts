@@ -33,10 +33,12 @@ export function pipelineTopics(): string[] {
   return [...topicRoles(loadMappings()).keys()];
 }
 
-/** Waits until the pipeline group has no lag for 1.5 s (the connectors must be idle by then). */
-export async function waitForLagZero(groupId = DEFAULT_GROUP_ID, timeoutMs = 120_000): Promise<void> {
+/**
+ * Waits until a pipeline group has no lag for 1.5 s on its topics (default: the shipped mappings'
+ * topics) — the connectors must be idle by then.
+ */
+export async function waitForLagZero(groupId = DEFAULT_GROUP_ID, timeoutMs = 120_000, topics = pipelineTopics()): Promise<void> {
   const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test-lag' });
-  const topics = pipelineTopics();
   try {
     await waitStable(async () => (await groupLag(kafka, groupId, topics)) === 0, {
       stableMs: 1500,

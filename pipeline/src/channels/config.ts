@@ -1,0 +1,281 @@
+/**
+ * Channel rules (`schemas/channels/channels.yaml`): for each sales channel, the locations it may
+ * sell from, the safety stock, buffer and cap rules, its channel database and rate limit. The file
+ * is validated against `schemas/channels/channels.schema.json` (JSON Schema draft-07) plus
+ * cross-checks, and every error names file:line:column.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
+import { stackEndpoints, type StackEndpoints } from '../config.ts';
+import { normalizeDecimal } from '../normalize/decimal.ts';
+import { projectRoot } from '../stack/paths.ts';
+
+export const channelsDir = path.join(projectRoot, 'schemas', 'channels');
+export const defaultChannelsFile = path.join(channelsDir, 'channels.yaml');
+const schemaFile = path.join(channelsDir, 'channels.schema.json');
+
+/** Where a channel's rows are written. */
+export interface ChannelStoreConfig {
+  kind: 'mariadb' | 'postgres';
+  /** Endpoint name, resolved from STOCKSYNC_<ENDPOINT>_* (see {@link channelEndpoint}). */
+  endpoint: string;
+  table: string;
+}
+
+/** One channel's rules, with every quantity as a canonical decimal string. */
+export interface ChannelRule {
+  name: string;
+  description?: string;
+  store: ChannelStoreConfig;
+  /** Location code patterns (`*` = any run). */
+  locations: string[];
+  safetyStock: {
+    fromSource: boolean;
+    byLocation: Record<string, string>;
+    default: string;
+  };
+  /** Units or percent held back after summing the locations; null = none. */
+  buffer: { units: string } | { percent: string } | null;
+  /** Maximum exposed units; null = no cap. */
+  cap: string | null;
+  rateLimit: { requestsPerSecond: number; burst: number };
+  batchSize: number;
+}
+
+export interface ChannelsConfig {
+  channels: ChannelRule[];
+  file: string;
+}
+
+/** One problem in a channels file, with its place. */
+export interface ChannelsProblem {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+/** Thrown by {@link loadChannelsConfig} with every problem found, as file:line:column lines. */
+export class ChannelsConfigError extends Error {
+  constructor(readonly problems: ChannelsProblem[]) {
+    super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
+  }
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    validator = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
+  }
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+/** 1-based position of the node at `at` (or its nearest existing parent); with `atKey`, of the last key. */
+function positionOf(doc: Document, counter: LineCounter, at: Array<string | number>, atKey = false): { line: number; column: number } {
+  if (atKey && at.length > 0) {
+    const parent = at.length === 1 ? doc.contents : doc.getIn(at.slice(0, -1), true);
+    if (isMap(parent)) {
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === at[at.length - 1]);
+      if (pair && isNode(pair.key) && pair.key.range) {
+        const pos = counter.linePos(pair.key.range[0]);
+        return { line: pos.line, column: pos.col };
+      }
+    }
+  }
+  for (let n = at.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(at.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = counter.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath || '(top level)';
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `${where}: unknown key "${String(error.params.additionalProperty)}" (check the spelling; allowed keys are in channels.schema.json)`;
+    case 'required':
+      return `${where}: missing required key "${String(error.params.missingProperty)}"`;
+    case 'enum':
+      return `${where}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'propertyNames':
+      return `${where}: channel name ${JSON.stringify(error.params.propertyName)} must be lower case letters, digits and _ (at most 40), starting with a letter`;
+    case 'oneOf':
+      return where.endsWith('/buffer')
+        ? `${where}: give exactly one of "units" or "percent"`
+        : `${where}: must be a non-negative number or decimal string${where.endsWith('/percent') ? ' not above 100' : ''}`;
+    default:
+      return `${where}: ${error.message ?? 'invalid'}`;
+  }
+}
+
+/** True when a location code matches one of the patterns (`*` matches any run of characters). */
+export function matchesLocation(patterns: readonly string[], location: string): boolean {
+  return patterns.some((pattern) => patternRegex(pattern).test(location));
+}
+
+const regexCache = new Map<string, RegExp>();
+function patternRegex(pattern: string): RegExp {
+  let regex = regexCache.get(pattern);
+  if (!regex) {
+    regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    regexCache.set(pattern, regex);
+  }
+  return regex;
+}
+
+const quantity = (value: unknown): string => normalizeDecimal(String(value));
+
+interface RawChannel {
+  description?: string;
+  store: { kind: 'mariadb' | 'postgres'; endpoint: string; table?: string };
+  locations: string[];
+  safety_stock?: { from_source?: boolean; by_location?: Record<string, number | string>; default?: number | string };
+  buffer?: { units?: number | string; percent?: number | string };
+  cap?: number | string | null;
+  rate_limit?: { requests_per_second: number; burst?: number };
+  batch_size?: number;
+}
+
+/**
+ * Reads and validates a channels file (default `schemas/channels/channels.yaml`).
+ * @throws ChannelsConfigError listing every problem with file:line:column.
+ */
+export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ?? defaultChannelsFile): ChannelsConfig {
+  const counter = new LineCounter();
+  const text = fs.readFileSync(file, 'utf8');
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ChannelsConfigError(
+      doc.errors.map((e) => {
+        const pos = counter.linePos(e.pos[0]);
+        return { file, line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
+      }),
+    );
+  }
+  const data = doc.toJS() as unknown;
+  const errors = validate(data);
+  // oneOf failures repeat the errors of each branch; keep the oneOf line and drop its branches'.
+  const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
+  const seen = new Set<string>();
+  const problems: ChannelsProblem[] = errors
+    .filter((e) => e.keyword === 'oneOf' || !oneOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`)))
+    // a bad property name also fails the name's own "pattern" (reported once, as propertyNames)
+    .filter((e) => !(e.keyword === 'pattern' && e.params.propertyName !== undefined) && !(e.propertyName !== undefined && e.keyword !== 'propertyNames'))
+    .map((error) => {
+      const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+      const unknownKey = error.keyword === 'additionalProperties' || error.keyword === 'propertyNames';
+      const extra =
+        error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : error.keyword === 'propertyNames' ? [String(error.params.propertyName)] : [];
+      return { file, ...positionOf(doc, counter, [...segments, ...extra], unknownKey), message: describe(error) };
+    })
+    .filter((p) => {
+      const id = `${p.line}:${p.column}:${p.message}`;
+      if (seen.has(id)) return false;
+      seen.add(id);
+      return true;
+    });
+  if (problems.length > 0) throw new ChannelsConfigError(problems);
+
+  const raw = (data as { channels: Record<string, RawChannel> }).channels;
+  const channels: ChannelRule[] = [];
+  const tables = new Map<string, string>();
+  for (const [name, c] of Object.entries(raw)) {
+    const table = c.store.table ?? 'channel_stock';
+    const target = `${c.store.kind}:${c.store.endpoint}:${table}`;
+    const other = tables.get(target);
+    if (other !== undefined) {
+      problems.push({
+        file,
+        ...positionOf(doc, counter, ['channels', name, 'store']),
+        message: `channels.${name}.store: channel "${other}" already writes ${c.store.kind} endpoint "${c.store.endpoint}" table "${table}"; give each channel its own table`,
+      });
+    }
+    tables.set(target, name);
+    for (const location of Object.keys(c.safety_stock?.by_location ?? {})) {
+      if (!matchesLocation(c.locations, location)) {
+        problems.push({
+          file,
+          ...positionOf(doc, counter, ['channels', name, 'safety_stock', 'by_location', location], true),
+          message: `channels.${name}.safety_stock.by_location: "${location}" is not one of the channel's locations (${c.locations.join(', ')})`,
+        });
+      }
+    }
+    channels.push({
+      name,
+      description: c.description,
+      store: { kind: c.store.kind, endpoint: c.store.endpoint, table },
+      locations: c.locations,
+      safetyStock: {
+        fromSource: c.safety_stock?.from_source ?? true,
+        byLocation: Object.fromEntries(Object.entries(c.safety_stock?.by_location ?? {}).map(([l, v]) => [l, quantity(v)])),
+        default: quantity(c.safety_stock?.default ?? 0),
+      },
+      buffer:
+        c.buffer?.units !== undefined ? { units: quantity(c.buffer.units) } : c.buffer?.percent !== undefined ? { percent: quantity(c.buffer.percent) } : null,
+      cap: c.cap === undefined || c.cap === null ? null : quantity(c.cap),
+      rateLimit: {
+        requestsPerSecond: c.rate_limit?.requests_per_second ?? 5,
+        burst: c.rate_limit?.burst ?? Math.max(1, Math.ceil(c.rate_limit?.requests_per_second ?? 5) * 2),
+      },
+      batchSize: c.batch_size ?? 500,
+    });
+  }
+  if (problems.length > 0) throw new ChannelsConfigError(problems);
+  return { channels, file };
+}
+
+/** A channel by name. @throws Error naming the known channels. */
+export function channelRule(config: ChannelsConfig, name: string): ChannelRule {
+  const rule = config.channels.find((c) => c.name === name);
+  if (!rule) throw new Error(`unknown channel "${name}" (channels in ${config.file}: ${config.channels.map((c) => c.name).join(', ')})`);
+  return rule;
+}
+
+/** A channel database server and database. */
+export interface ChannelEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/**
+ * Resolves a channel store's endpoint. `webshop` is the stack's web shop endpoint (config.ts,
+ * STOCKSYNC_WEBSHOP_*). Any other name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
+ * _DATABASE, defaulting to the machine's MariaDB (127.0.0.1:3306, root) for `mariadb` or the
+ * canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
+ */
+export function channelEndpoint(store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>, endpoints: StackEndpoints = stackEndpoints()): ChannelEndpoint {
+  if (store.endpoint === 'webshop') return { ...endpoints.webshop };
+  const prefix = `STOCKSYNC_${store.endpoint.toUpperCase()}_`;
+  const env = (name: string) => process.env[`${prefix}${name}`];
+  const base =
+    store.kind === 'mariadb'
+      ? { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+      : { host: endpoints.canonical.host, port: endpoints.canonical.port, user: endpoints.canonical.user, password: endpoints.canonical.password };
+  return {
+    host: env('HOST') ?? base.host,
+    port: Number(env('PORT') ?? base.port),
+    user: env('USER') ?? base.user,
+    password: env('PASSWORD') ?? base.password,
+    database: env('DATABASE') ?? `channel_${store.endpoint}`,
+  };
+}
+
+/** The consumer group of a channel's fan-out on stock.levels. */
+export function channelGroupId(channel: string): string {
+  return `stocksync-channel-${channel}`;
+}
+
+/** The Redis stream of a channel's quantity changes. */
+export function channelStream(channel: string): string {
+  return `stocksync:channel:${channel}`;
+}

@@ -1,0 +1,389 @@
+/**
+ * Channel fan-out: one consumer group per channel (`stocksync-channel-<name>`) on the compacted
+ * `stock.levels` topic, so a channel database outage delays only that channel — its consumer
+ * retries the batch, heartbeating, without committing offsets, while the other channels go on.
+ *
+ * For the SKUs a batch touches at the channel's locations (in chunks of `batch_size`):
+ *   1. take advisory locks on the channel's SKU buckets (so every instance computes one SKU of one
+ *      channel in turn: a computation that starts later reads a newer canonical state);
+ *   2. read the SKUs' canonical rows and compute available to sell by the channel's rules
+ *      (rules.ts); the row's version is the sum of the canonical versions at the channel's
+ *      locations, which only grows;
+ *   3. compare with `channel_mirror` (what was last written): unchanged quantities cost nothing;
+ *   4. mark the changed rows pending in the mirror, write them to the channel database in one
+ *      versioned conditional upsert (one request, through the channel's token bucket), then clear
+ *      pending and queue a notification per row in one transaction; release the locks.
+ * Kafka offsets are committed after every chunk of the batch is done (design.md invariants 2, 6).
+ */
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import pino from 'pino';
+import client from 'prom-client';
+import { stackEndpoints, type StackEndpoints } from '../config.ts';
+import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
+import avro from 'avsc';
+import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
+import { registrySchemaLookup } from '../decode/avro.ts';
+import { ensureStockLevelsTopic, STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
+import { sendDeadLetters, type DeadLetter } from '../pipeline/dead-letter.ts';
+import { metricsRegistry } from '../pipeline/metrics.ts';
+import { groupLag } from '../demo/quiescence.ts';
+import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
+import { availableToSell, type CanonicalRow } from './rules.ts';
+import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
+import { prepareChannelState, type ChannelNotification } from './state.ts';
+import { createNotifier, type Notifier } from './notify.ts';
+
+/** One successful write to a channel database. */
+export interface ChannelCommit {
+  channel: string;
+  /** Wall time right after the channel database acknowledged the write, ms since epoch. */
+  committedAtMs: number;
+  rows: Array<ChannelRow & { previous: number | null }>;
+}
+
+export interface ChannelHooks {
+  /** After each channel write (the demo measures source-commit -> channel-commit latency with it). */
+  onCommitted?(commit: ChannelCommit): void;
+  /** A failed attempt (the chunk is retried with backoff). */
+  onError?(channel: string, error: Error): void;
+}
+
+export interface ChannelsOptions {
+  endpoints?: StackEndpoints;
+  /** Default: `loadChannelsConfig()` (schemas/channels/channels.yaml or $STOCKSYNC_CHANNELS_FILE). */
+  config?: ChannelsConfig;
+  /** Only these channels (default all). */
+  channels?: string[];
+  /** Per channel, endpoint fields replacing the resolved ones (tests point a channel at another server). */
+  endpointOverrides?: Record<string, Partial<ChannelEndpoint>>;
+  /** stock.levels partitions processed at once per channel by this instance (default 3). */
+  concurrency?: number;
+  hooks?: ChannelHooks;
+  logger?: pino.Logger;
+}
+
+export interface RunningChannels {
+  config: ChannelsConfig;
+  /** Consumer group id per channel name. */
+  groupIds: Record<string, string>;
+  /** Unconsumed stock.levels records per channel group. */
+  lag(): Promise<Record<string, number>>;
+  /** Waits until queued channel notifications are in Redis. */
+  drainNotifications(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const rowsWritten = new client.Counter({
+  name: 'stocksync_channel_rows_written_total',
+  help: 'Rows written to channel databases (the channel-visible quantity changed), by channel',
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+const writeRequests = new client.Counter({
+  name: 'stocksync_channel_write_requests_total',
+  help: 'Upsert requests to channel databases, by channel',
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+const channelFailures = new client.Counter({
+  name: 'stocksync_channel_failures_total',
+  help: 'Failed channel sync attempts (the chunk is retried, offsets stay uncommitted), by channel',
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+const channelStale = new client.Counter({
+  name: 'stocksync_channel_stale_total',
+  help: 'Computations not written because the channel already holds a higher version (canonical store reset without a channel reset)',
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+
+const LOCK_BUCKETS_SQL = `
+  SELECT pg_advisory_lock(hashtext($1), b)
+  FROM (SELECT DISTINCT (hashtext(s) & 1023) AS b FROM unnest($2::text[]) AS s ORDER BY 1) AS buckets`;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Thrown when the consumer is stopping in the middle of a batch. */
+class Stopping extends Error {}
+
+/** Starts one consumer group member per channel; resolves once each has joined its group. */
+export async function startChannels(options: ChannelsOptions = {}): Promise<RunningChannels> {
+  const endpoints = options.endpoints ?? stackEndpoints();
+  const config = options.config ?? loadChannelsConfig();
+  const rules = options.channels ? options.channels.map((name) => config.channels.find((c) => c.name === name) ?? unknown(config, name)) : config.channels;
+  const logger = options.logger ?? pino({ name: 'stocksync-channels' });
+
+  const pool = new pg.Pool({ ...endpoints.canonical, max: 4 + 2 * rules.length });
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle canonical store connection failed'));
+  const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 2 });
+  redis.on('error', () => undefined); // reported by the failing command
+  const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-channels' });
+  const keyReader = createKeyReader(createSchemaRegistry(endpoints.registryUrl));
+
+  await prepareChannelState(pool);
+  await ensureStockLevelsTopic(kafka);
+  const notifier: Notifier = createNotifier({
+    pool,
+    redis,
+    onError: (error) => logger.warn({ err: error }, 'channel notifications to Redis failed; retrying'),
+  });
+
+  let stopping = false;
+  const consumers: RunningConsumer[] = [];
+  const stores: ChannelStore[] = [];
+  const groupIds: Record<string, string> = {};
+  try {
+    for (const rule of rules) {
+      const endpoint = { ...channelEndpoint(rule.store, endpoints), ...options.endpointOverrides?.[rule.name] };
+      const store = createChannelStore(rule, endpoint);
+      stores.push(store);
+      groupIds[rule.name] = channelGroupId(rule.name);
+      const sync = createChannelSync({ rule, store, pool, logger, onCommitted: options.hooks?.onCommitted, kickNotifier: () => notifier.kick() });
+      consumers.push(
+        await kafka.runBatchConsumer({
+          groupId: channelGroupId(rule.name),
+          topics: [STOCK_LEVELS_TOPIC],
+          concurrency: options.concurrency ?? 3,
+          eachBatch: async (batch, control) => {
+            const keys = await withRetry(rule.name, control, () => decodeKeys(batch.records, keyReader));
+            if (keys === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+            if (keys.letters.length > 0) {
+              const sent = await withRetry(rule.name, control, () => sendDeadLetters(kafka, keys.letters));
+              if (sent === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+              for (const l of keys.letters) logger.warn({ channel: rule.name, partition: l.record.partition, offset: l.record.offset, reason: l.reason }, l.error);
+            }
+            const skus = [...new Set(keys.keys.filter((k) => matchesLocation(rule.locations, k.location)).map((k) => k.sku))].sort();
+            for (const chunk of chunks(skus, rule.batchSize)) {
+              const done = await withRetry(rule.name, control, () => sync(chunk, control));
+              if (done === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+            }
+          },
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.all(consumers.map((c) => c.stop()));
+    await kafka.close();
+    redis.disconnect();
+    await pool.end();
+    throw error;
+  }
+  notifier.kick(); // anything a previous run queued
+  logger.info({ channels: rules.map((r) => r.name) }, 'channel fan-out started');
+
+  /**
+   * Runs `attempt` until it succeeds, backing off (max 5 s) and heartbeating in between; gives up
+   * with LEAVE_UNCOMMITTED when stopping. A rebalance (heartbeat throws) ends the batch: the
+   * partition's next owner gets it again from the last committed offset.
+   */
+  async function withRetry<T>(channel: string, control: BatchControl, attempt: () => Promise<T>): Promise<T | typeof LEAVE_UNCOMMITTED> {
+    for (let failures = 0; ; failures++) {
+      if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
+      // Keep the group membership while a slow request or the rate limit holds us up.
+      const ticker = setInterval(() => void control.heartbeat().catch(() => undefined), 2000);
+      try {
+        return await attempt();
+      } catch (error) {
+        channelFailures.inc({ channel });
+        options.hooks?.onError?.(channel, error as Error);
+        if (failures === 0 || failures % 10 === 0) logger.warn({ channel, err: error, failures: failures + 1 }, 'channel sync failed; retrying (offsets not committed)');
+      } finally {
+        clearInterval(ticker);
+      }
+      const until = Date.now() + Math.min(5000, 200 * 2 ** Math.min(failures, 5));
+      while (Date.now() < until) {
+        if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
+        await control.heartbeat();
+        await sleep(Math.min(250, until - Date.now()));
+      }
+    }
+  }
+
+  return {
+    config,
+    groupIds,
+    async lag() {
+      const out: Record<string, number> = {};
+      for (const [name, group] of Object.entries(groupIds)) out[name] = await groupLag(kafka, group, [STOCK_LEVELS_TOPIC]);
+      return out;
+    },
+    drainNotifications: () => notifier.drain(),
+    async stop() {
+      stopping = true;
+      await Promise.all(consumers.map((c) => c.stop()));
+      await notifier.stop();
+      await Promise.all(stores.map((s) => s.close()));
+      await kafka.close();
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+function unknown(config: ChannelsConfig, name: string): never {
+  throw new Error(`unknown channel "${name}" (channels in ${config.file}: ${config.channels.map((c) => c.name).join(', ')})`);
+}
+
+type KeyReader = (payload: Buffer) => Promise<unknown>;
+
+/**
+ * Reads Confluent wire-format Avro keys with their writer schema, fetched by id and compiled once
+ * (each with its own avsc name registry: a shared one refuses the same record name twice, e.g. two
+ * partitions compiling the first key schema at the same time, or a later version of the schema).
+ * Unknown schema ids and payloads that do not decode throw {@link BadKey}; anything else is transient.
+ */
+function createKeyReader(registry: ReturnType<typeof createSchemaRegistry>): KeyReader {
+  const lookup = registrySchemaLookup(registry);
+  const cache = new Map<number, Promise<avro.Type>>();
+  return async (payload) => {
+    const id = payload.readInt32BE(1);
+    let type = cache.get(id);
+    if (!type) {
+      type = lookup(id).then((text) => {
+        if (text === null) throw new BadKey(`schema id ${id} is not in the registry`);
+        return avro.Type.forSchema(JSON.parse(text) as avro.Schema);
+      });
+      type.catch(() => cache.delete(id));
+      cache.set(id, type);
+    }
+    const compiled = await type;
+    try {
+      return compiled.fromBuffer(payload.subarray(5));
+    } catch (error) {
+      throw new BadKey(`key does not decode with schema id ${id}: ${(error as Error).message}`);
+    }
+  };
+}
+
+class BadKey extends Error {}
+
+/** Decodes the {sku, location} keys of stock.levels records; undecodable keys become dead letters. */
+async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{ keys: Array<{ sku: string; location: string }>; letters: DeadLetter[] }> {
+  const keys: Array<{ sku: string; location: string }> = [];
+  const letters: DeadLetter[] = [];
+  for (const record of records) {
+    const letter = (reason: string, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
+    if (!record.key || !confluentHeader(record.key)) {
+      letters.push(letter('bad-key', 'stock.levels record key is not a Confluent wire-format Avro {sku, location}'));
+      continue;
+    }
+    // A registry failure throws here (transient: the batch is retried); a bad key is quarantined.
+    let key: { sku?: unknown; location?: unknown };
+    try {
+      key = (await readKey(record.key)) as { sku?: unknown; location?: unknown };
+    } catch (error) {
+      if (!(error instanceof BadKey)) throw error;
+      letters.push(letter('bad-key', error.message));
+      continue;
+    }
+    if (typeof key.sku !== 'string' || typeof key.location !== 'string') {
+      letters.push(letter('bad-key', `stock.levels key is not {sku, location}: ${JSON.stringify(key)}`));
+      continue;
+    }
+    keys.push({ sku: key.sku, location: key.location });
+  }
+  return { keys, letters };
+}
+
+interface SyncContext {
+  rule: ChannelRule;
+  store: ChannelStore;
+  pool: pg.Pool;
+  logger: pino.Logger;
+  onCommitted?: (commit: ChannelCommit) => void;
+  kickNotifier: () => void;
+}
+
+/** Returns the function that brings a chunk of SKUs up to date in one channel (one attempt). */
+function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchControl) => Promise<void> {
+  const { rule, store, pool } = ctx;
+  return async (skus) => {
+    const client = await pool.connect();
+    let commit: ChannelCommit | null = null;
+    try {
+      await client.query(LOCK_BUCKETS_SQL, [`stocksync-channel:${rule.name}`, skus]);
+      const canonical = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; version: string }>(
+        `SELECT sku, location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = ANY($1::text[])`,
+        [skus],
+      );
+      const mirror = await client.query<{ sku: string; quantity: string; version: string; pending: boolean }>(
+        'SELECT sku, quantity::text, version::text, pending FROM channel_mirror WHERE channel = $1 AND sku = ANY($2::text[])',
+        [rule.name, skus],
+      );
+      const rowsBySku = new Map<string, CanonicalRow[]>();
+      for (const r of canonical.rows) {
+        const row: CanonicalRow = { sku: r.sku, location: r.location, onHand: r.on_hand, reserved: r.reserved, safetyStock: r.safety_stock, version: Number(r.version) };
+        const list = rowsBySku.get(r.sku);
+        if (list) list.push(row);
+        else rowsBySku.set(r.sku, [row]);
+      }
+      const mirrored = new Map(mirror.rows.map((m) => [m.sku, { quantity: Number(m.quantity), version: Number(m.version), pending: m.pending }]));
+      const writes: Array<ChannelRow & { previous: number | null }> = [];
+      for (const sku of skus) {
+        const available = availableToSell(rule, sku, rowsBySku.get(sku) ?? []);
+        if (!available) continue;
+        const last = mirrored.get(sku);
+        if (last && !last.pending) {
+          if (last.quantity === available.quantity) continue; // the channel already shows it
+          if (last.version > available.version) {
+            channelStale.inc({ channel: rule.name });
+            ctx.logger.warn(
+              { channel: rule.name, sku, stored: last, computed: available },
+              'channel holds a higher version than the canonical store yields (canonical store reset?); run `stocksync channels reset`',
+            );
+            continue;
+          }
+        }
+        writes.push({ ...available, previous: last && !last.pending ? last.quantity : null });
+      }
+      if (writes.length > 0) {
+        const upsertMirror = `INSERT INTO channel_mirror (channel, sku, quantity, version, pending, updated_at)
+          SELECT $1, sku, q, v, $5, clock_timestamp() FROM unnest($2::text[], $3::bigint[], $4::bigint[]) AS w(sku, q, v)
+          ON CONFLICT (channel, sku) DO UPDATE SET quantity = EXCLUDED.quantity, version = EXCLUDED.version,
+            pending = EXCLUDED.pending, updated_at = EXCLUDED.updated_at`;
+        const params = [rule.name, writes.map((w) => w.sku), writes.map((w) => w.quantity), writes.map((w) => w.version)];
+        // Pending first (committed on its own): if we die after the channel write, the next run
+        // does not trust the mirror for these SKUs and writes again.
+        await client.query(upsertMirror, [...params, true]);
+        await store.ensureSchema();
+        await store.upsert(writes);
+        const committedAtMs = Date.now();
+        writeRequests.inc({ channel: rule.name });
+        rowsWritten.inc({ channel: rule.name }, writes.length);
+        commit = { channel: rule.name, committedAtMs, rows: writes };
+        const notifications: ChannelNotification[] = writes.map((w) => ({
+          channel: rule.name, sku: w.sku, quantity: w.quantity, previous: w.previous, version: w.version, committedAtMs,
+        }));
+        await client.query('BEGIN');
+        await client.query(upsertMirror, [...params, false]);
+        await client.query('INSERT INTO channel_notification_outbox (channel, payload) SELECT $1, p FROM unnest($2::jsonb[]) AS p', [
+          rule.name,
+          notifications.map((n) => JSON.stringify(n)),
+        ]);
+        await client.query('COMMIT');
+      }
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      // Session-level locks: release them, or drop the connection (which releases them too).
+      const released = await client.query('SELECT pg_advisory_unlock_all()').then(
+        () => true,
+        () => false,
+      );
+      client.release(released ? undefined : true);
+    }
+    if (commit) {
+      ctx.kickNotifier();
+      ctx.onCommitted?.(commit);
+    }
+  };
+}

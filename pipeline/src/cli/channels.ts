@@ -1,0 +1,134 @@
+import type { Command } from 'commander';
+import { channelEndpoint, ChannelsConfigError, loadChannelsConfig, defaultChannelsFile, type ChannelRule } from '../channels/config.ts';
+
+/** `stocksync channels check | run | oracle | get | reset | resync`. */
+export function register(program: Command): void {
+  const channels = program.command('channels').description('available to sell per sales channel: rules, channel databases, Redis helper (docs/channels.md)');
+
+  channels
+    .command('check')
+    .description('validate the channel rules file and print each channel\'s rules')
+    .argument('[file]', 'channels file', process.env.STOCKSYNC_CHANNELS_FILE ?? defaultChannelsFile)
+    .action(async (file: string) => {
+      const { loadMappings, isAuthoritative } = await import('../normalize/mapping.ts');
+      let config;
+      try {
+        config = loadChannelsConfig(file);
+      } catch (error) {
+        if (error instanceof ChannelsConfigError) {
+          console.error(error.message);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      }
+      const mappings = loadMappings();
+      for (const rule of config.channels) {
+        console.log(describeRule(rule));
+        for (const location of rule.locations) {
+          if (!location.includes('*') && !mappings.some((m) => isAuthoritative(m, location))) {
+            console.log(`  warning: no source mapping is authoritative for location "${location}"; it will never have stock`);
+          }
+        }
+      }
+      console.log(`${file}: ${config.channels.length} channel(s), OK`);
+    });
+
+  channels
+    .command('run')
+    .description('run the channel fan-out (one consumer group per channel on stock.levels) until SIGINT/SIGTERM')
+    .option('--channels <names>', 'comma-separated channel names (default all)')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', '9465')
+    .action(async (options: { channels?: string; metricsPort: string }) => {
+      const { startChannels } = await import('../channels/fanout.ts');
+      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
+      const port = Number(options.metricsPort);
+      let server: import('node:http').Server | undefined;
+      if (port > 0) {
+        const http = await import('node:http');
+        const { metricsRegistry } = await import('../pipeline/metrics.ts');
+        server = http.createServer(async (_req, res) => {
+          res.setHeader('content-type', metricsRegistry.contentType);
+          res.end(await metricsRegistry.metrics());
+        });
+        server.listen(port, '127.0.0.1');
+      }
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      server?.close();
+      await running.stop();
+    });
+
+  channels
+    .command('oracle')
+    .description('compare every channel table with the rules applied to the canonical table (exit 1 on any mismatch)')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: { json?: boolean }) => {
+      const { checkChannels } = await import('../channels/oracle.ts');
+      const report = await checkChannels();
+      if (options.json) console.log(JSON.stringify(report));
+      else {
+        for (const c of report.channels) {
+          console.log(`${c.channel}: ${c.expectedRows} expected rows, ${c.channelRows} channel rows, ${c.mismatches.length} mismatches`);
+          for (const m of c.mismatches.slice(0, 20)) console.log(`  ${m.kind} ${m.sku}: expected ${JSON.stringify(m.expected)}, channel ${JSON.stringify(m.actual)}`);
+        }
+      }
+      if (report.mismatches.length > 0) process.exitCode = 1;
+    });
+
+  channels
+    .command('get')
+    .description('available to sell of a SKU on a channel, through the Redis cache-aside helper')
+    .argument('<sku>')
+    .argument('<channel>')
+    .action(async (sku: string, channel: string) => {
+      const { createAvailabilityReader } = await import('../channels/availability.ts');
+      const reader = createAvailabilityReader();
+      try {
+        console.log(JSON.stringify(await reader.getAvailability(sku, channel)));
+      } finally {
+        await reader.close();
+      }
+    });
+
+  channels
+    .command('reset')
+    .description('empty every channel table, the channel groups, mirror and streams (channel consumers must be stopped)')
+    .action(async () => {
+      const { resetChannels } = await import('../channels/reset.ts');
+      await resetChannels();
+      console.log('channels reset');
+    });
+
+  channels
+    .command('resync')
+    .description('rewrite one channel from the whole stock.levels topic on the next `channels run` (its consumers must be stopped)')
+    .argument('<channel>')
+    .action(async (channel: string) => {
+      const { resyncChannel } = await import('../channels/reset.ts');
+      await resyncChannel(channel);
+      console.log(`${channel}: will be rewritten from the start of stock.levels by the next \`stocksync channels run\``);
+    });
+}
+
+function describeRule(rule: ChannelRule): string {
+  const endpoint = channelEndpoint(rule.store);
+  const safety = [
+    rule.safetyStock.fromSource ? 'from the source when stated' : null,
+    ...Object.entries(rule.safetyStock.byLocation).map(([l, v]) => `${l}: ${v}`),
+    `otherwise ${rule.safetyStock.default}`,
+  ].filter(Boolean);
+  const buffer = rule.buffer === null ? 'none' : 'units' in rule.buffer ? `${rule.buffer.units} units` : `${rule.buffer.percent}%`;
+  return [
+    `${rule.name}${rule.description ? ` — ${rule.description}` : ''}`,
+    `  store        ${rule.store.kind} ${endpoint.host}:${endpoint.port} ${endpoint.database}.${rule.store.table}`,
+    `  locations    ${rule.locations.join(', ')}`,
+    `  safety stock ${safety.join('; ')}`,
+    `  buffer       ${buffer}`,
+    `  cap          ${rule.cap ?? 'none'}`,
+    `  rate limit   ${rule.rateLimit.requestsPerSecond} requests/s, burst ${rule.rateLimit.burst}`,
+    `  batch size   ${rule.batchSize} SKUs per write`,
+  ].join('\n');
+}

@@ -1,0 +1,97 @@
+/**
+ * A MariaDB server of the test's own for the web shop channel, on its own port and data directory,
+ * so a test can stop the storefront database and start it again without touching the machine's
+ * MariaDB (3306), which other stacks use.
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import type { ChannelEndpoint } from '../../src/channels/config.ts';
+
+export interface StorefrontServer {
+  endpoint: ChannelEndpoint;
+  /** Stops the server (clean shutdown) and waits until it exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same data directory and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it if running and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+export async function startStorefrontServer(port: number, database: string): Promise<StorefrontServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksync-storefront-'));
+  const datadir = path.join(dir, 'data');
+  const socket = path.join(dir, 'mariadbd.sock');
+  const log = path.join(dir, 'mariadbd.log');
+  fs.mkdirSync(datadir);
+  execFileSync('mariadb-install-db', ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'], {
+    stdio: ['ignore', fs.openSync(log, 'a'), fs.openSync(log, 'a')],
+  });
+  let child: ChildProcess | undefined;
+
+  const waitReady = async () => {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const conn = await mysql.createConnection({ socketPath: socket, user: 'root', password: '' });
+        await conn.end();
+        return;
+      } catch (error) {
+        if (child?.exitCode !== null && child?.exitCode !== undefined) throw new Error(`storefront MariaDB exited with ${child.exitCode}; see ${log}`);
+        if (Date.now() > deadline) throw new Error(`storefront MariaDB not ready after 30 s (${(error as Error).message}); see ${log}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  };
+
+  const start = async () => {
+    const out = fs.openSync(log, 'a');
+    child = spawn(
+      '/usr/sbin/mariadbd',
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${socket}`,
+        `--pid-file=${path.join(dir, 'mariadbd.pid')}`,
+        '--user=root',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=32M',
+        '--skip-name-resolve',
+      ],
+      { stdio: ['ignore', out, out] },
+    );
+    await waitReady();
+  };
+
+  const stop = async () => {
+    const running = child;
+    if (!running || running.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+    running.kill('SIGTERM');
+    const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  await start();
+  const root = await mysql.createConnection({ socketPath: socket, user: 'root', password: '' });
+  try {
+    await root.query(`CREATE USER IF NOT EXISTS 'storefront'@'%' IDENTIFIED BY 'storefront'`);
+    await root.query(`GRANT ALL PRIVILEGES ON *.* TO 'storefront'@'%'`);
+  } finally {
+    await root.end();
+  }
+  return {
+    endpoint: { host: '127.0.0.1', port, user: 'storefront', password: 'storefront', database },
+    stop,
+    start,
+    async destroy() {
+      await stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
