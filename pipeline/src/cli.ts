@@ -10,10 +10,12 @@ import { register as registerDemo } from './cli/demo.ts';
 import { register as registerSample } from './cli/sample.ts';
 import { register as registerChannels } from './cli/channels.ts';
 import { register as registerSources } from './cli/sources.ts';
+import { register as registerDecode } from './cli/decode.ts';
+import { register as registerDlq } from './cli/dlq.ts';
 
 const program = new Command();
 program.name('stocksync').description('Change-data-capture pipeline that keeps retail stock in sync across channels');
-for (const register of [registerStack, registerConnectors, registerRun, registerDemo, registerSample, registerSources, registerChannels]) register(program);
+for (const register of [registerStack, registerConnectors, registerRun, registerDemo, registerSample, registerSources, registerChannels, registerDecode, registerDlq]) register(program);
 
 await program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`stocksync: ${error.message}`);

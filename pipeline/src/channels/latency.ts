@@ -49,3 +49,39 @@ export class ChannelLatencyRecorder {
     return earliest;
   }
 }
+
+/** A committed source transaction and the canonical events it caused (`sku|location|version`). */
+export interface SourceTransaction {
+  source: 'pos' | 'warehouse';
+  /** Wall time when the source COMMIT returned, ms since epoch. */
+  committedAtMs: number;
+  events: Iterable<string>;
+}
+
+/**
+ * Source-commit -> channel-commit samples (ms) per channel, overall and per source: for each
+ * transaction, the time until the last of its events that reached the channel got there.
+ * Transactions none of whose events changed the channel's quantity give no sample for it.
+ */
+export function channelLatencySamples(
+  recorder: ChannelLatencyRecorder,
+  transactions: Iterable<SourceTransaction>,
+  channels: string[] = recorder.channels(),
+): Record<string, Record<'all' | 'pos' | 'warehouse', number[]>> {
+  const out: Record<string, Record<'all' | 'pos' | 'warehouse', number[]>> = {};
+  for (const channel of channels) out[channel] = { all: [], pos: [], warehouse: [] };
+  for (const tx of transactions) {
+    const events = [...tx.events];
+    for (const channel of channels) {
+      let reached: number | undefined;
+      for (const event of events) {
+        const at = recorder.committedAt(channel, event);
+        if (at !== undefined && (reached === undefined || at > reached)) reached = at;
+      }
+      if (reached === undefined) continue;
+      out[channel]!.all.push(reached - tx.committedAtMs);
+      out[channel]![tx.source].push(reached - tx.committedAtMs);
+    }
+  }
+  return out;
+}

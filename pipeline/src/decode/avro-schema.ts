@@ -120,8 +120,12 @@ function toConnect(
       if (attrs.version !== undefined) struct.version = attrs.version;
       if (attrs.parameters) struct.parameters = attrs.parameters;
       named.set(fullName, struct);
-      for (const f of (o.fields as Array<{ name: string; type: AvroSchemaJson }>) ?? []) {
-        struct.fields!.push({ name: f.name, schema: toConnect(f.type, named, recordNs, false) });
+      for (const f of (o.fields as Array<{ name: string; type: AvroSchemaJson; default?: unknown }>) ?? []) {
+        let fieldSchema = toConnect(f.type, named, recordNs, false);
+        if (f.default !== undefined && f.default !== null) {
+          fieldSchema = { ...fieldSchema, default: { wire: 'avro', raw: avroDefaultToDatum(f.type, f.default) } };
+        }
+        struct.fields!.push({ name: f.name, schema: fieldSchema });
       }
       return optional ? { ...struct, optional } : struct;
     }
@@ -162,6 +166,42 @@ function toConnect(
       else if (logicalType && s.name === undefined && AVRO_LOGICAL_TO_CONNECT[logicalType]) s.name = AVRO_LOGICAL_TO_CONNECT[logicalType];
       return s;
     }
+  }
+}
+
+/**
+ * A field default as written in the schema (JSON) → the datum avsc would decode for it (Avro spec,
+ * "Complex Types / Records", default values): a union's default is of its first branch; `bytes` and
+ * `fixed` defaults are strings of code points 0–255; `long` becomes bigint like every decoded long.
+ * Named-type references are returned as written.
+ */
+function avroDefaultToDatum(type: AvroSchemaJson, value: unknown): unknown {
+  if (value === null) return null;
+  if (Array.isArray(type)) return type.length > 0 ? avroDefaultToDatum(type[0]!, value) : value;
+  const name = typeof type === 'string' ? type : typeof type.type === 'string' ? type.type : undefined;
+  if (typeof type === 'object' && typeof type.type === 'object' && type.type !== null) return avroDefaultToDatum(type.type as AvroSchemaJson, value);
+  switch (name) {
+    case 'bytes':
+    case 'fixed':
+      return typeof value === 'string' ? Buffer.from(value, 'latin1') : value;
+    case 'long':
+      return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
+    case 'record': {
+      if (typeof value !== 'object' || typeof type !== 'object' || Array.isArray(type)) return value;
+      const out: Record<string, unknown> = {};
+      for (const f of (type.fields as Array<{ name: string; type: AvroSchemaJson }>) ?? []) {
+        out[f.name] = avroDefaultToDatum(f.type, (value as Record<string, unknown>)[f.name] ?? null);
+      }
+      return out;
+    }
+    case 'array':
+      return Array.isArray(value) && typeof type === 'object' && !Array.isArray(type) ? value.map((v) => avroDefaultToDatum(type.items as AvroSchemaJson, v)) : value;
+    case 'map':
+      return typeof value === 'object' && typeof type === 'object' && !Array.isArray(type)
+        ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, avroDefaultToDatum(type.values as AvroSchemaJson, v)]))
+        : value;
+    default:
+      return value;
   }
 }
 

@@ -7,7 +7,6 @@
  * The writer schema is looked up by id through a {@link WriterSchemaLookup} — the schema registry
  * client in production, stored fixtures in tests — compiled once, and cached by id.
  */
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { compileAvroSchema, type CompiledAvroSchema } from './avro-schema.ts';
 import { DecodeError } from './errors.ts';
 import { convertValue, type DecodedDatum } from './values.ts';
@@ -23,31 +22,19 @@ export type WriterSchemaLookup = (schemaId: number) => Promise<string | null>;
 /** Wire-format header length: magic byte + 4-byte schema id. */
 const HEADER_BYTES = 5;
 
-/**
- * A lookup through the registry client's own HTTP API (`GET /schemas/ids/{id}`, with the client's
- * retries). The client's `getSchema(id)` cannot serve here: it returns an avsc type, which has
- * dropped the `connect.*` attributes that say which bytes are Decimals.
- */
-export function registrySchemaLookup(registry: SchemaRegistry): WriterSchemaLookup {
-  // `api` is the client's mappersmith resource client (private in its typings; present at run time
-  // in @kafkajs/confluent-schema-registry 3.x).
-  const api = (registry as unknown as { api?: RegistryApi }).api;
-  if (!api?.Schema?.find) throw new Error('registrySchemaLookup: this schema registry client has no api.Schema.find');
-  return async (schemaId) => {
-    try {
-      const response = await api.Schema.find({ id: schemaId });
-      const schema = response.data()?.schema;
-      if (typeof schema !== 'string') throw new Error(`registry answered schema id ${schemaId} without a schema string`);
-      return schema;
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) return null;
-      throw err;
-    }
-  };
+/** Anything that returns a schema's text by id: the registry client of `registry/registry.ts`. */
+export interface SchemaTextSource {
+  /** @returns the schema text, or null when the id is unknown; rejects when the registry is unreachable. */
+  getSchemaText(id: number): Promise<string | null>;
 }
 
-interface RegistryApi {
-  Schema: { find(params: { id: number }): Promise<{ data(): { schema?: unknown } | undefined }> };
+/**
+ * A lookup through the registry client (`createSchemaRegistry(url).getSchemaText`, i.e.
+ * `GET /schemas/ids/{id}` with retries). The client's `getSchema(id)` cannot serve here: it returns
+ * an avsc type, which has dropped the `connect.*` attributes that say which bytes are Decimals.
+ */
+export function registrySchemaLookup(registry: SchemaTextSource): WriterSchemaLookup {
+  return (schemaId) => registry.getSchemaText(schemaId);
 }
 
 /** A lookup over schemas held in memory (tests): schema text by id. */

@@ -14,7 +14,9 @@
  * 4. change — the value has an `op` (the envelope of "Change event values").
  * Anything else is a DecodeError `not-an-envelope`.
  */
-import { envelopeSchemaOf, type ConnectSchema } from './connect-schema.ts';
+import { envelopeSchemaOf } from './columns.ts';
+import { fieldSchema, type ConnectSchema } from './connect-schema.ts';
+import { applyRowRules, type RowRuleOptions } from './row-rules.ts';
 import { type DebeziumEnvelope, type DecodedRecord, type FieldValue, type Op, type Row, type SourceInfo, type TransactionInfo } from './envelope.ts';
 import { DecodeError } from './errors.ts';
 
@@ -69,18 +71,27 @@ export function toTransaction(value: FieldValue): Extract<DecodedRecord, { kind:
 }
 
 /**
- * A change-event value → {@link DebeziumEnvelope}, with `source` normalized (see {@link SourceInfo}).
+ * A change-event value → {@link DebeziumEnvelope}, with `source` normalized (see {@link SourceInfo})
+ * and the row images passed through the connector's row rules (`row-rules.ts`: unchanged-TOAST
+ * placeholders, zero dates, PostgreSQL infinities become markers).
  * @param schema - the value's Connect schema, or null when the record had none.
  * @throws DecodeError `not-an-envelope` when a required part is missing or has the wrong type.
  */
-export function toEnvelope(value: FieldValue, schema: ConnectSchema | null): DebeziumEnvelope {
+export function toEnvelope(value: FieldValue, schema: ConnectSchema | null, options: RowRuleOptions = {}): DebeziumEnvelope {
   const v = asObject(value, 'envelope');
   const op = v.op;
   if (typeof op !== 'string' || !OPS.has(op)) throw new DecodeError('not-an-envelope', `unknown op ${JSON.stringify(String(op))}`);
+  const source = toSource(v.source);
+  const image = (field: 'before' | 'after'): Row | null => {
+    const row = rowOrNull(v[field], field);
+    if (row === null) return null;
+    const rowSchema = schema ? (fieldSchema(schema, field) ?? null) : null;
+    return applyRowRules(row, rowSchema?.type === 'struct' ? rowSchema : null, source.connector, options);
+  };
   const envelope: DebeziumEnvelope = {
-    before: rowOrNull(v.before, 'before'),
-    after: rowOrNull(v.after, 'after'),
-    source: toSource(v.source),
+    before: image('before'),
+    after: image('after'),
+    source,
     op: op as Op,
     ts_ms: v.ts_ms === undefined || v.ts_ms === null ? null : safeNumber(v.ts_ms, 'ts_ms'),
   };
@@ -147,10 +158,15 @@ function rowOrNull(raw: FieldValue | undefined, what: string): Row | null {
 }
 
 function asObject(value: FieldValue, what: string): { [k: string]: FieldValue } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) {
-    throw new DecodeError('not-an-envelope', `${what} is not an object`);
-  }
+  if (!isPlainObject(value)) throw new DecodeError('not-an-envelope', `${what} is not an object`);
   return value;
+}
+
+/** A struct or map value (a plain object), as opposed to arrays, bytes, temporal values and markers. */
+export function isPlainObject(value: FieldValue | undefined): value is { [k: string]: FieldValue } {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** An integer field that must fit a JS number exactly (positions, counters, ms timestamps). */

@@ -34,6 +34,13 @@ const CONNECT_TYPES: ReadonlySet<string> = new Set<ConnectType>([
   'int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string', 'bytes', 'array', 'map', 'struct',
 ]);
 
+/**
+ * JsonConverter's names for the float types: it writes FLOAT32 as `float` and FLOAT64 as `double`
+ * (`org.apache.kafka.connect.json.JsonSchema.FLOAT_TYPE_NAME` / `DOUBLE_TYPE_NAME`); every other
+ * type under its lower-cased Connect name.
+ */
+const JSON_TYPE_NAMES: Record<string, ConnectType> = { float: 'float32', double: 'float64' };
+
 /** A Kafka Connect schema. */
 export interface ConnectSchema {
   type: ConnectType;
@@ -51,6 +58,13 @@ export interface ConnectSchema {
   /** `map` only. */
   keys?: ConnectSchema;
   values?: ConnectSchema;
+  /**
+   * The schema's default value as the writer schema states it, not yet converted: the JSON value of
+   * Connect's `default` (JsonConverter, same encoding as the payload) or of the Avro field's
+   * `default` (Avro spec, "Complex Types / Records": bytes as a string of code points 0–255).
+   * Converted by `columns.ts` (`ColumnType.default`).
+   */
+  default?: { wire: 'avro' | 'json'; raw: unknown };
 }
 
 /** One field of a struct schema. */
@@ -68,72 +82,14 @@ export const LOGICAL = {
   variableScaleDecimal: 'io.debezium.data.VariableScaleDecimal',
 } as const;
 
-/**
- * Type of one column of a row image, for stages that convert semantic types later.
- *
- * `type` is the Connect type on the wire, `logical` the schema name when it has one, e.g.
- * `{ type: 'int64', logical: 'io.debezium.time.MicroTimestamp', optional: true }` (value: µs since
- * epoch, no time zone) or `{ type: 'struct', logical: 'io.debezium.data.VariableScaleDecimal' }`
- * (value already decoded to a decimal string).
- */
-export interface ColumnType {
-  type: ConnectType;
-  logical?: string;
-  parameters?: Record<string, string>;
-  optional: boolean;
-}
-
-/** The writer schema of an envelope's row images. */
-export interface EnvelopeSchema {
-  /** Envelope schema name, e.g. `pos.pos.stockcurrent.Envelope` (null if the schema has none). */
-  name: string | null;
-  /** Column name → type, in schema order (taken from the `after` field, which `before` shares). */
-  columns: Record<string, ColumnType>;
-}
-
 /** Reads a field of a Connect struct schema by name. */
 export function fieldSchema(schema: ConnectSchema, name: string): ConnectSchema | undefined {
   return schema.fields?.find((f) => f.name === name)?.schema;
 }
 
-const envelopeSchemaCache = new WeakMap<ConnectSchema, EnvelopeSchema | null>();
-
-/**
- * The {@link EnvelopeSchema} of a Debezium envelope schema (cached per schema object).
- * @returns null when the schema has no struct `after`/`before` field.
- */
-export function envelopeSchemaOf(envelope: ConnectSchema): EnvelopeSchema | null {
-  const cached = envelopeSchemaCache.get(envelope);
-  if (cached !== undefined) return cached;
-  const row = fieldSchema(envelope, 'after') ?? fieldSchema(envelope, 'before');
-  let result: EnvelopeSchema | null = null;
-  if (row?.type === 'struct') {
-    const columns: Record<string, ColumnType> = {};
-    for (const f of row.fields ?? []) {
-      columns[f.name] = {
-        type: f.schema.type,
-        ...(f.schema.name !== undefined ? { logical: f.schema.name } : {}),
-        ...(f.schema.parameters !== undefined ? { parameters: f.schema.parameters } : {}),
-        optional: f.schema.optional,
-      };
-    }
-    result = { name: envelope.name ?? null, columns };
-  }
-  envelopeSchemaCache.set(envelope, result);
-  return result;
-}
-
-/**
- * Column types of a decoded envelope: column name → {@link ColumnType}.
- * @returns `{}` when the envelope has no schema (JSON with `schemas.enable=false`).
- */
-export function columnTypes(envelope: { schema?: EnvelopeSchema | null }): Record<string, ColumnType> {
-  return envelope.schema?.columns ?? {};
-}
-
 /**
  * Reads the `schema` half of a JsonConverter record (`{type, optional, name, version, parameters,
- * fields: [{field, …}], items, keys, values}`; `doc` and `default` are ignored).
+ * fields: [{field, …}], items, keys, values, default}`; `doc` is ignored).
  *
  * @param json - the parsed schema object (numbers may be any type: only strings and booleans are read).
  * @throws DecodeError `schema-mismatch` when it is not a Connect schema.
@@ -143,9 +99,9 @@ export function connectSchemaFromJson(json: unknown, path = 'schema'): ConnectSc
     throw new DecodeError('schema-mismatch', `${path}: not a Connect schema object`);
   }
   const o = json as Record<string, unknown>;
-  const type = o.type;
+  const type = typeof o.type === 'string' ? (JSON_TYPE_NAMES[o.type] ?? o.type) : o.type;
   if (typeof type !== 'string' || !CONNECT_TYPES.has(type)) {
-    throw new DecodeError('schema-mismatch', `${path}: unknown Connect type ${JSON.stringify(type)}`);
+    throw new DecodeError('schema-mismatch', `${path}: unknown Connect type ${JSON.stringify(o.type)}`);
   }
   const schema: ConnectSchema = { type: type as ConnectType, optional: o.optional === true };
   if (typeof o.name === 'string') schema.name = o.name;
@@ -155,6 +111,7 @@ export function connectSchemaFromJson(json: unknown, path = 'schema'): ConnectSc
     for (const [k, v] of Object.entries(o.parameters)) if (typeof v === 'string') parameters[k] = v;
     schema.parameters = parameters;
   }
+  if ('default' in o && o.default !== null && o.default !== undefined) schema.default = { wire: 'json', raw: o.default };
   if (type === 'struct') {
     if (!Array.isArray(o.fields)) throw new DecodeError('schema-mismatch', `${path}: struct without fields`);
     schema.fields = o.fields.map((f, i) => {

@@ -9,9 +9,8 @@
  * Errors: a {@link DecodeError} means the record is bad (dead-letter it with `reason`); any other
  * rejection (the registry unreachable) is transient (retry, do not dead-letter).
  */
-import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { KafkaRecord } from '../kafka/client.ts';
-import { createAvroReader, registrySchemaLookup, type WriterSchemaLookup } from './avro.ts';
+import { createAvroReader, registrySchemaLookup, type SchemaTextSource, type WriterSchemaLookup } from './avro.ts';
 import { classifyValue, DEFAULT_HEARTBEAT_TOPIC_PREFIX, toEnvelope, toHeartbeat, toKey, toTransaction } from './classify.ts';
 import type { DecodedRecord, Row } from './envelope.ts';
 import { readJson } from './json.ts';
@@ -36,9 +35,14 @@ export interface DecoderOptions {
    * (`createSchemaRegistry(url)`), or a lookup function (e.g. `staticSchemaLookup` over stored
    * schemas in tests).
    */
-  registry?: SchemaRegistry | WriterSchemaLookup;
+  registry?: SchemaTextSource | WriterSchemaLookup;
   /** Heartbeat topic prefix including the dot; default `__debezium-heartbeat.`. */
   heartbeatTopicPrefix?: string;
+  /**
+   * The connectors' `unavailable.value.placeholder` (default `__debezium_unavailable_value`): row
+   * values in its forms become `UNCHANGED` (see `markers.ts`).
+   */
+  unavailablePlaceholder?: string;
 }
 
 /**
@@ -47,6 +51,7 @@ export interface DecoderOptions {
  */
 export function createDecoder(options: DecoderOptions): Decoder {
   const heartbeatPrefix = options.heartbeatTopicPrefix ?? DEFAULT_HEARTBEAT_TOPIC_PREFIX;
+  const rowRules = options.unavailablePlaceholder === undefined ? {} : { unavailablePlaceholder: options.unavailablePlaceholder };
   let read: (payload: Buffer) => Promise<DecodedDatum>;
   if (options.format === 'avro') {
     if (!options.registry) throw new Error("createDecoder: format 'avro' needs a registry (client or schema lookup)");
@@ -73,7 +78,7 @@ export function createDecoder(options: DecoderOptions): Decoder {
         case 'schema-change':
           return { kind: 'schema-change' };
         case 'change':
-          return { kind: 'change', key: await readKey(record.key), envelope: toEnvelope(datum, schema) };
+          return { kind: 'change', key: await readKey(record.key), envelope: toEnvelope(datum, schema, rowRules) };
       }
     },
   };

@@ -10,12 +10,20 @@
  * This module is the stage's front door: it also re-exports the decoder (`createDecoder`,
  * `Decoder`), `DecodeError` and the column-type helper, so callers need one import.
  */
-import type { ColumnType, EnvelopeSchema } from './connect-schema.ts';
+import type { ColumnType, EnvelopeSchema } from './columns.ts';
+import type { Unchanged, Unknown } from './markers.ts';
+import type { TemporalValue } from './temporal.ts';
 
 export { createDecoder, type Decoder, type DecoderOptions } from './decoder.ts';
 export { DecodeError, type DecodeErrorReason } from './errors.ts';
-export { columnTypes, LOGICAL } from './connect-schema.ts';
-export { registrySchemaLookup, staticSchemaLookup, type WriterSchemaLookup } from './avro.ts';
+export { LOGICAL } from './connect-schema.ts';
+export { columnTypes, resolveColumn, sanitizeAvroName, withDefaults } from './columns.ts';
+export { registrySchemaLookup, staticSchemaLookup, type SchemaTextSource, type WriterSchemaLookup } from './avro.ts';
+export { isUnchanged, isUnknown, UNCHANGED, Unchanged, Unknown, type UnknownReason } from './markers.ts';
+export { Duration, Instant, isTemporal, LocalDate, LocalDateTime, LocalTime, OffsetTime, type TemporalValue } from './temporal.ts';
+export { instantToLocalDateTime, localDateTimeToInstant, TimeZoneError, type Disambiguation } from './time-zone.ts';
+export { markSentinels } from './row-rules.ts';
+export { shortestFloat32, toBoolean } from './values.ts';
 
 /**
  * Debezium operation: `c` create, `u` update, `d` delete, `r` read (snapshot), `t` truncate,
@@ -24,27 +32,31 @@ export { registrySchemaLookup, staticSchemaLookup, type WriterSchemaLookup } fro
 export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
 
 /**
- * One decoded value, by Kafka Connect schema type (the schema the converter wrote):
+ * One decoded value, by Kafka Connect schema type and logical name (the schema the converter wrote):
  *
  * | Connect type / logical name                     | value                                               |
  * | ----------------------------------------------- | --------------------------------------------------- |
  * | `org.apache.kafka.connect.data.Decimal`         | decimal `string`, exactly `scale` fraction digits   |
- * | `io.debezium.data.VariableScaleDecimal`         | decimal `string`, the value's own scale             |
- * | int8, int16, int32                              | `number`                                            |
+ * | `io.debezium.data.VariableScaleDecimal`         | decimal `string`, the value's own scale (NaN, ±Infinity arrive as null) |
+ * | int8, int16, int32                              | `number`; `boolean` for a propagated TINYINT(1)/BIT(1) (nonzero = true) |
  * | int64                                           | `number` if a safe integer (abs value ≤ 2^53 − 1), else `bigint` |
- * | float32, float64                                | `number`                                            |
+ * | float32                                         | `number`, the shortest decimal of the float32 (`0.1`, not `0.10000000149011612`) |
+ * | float64                                         | `number`                                            |
  * | boolean, string                                 | `boolean`, `string`                                 |
  * | bytes                                           | `Buffer`                                            |
+ * | `io.debezium.time.*`, Connect Date/Time/Timestamp | {@link TemporalValue} (`LocalDate`, `LocalTime`, `LocalDateTime`, `Instant`, `OffsetTime`, `Duration`; table in `temporal.ts`) |
+ * | `io.debezium.time.Year`                         | `number`                                            |
  * | array / map / struct                            | `FieldValue[]` / object / object (`Row`)            |
  * | optional field without a value                  | `null`                                              |
  *
- * `io.debezium.time.*`, `org.apache.kafka.connect.data.{Date,Time,Timestamp}` and the other
- * semantic types keep their raw integer/string value; their logical name is in
- * {@link DebeziumEnvelope.schema} (see `columnTypes`) for a later stage to convert.
+ * In row images only (`before`/`after`, rules in `row-rules.ts`): {@link Unknown} for zero dates and
+ * PostgreSQL infinities, {@link Unchanged} for unchanged TOAST columns (see `markers.ts` for the
+ * contract). Other semantic types (`io.debezium.data.Json`, `Enum`, `Uuid`, `Bits`…) keep their
+ * wire value; their logical name is in {@link DebeziumEnvelope.schema} (see `columnTypes`).
  *
  * Records from JSON without schemas (`schemas.enable=false`) have no type information: there,
- * integers are `number` or `bigint` (by size), other numbers `number`, and bytes, Decimal and
- * VariableScaleDecimal stay as the converter wrote them (base64 strings, `{scale, value}`).
+ * integers are `number` or `bigint` (by size), other numbers `number`, and bytes, Decimal,
+ * VariableScaleDecimal and temporal values stay as the converter wrote them.
  */
 export type FieldValue =
   | string
@@ -53,6 +65,9 @@ export type FieldValue =
   | boolean
   | null
   | Buffer
+  | TemporalValue
+  | Unknown
+  | Unchanged
   | FieldValue[]
   | { [k: string]: FieldValue };
 

@@ -11,6 +11,8 @@ import { decimalFromBytes, decimalFromLiteral, decimalScale, formatDecimal, unsc
 import type { FieldValue } from './envelope.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
+import { Unknown } from './markers.ts';
+import { isTemporalLogical, temporalFromWire } from './temporal.ts';
 
 /** A decoded key or value with the Connect schema it was written with (null: schemaless JSON). */
 export interface DecodedDatum {
@@ -37,14 +39,16 @@ export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire): F
   if (raw === null || raw === undefined) return null;
   if (schema.name === LOGICAL.decimal) return decimal(schema, raw, wire);
   if (schema.name === LOGICAL.variableScaleDecimal && schema.type === 'struct') return variableScaleDecimal(raw, wire);
+  if (isTemporalLogical(schema.name) && schema.type !== 'struct') return temporal(schema, raw, wire);
   switch (schema.type) {
     case 'int8':
     case 'int16':
     case 'int32':
-      return int32(raw, wire);
+      return isDeclaredBoolean(schema) ? int32(raw, wire) !== 0 : int32(raw, wire);
     case 'int64':
       return int64Value(int64(raw, wire));
     case 'float32':
+      return shortestFloat32(float(raw, wire));
     case 'float64':
       return float(raw, wire);
     case 'boolean':
@@ -112,6 +116,70 @@ function map(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: Fi
   if (typeof raw !== 'object' || raw === null || Buffer.isBuffer(raw) || raw instanceof JsonNumber) mismatch('map', raw);
   for (const [k, v] of Object.entries(raw as Record<string, unknown>)) setOwn(out, k, within(k, () => convertValue(values, v, wire)));
   return out;
+}
+
+/**
+ * A temporal logical type → its value class (`temporal.ts`); a ZonedTimestamp `infinity` /
+ * `-infinity` (PostgreSQL) → {@link Unknown}.
+ */
+function temporal(schema: ConnectSchema, raw: unknown, wire: Wire): FieldValue {
+  let primitive: number | bigint | string;
+  if (schema.type === 'string') {
+    if (typeof raw !== 'string') mismatch('string', raw);
+    primitive = raw;
+  } else if (schema.type === 'int64') {
+    primitive = int64(raw, wire);
+  } else {
+    primitive = int32(raw, wire);
+  }
+  const value = temporalFromWire(schema.name!, primitive);
+  return typeof value === 'string' ? new Unknown(value, primitive) : value;
+}
+
+/** Source column types that are booleans when their length is 1 (MySQL/MariaDB `TINYINT(1)`, `BIT(1)`, `BOOLEAN`). */
+const BOOLEAN_SOURCE_TYPES: ReadonlySet<string> = new Set(['TINYINT', 'BIT', 'BOOL', 'BOOLEAN']);
+
+/**
+ * True when an integer column is a boolean at the source: the connector propagated the source type
+ * (`column.propagate.source.type` / `datatype.propagate.source.type`, schema parameters
+ * `__debezium.source.column.type` and `__debezium.source.column.length`) and it is `TINYINT(1)` or
+ * `BIT(1)`. Without that propagation a TINYINT(1) is indistinguishable from any small integer; see
+ * {@link toBoolean} for columns the mapping declares boolean.
+ */
+export function isDeclaredBoolean(schema: ConnectSchema): boolean {
+  const type = schema.parameters?.['__debezium.source.column.type']?.toUpperCase();
+  return type !== undefined && BOOLEAN_SOURCE_TYPES.has(type) && schema.parameters?.['__debezium.source.column.length'] === '1';
+}
+
+/**
+ * A MySQL/MariaDB boolean column's value as a boolean, whatever form it arrived in: a boolean
+ * (BIT(1), or TINYINT(1) through a boolean converter), or an integer (TINYINT(1) as the connector
+ * writes it, in snapshot and streaming events alike) where **any nonzero value is true** (MySQL
+ * stores `BOOLEAN` as TINYINT(1), which holds -128..127).
+ * @returns null for null; throws TypeError for a value of another type.
+ */
+export function toBoolean(value: FieldValue | undefined): boolean | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isInteger(value)) return value !== 0;
+  if (typeof value === 'bigint') return value !== 0n;
+  throw new TypeError(`not a boolean or integer: ${String(value)}`);
+}
+
+/**
+ * The float64 that prints as the shortest decimal identifying a float32 (`0.1f` → `0.1`, not
+ * `0.10000000149011612`), so a FLOAT/REAL column decodes to the same number from Avro (which
+ * carries the float32 bits) and from JSON (where the converter printed the float32 shortest).
+ * NaN and ±Infinity pass through.
+ */
+export function shortestFloat32(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const f = Math.fround(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(f.toPrecision(digits));
+    if (Math.fround(candidate) === f) return candidate;
+  }
+  return f;
 }
 
 function int32(raw: unknown, wire: Wire): number {

@@ -12,10 +12,12 @@ import { applyConnector, connectorFiles, loadConnector } from '../connectors/app
 import { createKafkaClient } from '../kafka/client.ts';
 import { DEFAULT_GROUP_ID, startPipeline } from '../pipeline/pipeline.ts';
 import { runWorkload } from '../sample/workload.ts';
+import { runErpnextWorkload } from '../sample/erpnext-workload.ts';
+import { erpnextEndpoint } from '../sample/erpnext-schema.ts';
 import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
 import { LatencyTracker, type LatencyStats } from './latency.ts';
-import { checkAgainstOracle } from './oracle-check.ts';
+import { checkAgainstOracle, type SampleSourceName } from './oracle-check.ts';
 import { snapshotRowCount } from '../sources/source-database.ts';
 import { loadMappings } from '../normalize/mapping.ts';
 import { groupLag, waitStable } from './quiescence.ts';
@@ -40,12 +42,12 @@ export interface DemoSummary {
   workloadRate: number;
   canonicalRows: number;
   oracleMismatches: number;
-  oracleMismatchesBySource: { pos: number; warehouse: number };
+  oracleMismatchesBySource: Record<SampleSourceName, number>;
   redisInvalidations: number;
   deadLetters: number;
   latencyMs: {
-    commitToCanonical: Record<'all' | 'pos' | 'warehouse', LatencyStats>;
-    commitToRedis: Record<'all' | 'pos' | 'warehouse', LatencyStats>;
+    commitToCanonical: Record<'all' | SampleSourceName, LatencyStats>;
+    commitToRedis: Record<'all' | SampleSourceName, LatencyStats>;
   };
   clocks: string;
   durationMs: number;
@@ -103,20 +105,27 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const invalidationsBefore = tracker.invalidations;
     const streamingBefore = tracker.streamingApplied;
     const pos = await mysql.createConnection(endpoints.pos);
+    const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {
       say(`      ${tracker.operationCount} operations committed, ${tracker.operationCount - tracker.pending().length} merged, ${tracker.invalidations - invalidationsBefore} Redis invalidations`);
     }, 5000);
-    let workload;
+    let committed = 0;
+    let achievedRate = 0;
     try {
-      workload = await runWorkload(
-        { pos, warehouse },
-        { seed: options.seed, products: options.products, rate: options.rate, durationMs: options.durationMs, keepOperations: false, onCommit: (op) => tracker.addOperation(op) },
-      );
+      // Two thirds of the rate on the POS and warehouse lanes, one third on ERPNext.
+      const common = { seed: options.seed, products: options.products, durationMs: options.durationMs, keepOperations: false };
+      const [main, erp] = await Promise.all([
+        runWorkload({ pos, warehouse }, { ...common, rate: (options.rate * 2) / 3, onCommit: (op) => tracker.addOperation(op) }),
+        runErpnextWorkload(erpnext, { ...common, rate: options.rate / 3, onCommit: (op) => tracker.addOperation(op) }),
+      ]);
+      committed = main.committed + erp.committed;
+      achievedRate = main.achievedRate + erp.achievedRate;
     } finally {
       clearInterval(ticker);
       await pos.end();
+      await erpnext.end();
       await warehouse.end();
     }
 
@@ -141,9 +150,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       seed: options.seed,
       products: options.products,
       snapshotRows: tracker.snapshotApplied,
-      liveOperations: workload.committed,
+      liveOperations: committed,
       liveChangeEvents: tracker.streamingApplied - streamingBefore,
-      workloadRate: Math.round(workload.achievedRate * 10) / 10,
+      workloadRate: Math.round(achievedRate * 10) / 10,
       canonicalRows: oracle.canonicalRows,
       oracleMismatches: oracle.mismatches.length,
       oracleMismatchesBySource: oracle.bySource,
@@ -172,16 +181,18 @@ export function formatSummary(s: DemoSummary): string {
     `  snapshot rows merged        ${s.snapshotRows}`,
     `  live operations             ${s.liveOperations} source transactions (${s.workloadRate}/s), ${s.liveChangeEvents} change events merged`,
     `  canonical rows              ${s.canonicalRows}`,
-    `  oracle mismatches           ${s.oracleMismatches} (pos ${s.oracleMismatchesBySource.pos}, warehouse ${s.oracleMismatchesBySource.warehouse})  ${s.oracleMismatches === 0 ? 'PASS' : 'FAIL'}`,
+    `  oracle mismatches           ${s.oracleMismatches} (pos ${s.oracleMismatchesBySource.pos}, warehouse ${s.oracleMismatchesBySource.warehouse}, erpnext ${s.oracleMismatchesBySource.erpnext})  ${s.oracleMismatches === 0 ? 'PASS' : 'FAIL'}`,
     `  Redis invalidations         ${s.redisInvalidations} (live phase)`,
     `  dead letters                ${s.deadLetters}`,
     '  end-to-end latency, ms        p50   p95   p99   max      n',
     row('source commit -> canonical', s.latencyMs.commitToCanonical.all),
     row('  pos', s.latencyMs.commitToCanonical.pos),
     row('  warehouse', s.latencyMs.commitToCanonical.warehouse),
+    row('  erpnext', s.latencyMs.commitToCanonical.erpnext),
     row('source commit -> Redis', s.latencyMs.commitToRedis.all),
     row('  pos', s.latencyMs.commitToRedis.pos),
     row('  warehouse', s.latencyMs.commitToRedis.warehouse),
+    row('  erpnext', s.latencyMs.commitToRedis.erpnext),
     `  clocks: ${s.clocks}`,
     `  demo took ${(s.durationMs / 1000).toFixed(1)} s`,
   ].join('\n');

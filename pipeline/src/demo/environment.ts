@@ -18,10 +18,13 @@ import { createPosSchema } from '../sample/pos-schema.ts';
 import { createWarehouseSchema } from '../sample/warehouse-schema.ts';
 import { seedPos, seedWarehouse, type PosSeedCounts, type WarehouseSeedCounts } from '../sample/seed.ts';
 import type { SampleOptions } from '../sample/model.ts';
+import { erpnextEndpoint, openErpnext } from '../sample/erpnext-schema.ts';
+import { seedErpnext, type ErpnextSeedCounts } from '../sample/erpnext-seed.ts';
 
 export interface SeededEnvironment {
   pos: PosSeedCounts;
   warehouse: WarehouseSeedCounts;
+  erpnext: ErpnextSeedCounts;
 }
 
 /** Removes connectors (with offsets), the replication slot, topics, the group and canonical data. */
@@ -86,17 +89,23 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
   }
 }
 
-/** Creates the sample schemas and seeds both sources (deterministic for a seed). */
+/** Creates the sample schemas and seeds the three sources (deterministic for a seed). */
 export async function seedSources(options: SampleOptions, endpoints: StackEndpoints = stackEndpoints()): Promise<SeededEnvironment> {
   const pos = await mysql.createConnection(endpoints.pos);
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();
+  const erpnext = await openErpnext(erpnextEndpoint(endpoints));
   try {
     await createPosSchema(pos);
     await createWarehouseSchema(warehouse);
-    return { pos: await seedPos(pos, options), warehouse: await seedWarehouse(warehouse, options) };
+    return {
+      pos: await seedPos(pos, options),
+      warehouse: await seedWarehouse(warehouse, options),
+      erpnext: await seedErpnext(erpnext, options),
+    };
   } finally {
     await pos.end();
     await warehouse.end();
+    await erpnext.end();
   }
 }

@@ -8,7 +8,22 @@
  */
 import type { MergeResult } from '../merge/store.ts';
 import type { PublishedChange } from '../serve/publisher.ts';
-import type { CommittedOperation } from '../sample/workload.ts';
+import type { SampleSourceName } from './oracle-check.ts';
+
+/** What the tracker needs of a committed source transaction (any sample workload's operation). */
+export interface TrackedOperation {
+  /** Operation kind, prefixed by its source lane: `pos.`, `wms.` or `erp.`. */
+  kind: string;
+  /** Source transaction id as Debezium reports it (GTID / xid); null when unknown. */
+  txId: string | null;
+  /** Wall time when COMMIT returned, ms since epoch. */
+  committedAtMs: number;
+  /** Canonical keys it changed (null where the row maps to none). */
+  touched: Array<{ sku: string | null; location: string | null }>;
+}
+
+type PerSource<T> = Record<'all' | SampleSourceName, T>;
+const SOURCES: SampleSourceName[] = ['pos', 'warehouse', 'erpnext'];
 
 /** Latency percentiles in ms (nearest-rank), with the sample count. */
 export interface LatencyStats {
@@ -26,10 +41,11 @@ export function percentiles(values: number[]): LatencyStats {
   return { n: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted.length ? sorted[sorted.length - 1]! : null };
 }
 
-const sourceOf = (op: CommittedOperation) => (op.kind.startsWith('pos.') ? 'pos' : 'warehouse');
+const sourceOf = (op: TrackedOperation): SampleSourceName =>
+  op.kind.startsWith('pos.') ? 'pos' : op.kind.startsWith('erp.') ? 'erpnext' : 'warehouse';
 
 export class LatencyTracker {
-  private readonly operations: CommittedOperation[] = [];
+  private readonly operations: TrackedOperation[] = [];
   /** `${source}|${txId}` -> last merge commit that applied a change of that transaction. */
   private readonly mergedAt = new Map<string, number>();
   /** `${source}|${txId}` -> canonical events (`${sku}|${location}|${version}`) of the merges that applied it. */
@@ -39,7 +55,7 @@ export class LatencyTracker {
   streamingApplied = 0;
   invalidations = 0;
 
-  addOperation(op: CommittedOperation): void {
+  addOperation(op: TrackedOperation): void {
     this.operations.push(op);
   }
 
@@ -68,12 +84,12 @@ export class LatencyTracker {
     this.invalidations += changes.length;
   }
 
-  private txOf(op: CommittedOperation): string | null {
+  private txOf(op: TrackedOperation): string | null {
     return op.txId === null ? null : `${sourceOf(op)}|${op.txId}`;
   }
 
   /** Operations whose transaction the pipeline has not merged yet. */
-  pending(): CommittedOperation[] {
+  pending(): TrackedOperation[] {
     return this.operations.filter((op) => {
       const tx = this.txOf(op);
       return tx !== null && !this.mergedAt.has(tx);
@@ -81,9 +97,9 @@ export class LatencyTracker {
   }
 
   /** Latency figures per stage, overall and per source. */
-  summary(): { toCanonical: Record<'all' | 'pos' | 'warehouse', LatencyStats>; toRedis: Record<'all' | 'pos' | 'warehouse', LatencyStats> } {
-    const canonical: Record<'pos' | 'warehouse', number[]> = { pos: [], warehouse: [] };
-    const redis: Record<'pos' | 'warehouse', number[]> = { pos: [], warehouse: [] };
+  summary(): { toCanonical: PerSource<LatencyStats>; toRedis: PerSource<LatencyStats> } {
+    const canonical = Object.fromEntries(SOURCES.map((s) => [s, [] as number[]])) as Record<SampleSourceName, number[]>;
+    const redis = Object.fromEntries(SOURCES.map((s) => [s, [] as number[]])) as Record<SampleSourceName, number[]>;
     for (const op of this.operations) {
       const tx = this.txOf(op);
       if (tx === null) continue;
@@ -101,9 +117,12 @@ export class LatencyTracker {
       }
       if (invalidated > 0) redis[source].push(invalidated - op.committedAtMs);
     }
-    return {
-      toCanonical: { all: percentiles([...canonical.pos, ...canonical.warehouse]), pos: percentiles(canonical.pos), warehouse: percentiles(canonical.warehouse) },
-      toRedis: { all: percentiles([...redis.pos, ...redis.warehouse]), pos: percentiles(redis.pos), warehouse: percentiles(redis.warehouse) },
-    };
+    const stats = (samples: Record<SampleSourceName, number[]>): PerSource<LatencyStats> => ({
+      all: percentiles(SOURCES.flatMap((s) => samples[s])),
+      pos: percentiles(samples.pos),
+      warehouse: percentiles(samples.warehouse),
+      erpnext: percentiles(samples.erpnext),
+    });
+    return { toCanonical: stats(canonical), toRedis: stats(redis) };
   }
 }

@@ -6,14 +6,19 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { stackEndpoints, type StackEndpoints } from '../config.ts';
 import { diffStock, posOracle, warehouseOracle, type OracleRow, type StockMismatch } from '../sample/oracle.ts';
+import { erpnextOracle } from '../sample/erpnext-oracle.ts';
+import { erpnextEndpoint } from '../sample/erpnext-schema.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
+
+/** The sample sources, by mapping source name. */
+export type SampleSourceName = 'pos' | 'warehouse' | 'erpnext';
 
 export interface OracleReport {
   expectedRows: number;
   canonicalRows: number;
   mismatches: StockMismatch[];
-  /** Mismatch count per source (by the location's source). */
-  bySource: { pos: number; warehouse: number };
+  /** Mismatch count per source (the source the location belongs to). */
+  bySource: Record<SampleSourceName, number>;
 }
 
 /** Reads the canonical table as oracle rows. */
@@ -30,29 +35,35 @@ export async function canonicalRows(endpoints: StackEndpoints = stackEndpoints()
   }
 }
 
-/** Compares the canonical table with the oracle over both sample sources. */
+/** Compares the canonical table with the oracle over the three sample sources. */
 export async function checkAgainstOracle(endpoints: StackEndpoints = stackEndpoints()): Promise<OracleReport> {
   const pos = await mysql.createConnection(endpoints.pos);
+  const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();
   try {
-    const expectedPos = await posOracle(pos);
-    const expectedWarehouse = await warehouseOracle(warehouse);
+    const expected: Record<SampleSourceName, OracleRow[]> = {
+      pos: await posOracle(pos),
+      warehouse: await warehouseOracle(warehouse),
+      erpnext: await erpnextOracle(erpnext),
+    };
     const actual = await canonicalRows(endpoints);
-    const posLocations = new Set(expectedPos.map((r) => r.location));
-    const isPos = (location: string) => posLocations.has(location) || location.startsWith('STORE-');
-    const mismatches = diffStock([...expectedPos, ...expectedWarehouse], actual);
+    const sourceOf = new Map<string, SampleSourceName>();
+    for (const [source, rows] of Object.entries(expected) as Array<[SampleSourceName, OracleRow[]]>) {
+      for (const row of rows) sourceOf.set(row.location, source);
+    }
+    const mismatches = diffStock([...expected.pos, ...expected.warehouse, ...expected.erpnext], actual);
+    const count = (source: SampleSourceName) => mismatches.filter((m) => sourceOf.get(m.location) === source).length;
     return {
-      expectedRows: expectedPos.length + expectedWarehouse.length,
+      expectedRows: expected.pos.length + expected.warehouse.length + expected.erpnext.length,
       canonicalRows: actual.length,
       mismatches,
-      bySource: {
-        pos: mismatches.filter((m) => isPos(m.location)).length,
-        warehouse: mismatches.filter((m) => !isPos(m.location)).length,
-      },
+      // A mismatch at a location no oracle knows counts for no source; it is still in `mismatches`.
+      bySource: { pos: count('pos'), warehouse: count('warehouse'), erpnext: count('erpnext') },
     };
   } finally {
     await pos.end();
+    await erpnext.end();
     await warehouse.end();
   }
 }

@@ -218,6 +218,9 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
         allowAutoTopicCreation: false,
         sessionTimeout: 10_000,
         heartbeatInterval: 2_000,
+        // A failing batch (e.g. the database is down) must never stop the member for good: the
+        // consumer restarts with backoff and the batch, whose offsets were not committed, comes again.
+        retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: 10, restartOnFailure: async () => true },
       });
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });

@@ -27,9 +27,17 @@ export interface MergeResult {
   canonical: StockLevelEvent[];
   /** Level changes that were applied (not stale), with their positions and source transactions — for latency tracking. */
   appliedLevels: Array<{ source: string; table: string; rowKey: string; position: string; txId: string | null; snapshot: boolean }>;
+  /**
+   * Level changes of this batch that resolved to no code (empty code, value missing from a constant
+   * map): the caller quarantines their records before the transaction commits.
+   */
+  unmapped: Array<{ change: LevelChange; reason: string; field: string }>;
   /** Wall time right after COMMIT returned, ms since epoch. */
   committedAtMs: number;
 }
+
+/** Runs inside the merge transaction, before COMMIT; a throw rolls the batch back. */
+export type BeforeCommit = (result: MergeResult) => Promise<void>;
 
 interface StoredRow {
   source: string;
@@ -87,13 +95,19 @@ async function lockKeys(client: pg.ClientBase, keys: Iterable<string>): Promise<
  * @throws the database error when the transaction fails otherwise (the caller does not commit the
  *   Kafka offsets, so the batch is re-delivered).
  */
-export async function mergeBatch(pool: pg.Pool, changes: NormalizedChange[], mappings: SourceMapping[]): Promise<MergeResult> {
+export async function mergeBatch(
+  pool: pg.Pool,
+  changes: NormalizedChange[],
+  mappings: SourceMapping[],
+  beforeCommit?: BeforeCommit,
+): Promise<MergeResult> {
   return pRetry(
     async () => {
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const result = await mergeInTransaction(client, changes, mappings);
+        await beforeCommit?.(result);
         await client.query('COMMIT');
         result.committedAtMs = Date.now();
         return result;
@@ -127,6 +141,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     resolutions: { mapped: 0, parked: 0, filtered: 0, unmapped: 0, 'not-authoritative': 0 },
     canonical: [],
     appliedLevels: [],
+    unmapped: [],
     committedAtMs: 0,
   };
   const dims = latestPerIdentity(
@@ -290,6 +305,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     for (const r of res.rows) dimensionRows.set(dimId(r.source, r.dimension, r.dim_key), r.deleted ? null : r.attributes);
   }
   const updates: Array<{ row: StoredRow; resolution: Resolution }> = [];
+  const appliedById = new Map(appliedLevels.map((l) => [rowId(l.source, l.table, l.rowKey), l]));
   for (const { row, trigger } of toResolve.values()) {
     const mapping = bySource.get(row.source)!;
     const resolution: Resolution =
@@ -299,6 +315,12 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
             dimensionRows.get(dimId(row.source, dimension, key)),
           );
     result.resolutions[resolution.status]++;
+    const direct = appliedById.get(rowId(row.source, row.table_name, row.row_key));
+    if (resolution.status === 'unmapped' && direct) {
+      const spec = mapping.tables[row.table_name]!;
+      const field = resolution.reason.startsWith('product') ? spec.sku.column : spec.location.column;
+      result.unmapped.push({ change: direct, reason: resolution.reason, field });
+    }
     if (row.status === 'mapped') touchKey(row.sku, row.location, trigger);
     if (resolution.status === 'mapped') touchKey(resolution.sku, resolution.location, trigger);
     updates.push({ row, resolution });

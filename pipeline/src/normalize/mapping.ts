@@ -97,6 +97,8 @@ export interface SourceMapping {
   format: 'avro' | 'json';
   /** Canonical location code patterns this source is authoritative for (`*` = any run). */
   locations: string[];
+  /** Seconds a stock row may wait for a missing dimension row before it is dead-lettered (default 300). */
+  parked_timeout_seconds?: number;
   dimensions: Record<string, DimensionTable>;
   levels: Record<string, LevelTable>;
   movements: Record<string, MovementTable>;

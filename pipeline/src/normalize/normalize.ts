@@ -154,14 +154,24 @@ function decimalOf(value: FieldValue, rule: QuantityRule): string {
   throw new Error(`expected a decimal, got ${Buffer.isBuffer(value) ? 'raw bytes' : typeof value}`);
 }
 
+/**
+ * Does a column value equal a value written in a mapping file? Compared as text, so that 1, 1n and
+ * '1' agree, and a boolean equals 1/0: flags arrive as int, bigint or boolean depending on the
+ * column type and the event (snapshot or streaming).
+ */
+export function sameValue(actual: unknown, expected: string | number | boolean | null): boolean {
+  if (actual === expected) return true;
+  if (actual === null || actual === undefined || expected === null) return false;
+  if (typeof actual === 'boolean' && (expected === 1 || expected === 0)) return actual === (expected === 1);
+  if (typeof expected === 'boolean' && (actual === 1 || actual === 0 || actual === '1' || actual === '0')) return expected === (String(actual) === '1');
+  return String(actual) === String(expected);
+}
+
 /** Why a row fails the mapping's row filter, or null when it passes. */
 function failedFilter(row: Row, filter: RowFilter | undefined): string | null {
   for (const [column, expected] of Object.entries(filter ?? {})) {
     const actual = scalar(row[column]);
-    // Compare as text so that 1, 1n and '1' agree (flags arrive as int, bigint or boolean).
-    const same = actual === expected || (actual !== null && expected !== null && String(actual) === String(expected)) ||
-      (typeof actual === 'boolean' && (expected === 1 || expected === 0) && actual === (expected === 1));
-    if (!same) return `${column} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`;
+    if (!sameValue(actual, expected)) return `${column} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`;
   }
   return null;
 }

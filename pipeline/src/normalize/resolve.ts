@@ -5,6 +5,7 @@
  */
 import type { CodeRule, SourceMapping, StockTable } from './mapping.ts';
 import { isAuthoritative } from './mapping.ts';
+import { sameValue } from './normalize.ts';
 
 /** Dimension attributes by column; null = the dimension row was deleted; undefined = never seen. */
 export type DimensionLookup = (dimension: string, key: string) => Record<string, unknown> | null | undefined;
@@ -31,7 +32,7 @@ function resolveCode(what: string, rule: CodeRule, ref: string, lookup: Dimensio
     }
     if (attributes === null) return { ok: false, status: 'parked', reason: `${rule.lookup.dimension} row ${ref} was deleted` };
     for (const [column, expected] of Object.entries(rule.lookup.where ?? {})) {
-      if (attributes[column] !== expected) {
+      if (!sameValue(attributes[column], expected)) {
         return { ok: false, status: 'filtered', reason: `${rule.lookup.dimension} row ${ref}: ${column} is ${JSON.stringify(attributes[column])}, not ${JSON.stringify(expected)}` };
       }
     }

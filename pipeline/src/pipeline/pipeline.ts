@@ -17,6 +17,7 @@ import { normalizeChange, NormalizeError, topicRoles, type NormalizedChange, typ
 import { PositionError } from '../normalize/position.ts';
 import { migrate } from '../merge/migrate.ts';
 import { mergeBatch, type MergeResult } from '../merge/store.ts';
+import { reportOverdueParked } from '../merge/parked.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/publisher.ts';
 import { DEAD_LETTER_TOPIC, sendDeadLetters, type DeadLetter } from './dead-letter.ts';
 import { canonicalChanges, deadLettered, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
@@ -149,6 +150,19 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     }
   }
 
+  async function quarantine(letters: DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    await sendDeadLetters(kafka, letters);
+    for (const l of letters) {
+      deadLettered.inc({ source: l.source ?? '', reason: l.reason });
+      logger.warn(
+        { source: l.source, topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, table: l.table, key: l.key, field: l.field, reason: l.reason },
+        l.error,
+      );
+      options.hooks?.onDeadLetter?.(l);
+    }
+  }
+
   const consumer: RunningConsumer = await retryWhileKafkaSettles(() => kafka.runBatchConsumer({
     groupId: options.groupId ?? DEFAULT_GROUP_ID,
     topics,
@@ -158,22 +172,36 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       if (!role) return;
       const changes: NormalizedChange[] = [];
       const letters: DeadLetter[] = [];
+      // By row and position: the merge hands back copies of the changes.
+      const recordOf = new Map<string, KafkaRecord>();
+      const changeId = (c: { rowKey: string; position: { text: string } }) => `${c.rowKey}@${c.position.text}`;
       for (const record of batch.records) {
         const outcome = await handle(record, role);
         if (outcome === null) continue;
-        if ('kind' in outcome) changes.push(outcome);
-        else letters.push(outcome);
-      }
-      if (letters.length > 0) {
-        await sendDeadLetters(kafka, letters);
-        for (const l of letters) {
-          deadLettered.inc({ source: l.source ?? '', reason: l.reason });
-          logger.warn({ source: l.source, topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, table: l.table, key: l.key, field: l.field, reason: l.reason }, l.error);
-          options.hooks?.onDeadLetter?.(l);
+        if ('kind' in outcome) {
+          changes.push(outcome);
+          if (outcome.kind === 'level') recordOf.set(changeId(outcome), record);
+        } else {
+          letters.push(outcome);
         }
       }
+      await quarantine(letters);
       if (changes.length === 0) return;
-      const result = await mergeBatch(pool, changes, mappings);
+      // Rows whose codes resolve to nothing are quarantined inside the merge transaction, so a crash
+      // cannot commit the merge without their dead letters.
+      const result = await mergeBatch(pool, changes, mappings, async (merged) => {
+        await quarantine(
+          merged.unmapped.map(({ change, reason, field }) => ({
+            record: recordOf.get(changeId(change))!,
+            source: change.source,
+            table: change.table,
+            key: change.rowKey,
+            field,
+            reason: 'unmapped-code',
+            error: `${change.source}.${change.table} row ${change.rowKey}: ${reason}`,
+          })),
+        );
+      });
       mergeOutcomes.inc({ outcome: 'applied' }, result.applied);
       mergeOutcomes.inc({ outcome: 'skipped_stale' }, result.skippedStale);
       for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
@@ -184,6 +212,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   }));
   // Publish anything a previous run committed but did not get to publish.
   if (serve) publisher.kick();
+  // Rows parked past their source's wait are reported to the dead-letter topic (checked every 5 s).
+  const parkedSweep = setInterval(() => {
+    reportOverdueParked(pool, mappings, quarantine).catch((error: Error) => logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying'));
+  }, 5000);
   logger.info({ topics, groupId: options.groupId ?? DEFAULT_GROUP_ID }, 'pipeline started');
 
   return {
@@ -191,6 +223,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     topics,
     drainOutbox: () => publisher.drain(),
     async stop() {
+      clearInterval(parkedSweep);
       await consumer.stop();
       await publisher.stop();
       await kafka.close();

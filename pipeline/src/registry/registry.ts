@@ -1,8 +1,16 @@
 /**
  * The Confluent-compatible schema registry client (Apicurio Registry's ccompat API v7 in the local
- * stack), through `@kafkajs/confluent-schema-registry`, with one change to its Avro decoding:
- * Avro `long` values become `bigint`, because Debezium's `source.ts_ns` (about 1.7e18) and any
- * BIGINT column can pass 2^53, where a JS number silently loses digits.
+ * stack), through `@kafkajs/confluent-schema-registry`, with three changes:
+ *
+ * - Avro `long` values become `bigint` — in name form (`"long"`) and in object form
+ *   (`{"type": "long", "connect.name": …}`, which avsc would otherwise build with its number-only
+ *   long) — because Debezium's `source.ts_ns` (about 1.7e18) and any BIGINT column can pass 2^53,
+ *   where a JS number silently loses digits.
+ * - Every schema is compiled with a fresh avsc name registry, so two schemas that define the same
+ *   record name (every Debezium value schema of a connector defines its `Source`; a table's schema
+ *   before and after an ALTER defines the same `Value`) can both be used by one client.
+ * - {@link StocksyncSchemaRegistry.getSchemaText} returns a schema's text by id, for readers that
+ *   need the `connect.*` attributes the avsc type drops (the decode stage).
  *
  * Wire format (Confluent): byte 0 = magic 0, bytes 1-4 = schema id (big-endian int32), then the
  * Avro binary encoding of the datum (Avro spec, "Binary Encoding").
@@ -27,12 +35,70 @@ export const bigintLongType = avro.types.LongType.__with({
   compare: (a: bigint, b: bigint) => (a === b ? 0 : a < b ? -1 : 1),
 });
 
+/**
+ * avsc `forSchema` options with bigint longs: a new name registry on every read of `registry` (the
+ * client spreads these options into each `forSchema` call), and a type hook for `long` in object form.
+ */
+export function bigintAvroOptions(): Partial<avro.ForSchemaOptions> {
+  return {
+    get registry() {
+      return { long: bigintLongType } as unknown as { [name: string]: avro.Type };
+    },
+    typeHook: (schema: avro.Schema) =>
+      typeof schema === 'object' && schema !== null && !Array.isArray(schema) && (schema as { type?: unknown }).type === 'long'
+        ? (bigintLongType as unknown as avro.Type)
+        : undefined,
+  };
+}
+
+/** The registry client stocksync uses: the library's, plus schema text by id. */
+export class StocksyncSchemaRegistry extends SchemaRegistry {
+  readonly #baseUrl: string;
+  readonly #texts = new Map<number, Promise<string | null>>();
+
+  constructor(url: string) {
+    super({ host: url, retry: { retries: 3 } }, { [SchemaType.AVRO]: bigintAvroOptions() });
+    this.#baseUrl = url.replace(/\/+$/, '');
+  }
+
+  /**
+   * The schema text registered under `id` (`GET /schemas/ids/{id}` → `schema`), cached per id.
+   * @returns the text, or null when the registry does not know the id (404).
+   * @throws Error when the registry cannot be reached (after 3 retries) or answers otherwise.
+   */
+  getSchemaText(id: number): Promise<string | null> {
+    let entry = this.#texts.get(id);
+    if (!entry) {
+      entry = this.#fetchSchemaText(id);
+      // Only found schemas stay cached: an unknown id may be registered later, a failure retried.
+      entry.then((text) => text === null && this.#texts.delete(id), () => this.#texts.delete(id));
+      this.#texts.set(id, entry);
+    }
+    return entry;
+  }
+
+  async #fetchSchemaText(id: number): Promise<string | null> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt <= 3; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
+      try {
+        const response = await fetch(`${this.#baseUrl}/schemas/ids/${id}`, { signal: AbortSignal.timeout(10_000) });
+        if (response.status === 404) return null;
+        if (!response.ok) throw new Error(`GET /schemas/ids/${id} answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
+        const body = (await response.json()) as { schema?: unknown };
+        if (typeof body.schema !== 'string') throw new Error(`GET /schemas/ids/${id} answered without a schema string`);
+        return body.schema;
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+}
+
 /** Creates a registry client for a base URL such as `http://127.0.0.1:8081/apis/ccompat/v7`. */
-export function createSchemaRegistry(url: string): SchemaRegistry {
-  return new SchemaRegistry(
-    { host: url, retry: { retries: 3 } },
-    { [SchemaType.AVRO]: { registry: { long: bigintLongType } } },
-  );
+export function createSchemaRegistry(url: string): StocksyncSchemaRegistry {
+  return new StocksyncSchemaRegistry(url);
 }
 
 /** Magic byte and schema id of a Confluent wire-format payload, or null if it is not one. */

@@ -71,6 +71,20 @@ function byHand(channel: 'webshop' | 'marketplace', rows: Level[]): number | nul
   return Math.max(0, Math.min(20, Math.floor((total * 90) / 100 / 1000)));
 }
 
+/** Produces a canonical event to stock.levels, Avro-encoded as the publisher does. */
+async function produceStockLevel(event: StockLevelEvent): Promise<void> {
+  const registry = createSchemaRegistry(endpoints.registryUrl);
+  const ids = await registerCanonicalSchemas(registry);
+  const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-test-old-event' });
+  try {
+    await kafka.send(STOCK_LEVELS_TOPIC, [
+      { key: await registry.encode(ids.keyId, { sku: event.sku, location: event.location }), value: await registry.encode(ids.valueId, event) },
+    ]);
+  } finally {
+    await kafka.close();
+  }
+}
+
 describe('channel fan-out on the real stack', () => {
   it('after the snapshot, both channel tables equal the rules applied to the canonical table', async () => {
     const report = await checkChannels({ config: env.config });
@@ -133,6 +147,44 @@ describe('channel fan-out on the real stack', () => {
     expect(env.recorder.committedAt('marketplace', `${soldSku}|STORE-01|${level.version}`)).toBeUndefined();
   });
 
+  it('takes safety stock from the source (POS stocklevel.stocksecurity) when the source states one', async () => {
+    // A STORE-01 SKU with >= 8 units free and no stocklevel row (so the channel default of 1 applies).
+    const candidates = await canonicalQuery<{ sku: string }>(
+      `SELECT sku FROM stock_level WHERE location = 'STORE-01' AND safety_stock IS NULL AND on_hand - reserved >= 8 AND on_hand = trunc(on_hand)
+       AND sku <> $1 ORDER BY sku`,
+      [soldSku],
+    );
+    let sku = '';
+    let productId = '';
+    for (const c of candidates) {
+      const [[p]] = (await pos.query(
+        `SELECT p.id FROM products p WHERE p.reference = ? AND NOT EXISTS (SELECT 1 FROM stocklevel l WHERE l.product = p.id AND l.location = '0')`,
+        [c.sku],
+      )) as unknown as [Array<{ id: string }>];
+      if (p) {
+        sku = c.sku;
+        productId = p.id;
+        break;
+      }
+    }
+    expect(sku).not.toBe('');
+    const before = (await env.row('webshop', sku))!;
+    const safetyAt = async () => (await levels(sku)).find((l) => l.location === 'STORE-01')!.safety_stock;
+
+    const id = `test-${Date.now().toString(36)}`;
+    await pos.query(`INSERT INTO stocklevel (id, location, product, stocksecurity, stockmaximum) VALUES (?, '0', ?, 5, NULL)`, [id, productId]);
+    await eventually(safetyAt, (s) => s === '5');
+    await env.settle();
+    // STORE-01 keeps 5 back instead of the channel's default 1: 4 fewer units on the web shop.
+    expect((await env.row('webshop', sku))!.quantity).toBe(before.quantity - 4);
+
+    // NULL stocksecurity: the source states none again, the default applies again.
+    await pos.query('UPDATE stocklevel SET stocksecurity = NULL WHERE id = ?', [id]);
+    await eventually(safetyAt, (s) => s === null);
+    await env.settle();
+    expect((await env.row('webshop', sku))!.quantity).toBe(before.quantity);
+  });
+
   it('a reservation in the warehouse lowers available to sell on both channels', async () => {
     const [quant] = (
       await wms.query<{ id: number; code: string }>(
@@ -165,20 +217,10 @@ describe('channel fan-out on the real stack', () => {
     const level = (await levels(soldSku)).find((l) => l.location === 'STORE-01')!;
     expect(Number(level.version)).toBeGreaterThan(1);
     // Replay version 1 of (soldSku, STORE-01) with a huge quantity, as a late duplicate would arrive.
-    const registry = createSchemaRegistry(endpoints.registryUrl);
-    const ids = await registerCanonicalSchemas(registry);
-    const old: StockLevelEvent = {
+    await produceStockLevel({
       sku: soldSku, location: 'STORE-01', on_hand: '9999', reserved: '0', available: '9999', safety_stock: null,
       source: 'pos', source_position: 'binlog.000001:4#0', source_ts_ms: null, version: 1, updated_at: Date.now() - 3_600_000,
-    };
-    const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-test-old-event' });
-    try {
-      await kafka.send(STOCK_LEVELS_TOPIC, [
-        { key: await registry.encode(ids.keyId, { sku: old.sku, location: old.location }), value: await registry.encode(ids.valueId, old) },
-      ]);
-    } finally {
-      await kafka.close();
-    }
+    });
     await env.settle();
     expect(await env.row('webshop', soldSku)).toEqual(before);
 
@@ -207,6 +249,28 @@ describe('channel fan-out on the real stack', () => {
         }
       }
     }
+  });
+
+  it('redoes a channel write whose outcome is unknown (mirror left pending, as after a crash mid-write)', async () => {
+    const good = (await env.row('webshop', soldSku))!;
+    // The channel missed the last write (it still shows an older state) and the mirror says the
+    // write was in flight when the process died.
+    const ep = channelEndpoint(channelRule(env.config, 'webshop').store);
+    const conn = await mysql.createConnection(ep);
+    try {
+      await conn.query('UPDATE channel_stock SET quantity = quantity + 50, version = version - 1 WHERE sku = ?', [soldSku]);
+    } finally {
+      await conn.end();
+    }
+    await canonicalQuery(`UPDATE channel_mirror SET pending = true WHERE channel = 'webshop' AND sku = $1`, [soldSku]);
+    // Any event of the SKU makes the channel look again (here a replayed old one).
+    await produceStockLevel({
+      sku: soldSku, location: 'WH1/Stock', on_hand: '1', reserved: '0', available: '1', safety_stock: null,
+      source: 'warehouse', source_position: 'lsn:0/1', source_ts_ms: null, version: 1, updated_at: Date.now() - 3_600_000,
+    });
+    await env.settle();
+    expect(await env.row('webshop', soldSku)).toEqual(good);
+    expect(await canonicalQuery(`SELECT pending FROM channel_mirror WHERE channel = 'webshop' AND sku = $1`, [soldSku])).toEqual([{ pending: false }]);
   });
 
   it('getAvailability serves from Redis and is invalidated by the next canonical change', async () => {

@@ -13,6 +13,7 @@ import { prepareCanonicalStore } from '../../src/pipeline/pipeline.ts';
 import { ChannelsConfigError, loadChannelsConfig, type ChannelRule } from '../../src/channels/config.ts';
 import { availableToSell, type CanonicalRow } from '../../src/channels/rules.ts';
 import { expectedChannelRows } from '../../src/channels/oracle.ts';
+import { createTokenBucket } from '../../src/channels/stores.ts';
 
 function writeConfig(text: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'channels-'));
@@ -142,6 +143,17 @@ describe('available to sell', () => {
   it('versions a channel row by the sum of the canonical versions it was computed from', () => {
     const rows = [row('WH1/Stock', '1', '0', null, 4), row('STORE-01', '1', '0', null, 9), row('STORE-03', '1', '0', null, 100)];
     expect(availableToSell(rule(), 'SKU-1', rows)).toEqual({ sku: 'SKU-1', quantity: 2, version: 13, canonicalVersions: { 'WH1/Stock': 4, 'STORE-01': 9 } });
+  });
+});
+
+describe('channel rate limit', () => {
+  it('is a token bucket that starts full: burst requests at once, then no more until it refills', () => {
+    const bucket = createTokenBucket({ requestsPerSecond: 5, burst: 10 });
+    const granted = Array.from({ length: 12 }, () => bucket.tryRemoveTokens(1)).filter(Boolean).length;
+    expect(granted).toBe(10);
+    expect(bucket.bucketSize).toBe(10);
+    expect(bucket.tokensPerInterval).toBe(5);
+    expect(bucket.interval).toBe(1000);
   });
 });
 

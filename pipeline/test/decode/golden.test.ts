@@ -4,7 +4,7 @@
  * stored registry-schemas.json); warehouse records are JSON with schemas.
  */
 import { describe, expect, it } from 'vitest';
-import { columnTypes, createDecoder, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
+import { columnTypes, createDecoder, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
 import { readRecordFixture, readRegistrySchemas, toKafkaRecord } from '../fixtures/record-fixture.ts';
 
 const avro = createDecoder({ format: 'avro', registry: staticSchemaLookup(readRegistrySchemas()) });
@@ -160,8 +160,14 @@ const WMS_SOURCE = {
   origin_lsn: null,
 };
 
-/** The stock_quant row of the streamed fixtures, without its quantities. */
-const QUANT = { id: 3, product_id: 3, location_id: 3, lot_id: null, in_date: 1767323045000000, write_date: 1767323045123456 };
+/**
+ * The stock_quant row of the streamed fixtures, without its quantities. `in_date`/`write_date` are
+ * TIMESTAMP WITHOUT TIME ZONE (MicroTimestamp): wall times 2026-01-02T03:04:05 and …05.123456.
+ */
+const QUANT = {
+  id: 3, product_id: 3, location_id: 3, lot_id: null,
+  in_date: new LocalDateTime(1767323045000000000n), write_date: new LocalDateTime(1767323045123456000n),
+};
 
 describe('warehouse stock_quant (PostgreSQL, JSON with schemas)', () => {
   it('snapshot read: op r, NUMERIC 2.125 as an exact string, LSN as bigint', async () => {
@@ -232,7 +238,8 @@ describe('warehouse stock_quant (PostgreSQL, JSON with schemas)', () => {
     const { envelope } = await change('wms-stock-quant-insert');
     expect(envelope.schema?.name).toBe('wms.public.stock_quant.Envelope');
     expect(columnTypes(envelope)).toEqual({
-      id: { type: 'int32', optional: false },
+      // `id serial`: Debezium states default 0 for a column whose default is an expression (nextval).
+      id: { type: 'int32', optional: false, default: 0 },
       product_id: { type: 'int32', optional: false },
       location_id: { type: 'int32', optional: false },
       lot_id: { type: 'int32', optional: true },

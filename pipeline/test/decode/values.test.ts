@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
 import { decimalFromLiteral, formatDecimal, unscaledFromBytes } from '../../src/decode/decimal.ts';
-import { columnTypes, createDecoder, DecodeError, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
+import { columnTypes, createDecoder, DecodeError, LocalDate, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
 import { JsonNumber, parseJsonLossless, type JsonValue } from '../../src/decode/lossless-json.ts';
 import { int64Value } from '../../src/decode/values.ts';
 import type { KafkaRecord } from '../../src/kafka/client.ts';
@@ -213,9 +213,9 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
       vsd_null: null,
       big: 9007199254740993n,
       small: 9007199254740991,
-      ts: 1767323045123456,
-      ts_nano: 1767323045123456789n,
-      day: 20455,
+      ts: new LocalDateTime(1767323045123456000n),
+      ts_nano: new LocalDateTime(1767323045123456789n),
+      day: new LocalDate(20455),
       tags: ['a', 'b'],
       attrs: { x: 1, y: 9007199254740993n },
       raw: Buffer.from([1, 2, 3]),

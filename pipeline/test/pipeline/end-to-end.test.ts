@@ -16,16 +16,20 @@ import { createSchemaRegistry } from '../../src/registry/registry.ts';
 import { redisKeys } from '../../src/serve/redis-keys.ts';
 import { STOCK_LEVELS_TOPIC } from '../../src/serve/publisher.ts';
 import { waitForRecord } from '../helpers/kafka.ts';
+import { loadMappings } from '../../src/normalize/mapping.ts';
+import { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from '../../src/pipeline/dead-letter.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
 
 const endpoints = stackEndpoints();
+/** The shipped mappings, with a 2 s wait for missing dimension rows (the default is 300 s). */
+const shortWait = () => loadMappings().map((m) => ({ ...m, parked_timeout_seconds: 2 }));
 let pipeline: RunningPipeline;
 let pos: mysql.Connection;
 let wms: pg.Client;
 
 beforeAll(async () => {
   await freshEnvironment();
-  pipeline = await quietPipeline();
+  pipeline = await quietPipeline({ mappings: shortWait() });
   await waitForLagZero();
   await pipeline.drainOutbox();
   pos = await mysql.createConnection(endpoints.pos);
@@ -143,10 +147,60 @@ describe('end to end on the real stack', () => {
     const kafka = createKafkaClient(endpoints.kafkaBrokers);
     for (const topic of pipeline.topics) await kafka.resetGroupToEarliest('stocksync-pipeline', topic);
     await kafka.close();
-    pipeline = await quietPipeline();
+    pipeline = await quietPipeline({ mappings: shortWait() });
     await waitForLagZero();
     // Every replayed row change was recognised as already applied (at or before its stored position).
     expect((await counter()) - skippedBefore).toBeGreaterThan(before.length);
     expect(await snapshotOf()).toEqual(before);
+  });
+
+  it('quarantines a row whose location has no code, and a NaN quantity, naming source, table, key and field; then goes on', async () => {
+    const header = (r: { headers: Record<string, Buffer | undefined> }, name: string) => r.headers[name]?.toString('utf8');
+    // A store the mapping's constant map does not know.
+    const location = `X${Date.now().toString(36)}`;
+    const [product] = (await pos.query(`SELECT id, reference FROM products ORDER BY id LIMIT 1`))[0] as Array<{ id: string; reference: string }>;
+    await pos.query('INSERT INTO locations (id, name) VALUES (?, ?)', [location, `unmapped store ${location}`]);
+    await pos.query(`INSERT INTO stockcurrent (location, product, attributesetinstance_id, units) VALUES (?, ?, NULL, 4)`, [location, product!.id]);
+    const letter = await waitForRecord(DEAD_LETTER_TOPIC, (r) => (header(r, DEAD_LETTER_HEADERS.key) ?? '').includes(location));
+    expect(header(letter, DEAD_LETTER_HEADERS.source)).toBe('pos');
+    expect(header(letter, DEAD_LETTER_HEADERS.table)).toBe('stockcurrent');
+    expect(header(letter, DEAD_LETTER_HEADERS.field)).toBe('location');
+    expect(header(letter, DEAD_LETTER_HEADERS.reason)).toBe('unmapped-code');
+    expect(header(letter, DEAD_LETTER_HEADERS.topic)).toBe('pos.pos.stockcurrent');
+    expect(header(letter, DEAD_LETTER_HEADERS.error)).toContain('not in the mapping');
+
+    // PostgreSQL NUMERIC 'NaN' arrives as a null VariableScaleDecimal: quarantined, never read as 0.
+    const quant = (await wms.query<{ id: number; product_id: number; location_id: number }>(
+      `SELECT q.id, q.product_id, q.location_id FROM stock_quant q JOIN stock_location l ON l.id = q.location_id
+       WHERE l.usage = 'internal' ORDER BY q.id LIMIT 1`,
+    )).rows[0]!;
+    await wms.query(`UPDATE stock_quant SET quantity = 'NaN' WHERE id = $1`, [quant.id]);
+    const nan = await waitForRecord(DEAD_LETTER_TOPIC, (r) => header(r, DEAD_LETTER_HEADERS.reason) === 'null-quantity' && header(r, DEAD_LETTER_HEADERS.key) === JSON.stringify({ id: quant.id }));
+    expect(header(nan, DEAD_LETTER_HEADERS.source)).toBe('warehouse');
+    expect(header(nan, DEAD_LETTER_HEADERS.table)).toBe('stock_quant');
+    expect(header(nan, DEAD_LETTER_HEADERS.field)).toBe('quantity');
+
+    // The pipeline goes on: a later valid change to the same quant is applied.
+    await wms.query(`UPDATE stock_quant SET quantity = 5 WHERE id = $1`, [quant.id]);
+    await eventually(
+      () => canonicalQuery<{ on_hand: string }>(`SELECT on_hand::text FROM source_row WHERE source = 'warehouse' AND row_key = $1`, [JSON.stringify([quant.id])]),
+      (rows) => rows[0]?.on_hand === '5',
+    );
+    expect((await checkAgainstOracle()).mismatches).toEqual([]);
+  });
+
+  it('reports a stock row whose product never arrives to the dead-letter topic after the wait, keeping it parked', async () => {
+    const header = (r: { headers: Record<string, Buffer | undefined> }, name: string) => r.headers[name]?.toString('utf8');
+    const product = `NEVER-${Date.now().toString(36)}`;
+    await pos.query('SET FOREIGN_KEY_CHECKS = 0');
+    await pos.query(`INSERT INTO stockcurrent (location, product, attributesetinstance_id, units) VALUES ('0', ?, NULL, 3)`, [product]);
+    await pos.query('SET FOREIGN_KEY_CHECKS = 1');
+    const letter = await waitForRecord(DEAD_LETTER_TOPIC, (r) => header(r, DEAD_LETTER_HEADERS.reason) === 'dimension-timeout' && (header(r, DEAD_LETTER_HEADERS.key) ?? '').includes(product));
+    expect(header(letter, DEAD_LETTER_HEADERS.source)).toBe('pos');
+    expect(header(letter, DEAD_LETTER_HEADERS.table)).toBe('stockcurrent');
+    expect(header(letter, DEAD_LETTER_HEADERS.field)).toBe('product');
+    expect(header(letter, DEAD_LETTER_HEADERS.error)).toContain(`products row ${product} not seen yet`);
+    const [row] = await canonicalQuery<{ status: string }>(`SELECT status FROM source_row WHERE source = 'pos' AND product_ref = $1`, [product]);
+    expect(row!.status).toBe('parked');
   });
 });

@@ -50,7 +50,11 @@ afterAll(async () => {
   await conn?.end();
 });
 
-/** Waits for a change record on `topic` whose envelope `match` accepts; returns it decoded. */
+/**
+ * Waits for a change record on `topic` whose envelope `match` accepts; returns it decoded. Matchers
+ * also check the test's own item code: names come from naming series, which a re-seed restarts, so a
+ * name alone may match an older record still on the topic.
+ */
 async function waitForChange(topic: string, match: (e: DebeziumEnvelope) => boolean): Promise<{ key: Row | null; envelope: DebeziumEnvelope }> {
   let found: { key: Row | null; envelope: DebeziumEnvelope } | undefined;
   await waitForRecord(topic, async (r: KafkaRecord) => {
@@ -71,7 +75,7 @@ describe('ERPNext capture (connector stocksync-erpnext)', () => {
     expect(first.bins[0]).toMatchObject({ action: 'insert', actualDelta: '12.5' });
     expect(bin).toMatchObject({ action: 'update', actualDelta: '0.125' });
 
-    const inserted = await waitForChange(TOPIC.ledger, (e) => e.after?.name === sle.name);
+    const inserted = await waitForChange(TOPIC.ledger, (e) => e.after?.name === sle.name && e.after?.item_code === item);
     expect(inserted.key).toEqual({ name: sle.name });
     expect(inserted.envelope.op).toBe('c');
     expect(inserted.envelope.before).toBeNull();
@@ -92,9 +96,9 @@ describe('ERPNext capture (connector stocksync-erpnext)', () => {
     if (first.txId !== null) expect(inserted.envelope.source.gtid).toBe(first.txId);
 
     // ERPNext's get_or_make_bin inserts the Bin at zero, then the same transaction updates it.
-    const created = await waitForChange(TOPIC.bin, (e) => e.op === 'c' && e.after?.name === bin.name);
+    const created = await waitForChange(TOPIC.bin, (e) => e.op === 'c' && e.after?.name === bin.name && e.after?.item_code === item);
     expect(created.envelope.after).toMatchObject({ actual_qty: '0.000000000', reserved_qty: '0.000000000' });
-    const updated = await waitForChange(TOPIC.bin, (e) => e.op === 'u' && e.after?.name === bin.name && e.after?.actual_qty === '12.625000000');
+    const updated = await waitForChange(TOPIC.bin, (e) => e.op === 'u' && e.after?.name === bin.name && e.after?.item_code === item && e.after?.actual_qty === '12.625000000');
     expect(updated.key).toEqual({ name: bin.name });
     expect(updated.envelope.before).toMatchObject({ item_code: item, warehouse, actual_qty: '12.500000000', projected_qty: '12.500000000' });
     expect(updated.envelope.after).toMatchObject({ item_code: item, warehouse, actual_qty: '12.625000000', projected_qty: '12.625000000', reserved_qty: '0.000000000' });
@@ -107,11 +111,11 @@ describe('ERPNext capture (connector stocksync-erpnext)', () => {
     const original = receipt.ledger[0]!;
     const reversal = cancel.ledger.find((l) => l.action === 'insert')!;
 
-    const flagged = await waitForChange(TOPIC.ledger, (e) => e.op === 'u' && e.after?.name === original.name);
+    const flagged = await waitForChange(TOPIC.ledger, (e) => e.op === 'u' && e.after?.name === original.name && e.after?.item_code === item);
     expect(flagged.envelope.before).toMatchObject({ is_cancelled: 0, actual_qty: '3.250000000' });
     expect(flagged.envelope.after).toMatchObject({ is_cancelled: 1, actual_qty: '3.250000000' });
 
-    const reversing = await waitForChange(TOPIC.ledger, (e) => e.op === 'c' && e.after?.name === reversal.name);
+    const reversing = await waitForChange(TOPIC.ledger, (e) => e.op === 'c' && e.after?.name === reversal.name && e.after?.item_code === item);
     expect(reversing.envelope.after).toMatchObject({
       voucher_no: receipt.voucherNo,
       voucher_detail_no: flagged.envelope.after?.voucher_detail_no,
