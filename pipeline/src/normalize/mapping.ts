@@ -14,6 +14,8 @@ import { projectRoot } from '../stack/paths.ts';
 /** Derivation of a SKU or location code from one column of a level row. */
 export interface CodeRule {
   column: string;
+  /** A code that comes out empty: quarantine the row (default) or filter it (deliberately not synced). */
+  if_empty?: 'quarantine' | 'filter';
   lookup?: { dimension: string; field: string; where?: Record<string, string | number | boolean> };
   map?: Record<string, string>;
 }

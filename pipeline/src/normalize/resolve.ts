@@ -39,7 +39,7 @@ function resolveCode(what: string, rule: CodeRule, ref: string, lookup: Dimensio
     value = attributes[rule.lookup.field];
   }
   if (value === null || value === undefined || value === '') {
-    return { ok: false, status: 'unmapped', reason: `${what} ${ref}: no code in ${rule.lookup ? `${rule.lookup.dimension}.${rule.lookup.field}` : rule.column}` };
+    return { ok: false, status: rule.if_empty === 'filter' ? 'filtered' : 'unmapped', reason: `${what} ${ref}: no code in ${rule.lookup ? `${rule.lookup.dimension}.${rule.lookup.field}` : rule.column}` };
   }
   let code = String(value);
   if (rule.map) {
