@@ -83,8 +83,24 @@ async function cleanUp(): Promise<void> {
   await sql('mariadb', [`DROP DATABASE IF EXISTS ${DB}`], null);
 }
 
+/** Waits until `topic` exists: a connector creates its topics with its first record, and a
+ * consumer subscribed to a topic that does not exist yet fails. */
+async function topicExists(topic: string, timeoutMs = 90_000): Promise<void> {
+  const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await kafka.listTopics()).includes(topic)) {
+      if (Date.now() > deadline) throw new Error(`topic ${topic} not created within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await kafka.close();
+  }
+}
+
 /** Waits for a record of `topic` that decodes to something `match` accepts. */
 async function decodedWhere(topic: string, decoder: Decoder, match: (d: DecodedRecord) => boolean): Promise<{ record: KafkaRecord; decoded: DecodedRecord }> {
+  await topicExists(topic);
   let decoded: DecodedRecord | undefined;
   const record = await waitForRecord(topic, async (r) => {
     const d = await decoder.decode(r).catch(() => null);
