@@ -34,16 +34,22 @@ import { createChannelStore, type ChannelRow, type ChannelStore } from './stores
 import { prepareChannelState, type ChannelNotification } from './state.ts';
 import { createNotifier, type Notifier } from './notify.ts';
 
-/** One successful write to a channel database. */
+/** One chunk of SKUs brought up to date in a channel. */
 export interface ChannelCommit {
   channel: string;
-  /** Wall time right after the channel database acknowledged the write, ms since epoch. */
+  /**
+   * Wall time right after the channel database acknowledged the write, ms since epoch (when
+   * nothing was written: when that was decided).
+   */
   committedAtMs: number;
+  /** Rows written (their channel-visible quantity changed). */
   rows: Array<ChannelRow & { previous: number | null }>;
+  /** SKUs recomputed whose quantity the channel already showed: nothing written. */
+  unchanged: Array<Pick<ChannelRow, 'sku' | 'version' | 'canonicalVersions'>>;
 }
 
 export interface ChannelHooks {
-  /** After each channel write (the demo measures source-commit -> channel-commit latency with it). */
+  /** After each chunk that wrote or found SKUs unchanged (the demo measures source-commit -> channel-commit latency with it). */
   onCommitted?(commit: ChannelCommit): void;
   /** A failed attempt (the chunk is retried with backoff). */
   onError?(channel: string, error: Error): void;
@@ -327,12 +333,16 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
       }
       const mirrored = new Map(mirror.rows.map((m) => [m.sku, { quantity: Number(m.quantity), version: Number(m.version), pending: m.pending }]));
       const writes: Array<ChannelRow & { previous: number | null }> = [];
+      const unchanged: ChannelCommit['unchanged'] = [];
       for (const sku of skus) {
         const available = availableToSell(rule, sku, rowsBySku.get(sku) ?? []);
         if (!available) continue;
         const last = mirrored.get(sku);
         if (last && !last.pending) {
-          if (last.quantity === available.quantity) continue; // the channel already shows it
+          if (last.quantity === available.quantity) {
+            unchanged.push({ sku, version: available.version, canonicalVersions: available.canonicalVersions });
+            continue; // the channel already shows it
+          }
           if (last.version > available.version) {
             channelStale.inc({ channel: rule.name });
             ctx.logger.warn(
@@ -358,7 +368,7 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
         const committedAtMs = Date.now();
         writeRequests.inc({ channel: rule.name });
         rowsWritten.inc({ channel: rule.name }, writes.length);
-        commit = { channel: rule.name, committedAtMs, rows: writes };
+        commit = { channel: rule.name, committedAtMs, rows: writes, unchanged };
         const notifications: ChannelNotification[] = writes.map((w) => ({
           channel: rule.name, sku: w.sku, quantity: w.quantity, previous: w.previous, version: w.version, committedAtMs,
         }));
@@ -369,6 +379,8 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
           notifications.map((n) => JSON.stringify(n)),
         ]);
         await client.query('COMMIT');
+      } else if (unchanged.length > 0) {
+        commit = { channel: rule.name, committedAtMs: Date.now(), rows: [], unchanged };
       }
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -382,7 +394,7 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
       client.release(released ? undefined : true);
     }
     if (commit) {
-      ctx.kickNotifier();
+      if (commit.rows.length > 0) ctx.kickNotifier();
       ctx.onCommitted?.(commit);
     }
   };

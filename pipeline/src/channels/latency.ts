@@ -1,52 +1,55 @@
 /**
- * Source-commit -> channel-commit latency, for the demo. Each channel write ({@link ChannelCommit})
- * carries, per row, the canonical version of every (sku, location) it was computed from. A
- * canonical event `sku|location|version` (the key the demo's LatencyTracker uses) reached a
- * channel at the first channel write whose row for that SKU was computed from that location at
- * that version or a later one.
- *
- * Only writes count: a canonical change that leaves the channel's quantity unchanged (location not
- * sold by the channel, quantity clamped at 0 or at the cap, ...) produces no write and no sample.
+ * Source-commit -> channel-commit latency, for the demo. Each {@link ChannelCommit} carries, per
+ * SKU it recomputed, the canonical version of every (sku, location) the result was computed from,
+ * and whether it was written. A canonical event `sku|location|version` (the key the demo's
+ * LatencyTracker uses) reached a channel at the first recomputation that covered that location at
+ * that version or a later one — if that recomputation wrote the row; if it found the channel
+ * already showing the quantity (the change was invisible to the channel: a location the channel
+ * does not sell, a quantity clamped at 0 or at the cap, ...), there is no sample for that event.
  */
 import type { ChannelCommit } from './fanout.ts';
 
 export class ChannelLatencyRecorder {
-  /** channel -> `sku|location` -> [canonical version, channel commit ms] in arrival order. */
-  private readonly writes = new Map<string, Map<string, Array<[number, number]>>>();
+  /** channel -> `sku|location` -> [canonical version, ms, written] in arrival order. */
+  private readonly writes = new Map<string, Map<string, Array<[number, number, boolean]>>>();
   rowsWritten = 0;
 
   /** Pass as `hooks.onCommitted` of startChannels. */
   readonly onCommitted = (commit: ChannelCommit): void => {
     let byKey = this.writes.get(commit.channel);
     if (!byKey) this.writes.set(commit.channel, (byKey = new Map()));
-    for (const row of commit.rows) {
-      this.rowsWritten++;
+    const add = (row: { sku: string; canonicalVersions: Record<string, number> }, written: boolean) => {
       for (const [location, version] of Object.entries(row.canonicalVersions)) {
         const key = `${row.sku}|${location}`;
-        const list = byKey.get(key);
-        if (list) list.push([version, commit.committedAtMs]);
-        else byKey.set(key, [[version, commit.committedAtMs]]);
+        const list = byKey!.get(key);
+        if (list) list.push([version, commit.committedAtMs, written]);
+        else byKey!.set(key, [[version, commit.committedAtMs, written]]);
       }
+    };
+    for (const row of commit.rows) {
+      this.rowsWritten++;
+      add(row, true);
     }
+    for (const row of commit.unchanged) add(row, false);
   };
 
-  /** Channel names that have written at least once. */
+  /** Channel names that have recomputed at least once. */
   channels(): string[] {
     return [...this.writes.keys()];
   }
 
   /**
    * When the canonical event `sku|location|version` reached the channel's database (ms since
-   * epoch), or undefined if no write of that channel reflects it (yet).
+   * epoch); undefined if the channel has not covered it yet, or covered it without a write.
    */
   committedAt(channel: string, eventKey: string): number | undefined {
     const cut = eventKey.lastIndexOf('|');
     const version = Number(eventKey.slice(cut + 1));
     const list = this.writes.get(channel)?.get(eventKey.slice(0, cut));
     if (!list) return undefined;
-    let earliest: number | undefined;
-    for (const [v, at] of list) if (v >= version && (earliest === undefined || at < earliest)) earliest = at;
-    return earliest;
+    let first: [number, number, boolean] | undefined;
+    for (const entry of list) if (entry[0] >= version && (first === undefined || entry[1] < first[1])) first = entry;
+    return first?.[2] ? first[1] : undefined;
   }
 }
 

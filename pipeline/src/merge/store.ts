@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import pRetry from 'p-retry';
-import type { DimensionChange, LevelChange, NormalizedChange } from '../normalize/normalize.ts';
+import type { DimensionChange, LevelChange, NormalizedChange, TruncateChange } from '../normalize/normalize.ts';
 import type { SourceMapping } from '../normalize/mapping.ts';
 import { normalizeDecimal, parseDecimal, formatDecimal } from '../normalize/decimal.ts';
 import { resolveLevelRow, type Resolution } from '../normalize/resolve.ts';
@@ -164,7 +164,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   await lockKeys(client, dimLocks);
 
   // 2. Dimension rows, newer positions only.
-  const appliedDims: DimensionChange[] = [];
+  const appliedDims: Array<DimensionChange & { superseded?: DimensionChange[] }> = [];
   if (dims.length > 0) {
     const res = await client.query<{ source: string; dimension: string; dim_key: string }>(
       `INSERT INTO dimension_row (source, dimension, dim_key, attributes, deleted, position, position_text)
@@ -243,7 +243,6 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     [l, ...l.superseded].map((c) => ({ source: c.source, table: c.table, rowKey: c.rowKey, position: c.position.text, txId: c.txId, snapshot: c.snapshot })),
   );
 
-  // 4. Rows to (re-)resolve: applied level rows, and rows joined to a dimension row that changed.
   const affectedKeys = new Map<string, Trigger>();
   const touchKey = (sku: string | null, location: string | null, trigger: Trigger) => {
     if (sku === null || location === null) return;
@@ -251,6 +250,36 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     const current = affectedKeys.get(id);
     if (!current || current.position < trigger.position) affectedKeys.set(id, trigger);
   };
+
+  // 3b. Truncates under the delete-rows policy: rows written before the TRUNCATE count no more.
+  // Applied after the upserts above, so the position test sorts out rows of this very batch too.
+  for (const truncate of changes.filter((c): c is TruncateChange => c.kind === 'truncate')) {
+    const trigger: Trigger = { source: truncate.source, positionText: truncate.position.text, position: truncate.position.value, sourceTsMs: null };
+    if (truncate.dimension === null) {
+      const cleared = await client.query<{ sku: string | null; location: string | null; status: string }>(
+        `UPDATE source_row SET deleted = true, on_hand = 0, reserved = 0, position = $3, position_text = $4, updated_at = now()
+         WHERE source = $1 AND table_name = $2 AND position < $3 AND NOT deleted
+         RETURNING sku, location, status`,
+        [truncate.source, truncate.table, truncate.position.value.toString(), truncate.position.text],
+      );
+      for (const row of cleared.rows) if (row.status === 'mapped') touchKey(row.sku, row.location, trigger);
+      result.applied += cleared.rowCount ?? 0;
+    } else {
+      const cleared = await client.query<{ dim_key: string }>(
+        `UPDATE dimension_row SET deleted = true, attributes = NULL, position = $3, position_text = $4
+         WHERE source = $1 AND dimension = $2 AND position < $3 AND NOT deleted
+         RETURNING dim_key`,
+        [truncate.source, truncate.dimension, truncate.position.value.toString(), truncate.position.text],
+      );
+      // The rows joined to them are re-resolved below, as for deleted dimension rows.
+      for (const row of cleared.rows) {
+        appliedDims.push({ kind: 'dimension', source: truncate.source, dimension: truncate.dimension, key: row.dim_key, attributes: null, position: truncate.position, snapshot: false, superseded: [] });
+      }
+      result.applied += cleared.rowCount ?? 0;
+    }
+  }
+
+  // 4. Rows to (re-)resolve: applied level rows, and rows joined to a dimension row that changed.
   const toResolve = new Map<string, { row: StoredRow; trigger: Trigger }>();
   for (const level of appliedLevels) {
     const id = rowId(level.source, level.table, level.rowKey);

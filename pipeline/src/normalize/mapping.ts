@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import { projectRoot } from '../stack/paths.ts';
+import type { TruncatePolicy } from '../decode/truncate.ts';
 
 /** Derivation of a SKU or location code from one column of a level row. */
 export interface CodeRule {
@@ -37,6 +38,8 @@ export type RowFilter = Record<string, string | number | boolean | null>;
 
 /** A table whose rows hold absolute quantities per product and location. */
 export interface LevelTable {
+  /** What a TRUNCATE of the table does (default quarantine). */
+  on_truncate?: TruncatePolicy;
   row_key: string[];
   sku: CodeRule;
   location: CodeRule;
@@ -47,6 +50,8 @@ export interface LevelTable {
 
 /** A table whose rows are signed movements (deltas), each counted once by its row identity. */
 export interface MovementTable {
+  /** What a TRUNCATE of the table does (default quarantine). */
+  on_truncate?: TruncatePolicy;
   row_key: string[];
   sku: CodeRule;
   location: CodeRule;
@@ -58,6 +63,8 @@ export interface MovementTable {
 
 /** A table of safety stock per product and location. */
 export interface SafetyStockTable {
+  /** What a TRUNCATE of the table does (default quarantine). */
+  on_truncate?: TruncatePolicy;
   row_key: string[];
   sku: CodeRule;
   location: CodeRule;
@@ -73,6 +80,8 @@ export type StockRole = 'level' | 'movement' | 'safety';
 
 /** Any stock table of a mapping, with its role: the shape normalize and merge work with. */
 export interface StockTable {
+  /** What a TRUNCATE of the table does (default quarantine). */
+  on_truncate?: TruncatePolicy;
   role: StockRole;
   row_key: string[];
   sku: CodeRule;
@@ -88,6 +97,8 @@ export interface StockTable {
 export interface DimensionTable {
   table: string;
   key: string;
+  /** What a TRUNCATE of the table does (default quarantine). */
+  on_truncate?: TruncatePolicy;
 }
 
 /** A validated mapping file. */
@@ -124,13 +135,13 @@ const STOCK_SECTIONS = [
 function stockTables(raw: RawMapping): Record<string, StockTable> {
   const tables: Record<string, StockTable> = {};
   for (const [table, t] of Object.entries(raw.levels ?? {})) {
-    tables[table] = { role: 'level', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.on_hand, reserved: t.reserved, where: t.where };
+    tables[table] = { role: 'level', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.on_hand, reserved: t.reserved, where: t.where };
   }
   for (const [table, t] of Object.entries(raw.movements ?? {})) {
-    tables[table] = { role: 'movement', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.delta, cancelled: t.cancelled, where: t.where };
+    tables[table] = { role: 'movement', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.delta, cancelled: t.cancelled, where: t.where };
   }
   for (const [table, t] of Object.entries(raw.safety_stock ?? {})) {
-    tables[table] = { role: 'safety', row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.quantity, where: t.where };
+    tables[table] = { role: 'safety', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.quantity, where: t.where };
   }
   return tables;
 }

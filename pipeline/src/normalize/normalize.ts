@@ -9,6 +9,9 @@ import type { DebeziumEnvelope, FieldValue, Row } from '../decode/envelope.ts';
 import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
 import { formatDecimal, normalizeDecimal, parseDecimal, roundDouble } from './decimal.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
+import { truncateAction } from '../decode/truncate.ts';
+import { isUnchanged, isUnknown } from '../decode/markers.ts';
+import { isTemporal } from '../decode/temporal.ts';
 
 /** What a topic carries for the pipeline. */
 export type TopicRole =
@@ -80,7 +83,20 @@ export interface LevelChange {
   snapshot: boolean;
 }
 
-export type NormalizedChange = DimensionChange | LevelChange;
+/**
+ * A TRUNCATE of a table under the `delete-rows` policy: every stored row of the table whose source
+ * position is before `position` counts no more.
+ */
+export interface TruncateChange {
+  kind: 'truncate';
+  source: string;
+  table: string;
+  /** Set when the truncated table is a dimension. */
+  dimension: string | null;
+  position: SourcePosition;
+}
+
+export type NormalizedChange = DimensionChange | LevelChange | TruncateChange;
 
 /** A change the mapping cannot handle; names the field and a short reason code for the dead-letter topic. */
 export class NormalizeError extends Error {
@@ -94,7 +110,8 @@ export class NormalizeError extends Error {
 }
 
 function scalar(value: FieldValue | undefined): string | number | boolean | null {
-  if (value === undefined || value === null) return null;
+  if (value === undefined || value === null || isUnknown(value)) return null;
+  if (isTemporal(value)) return String(value);
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Buffer.isBuffer(value)) return value.toString('base64');
@@ -121,8 +138,12 @@ function idText(row: Row, column: string): string | null {
  */
 export function quantity(row: Row, rule: QuantityRule): string {
   const value = row[rule.column];
-  if (value === null || value === undefined) {
+  if (value === null || value === undefined || isUnknown(value)) {
     throw new NormalizeError('null-quantity', rule.column, `quantity column ${rule.column} is null (a null quantity is never read as 0)`);
+  }
+  if (isUnchanged(value)) {
+    // Debezium's unchanged-TOAST placeholder: the event does not carry the value at all.
+    throw new NormalizeError('unchanged-quantity', rule.column, `quantity column ${rule.column} is not in the event (unchanged TOAST value); set REPLICA IDENTITY FULL on the table`);
   }
   let text: string;
   try {
@@ -187,12 +208,23 @@ function isCancelled(row: Row, rule: StockTable['cancelled']): boolean {
 /**
  * Normalizes one change event from a mapped topic.
  * @param key - the decoded Kafka record key (primary key or message.key.columns), used for deletes.
+ * @returns the change, or null when the event changes nothing (a truncate under the `ignore` policy).
  * @throws NormalizeError for events the mapping cannot handle (missing key columns, bad quantities,
- *   truncate without a policy); PositionError when the source block has no position.
+ *   a truncate under the `quarantine` policy); PositionError when the source block has no position.
  */
-export function normalizeChange(role: TopicRole, key: Row | null, envelope: DebeziumEnvelope): NormalizedChange {
+export function normalizeChange(role: TopicRole, key: Row | null, envelope: DebeziumEnvelope): NormalizedChange | null {
   if (envelope.op === 't') {
-    throw new NormalizeError('truncate', null, `TRUNCATE of ${role.table}: no truncate policy is configured for this table`);
+    const policy = role.role === 'dimension' ? role.mapping.dimensions[role.dimension]?.on_truncate : role.spec.on_truncate;
+    const action = truncateAction(policy, role.table);
+    if (action.action === 'quarantine') throw new NormalizeError(action.reason, null, action.error);
+    if (action.action === 'ignore') return null;
+    return {
+      kind: 'truncate',
+      source: role.mapping.source,
+      table: role.table,
+      dimension: role.role === 'dimension' ? role.dimension : null,
+      position: sourcePosition(envelope.source),
+    };
   }
   if (envelope.op === 'm') throw new NormalizeError('message', null, 'logical decoding message: not a row change');
   const position = sourcePosition(envelope.source);

@@ -194,3 +194,20 @@ describe('printJson (stocksync decode output)', () => {
     expect((parseJsonLossless(text) as { big: { text: string } }).big.text).toBe('1795942368626691055');
   });
 });
+
+describe('registry client Avro options (registry/registry.ts)', () => {
+  it('long in name and object form decodes to bigint; each use gets a fresh name registry', async () => {
+    const avsc = (await import('avsc')).default;
+    const { bigintAvroOptions } = await import('../../src/registry/registry.ts');
+    const schema = {
+      type: 'record', name: 'Value', namespace: 'x',
+      fields: [{ name: 'a', type: 'long' }, { name: 'b', type: { type: 'long', 'connect.name': 'io.debezium.time.MicroTimestamp' } }],
+    };
+    // The client spreads its options into every forSchema call, as here.
+    const type = avsc.Type.forSchema(schema as never, { ...bigintAvroOptions() });
+    const again = avsc.Type.forSchema({ ...schema, fields: [...schema.fields, { name: 'c', type: 'int' }] } as never, { ...bigintAvroOptions() });
+    const buf = type.toBuffer({ a: 9007199254740993n, b: -30610223999999999n });
+    expect(type.fromBuffer(buf)).toEqual({ a: 9007199254740993n, b: -30610223999999999n });
+    expect(again.fromBuffer(again.toBuffer({ a: 1n, b: 2n, c: 3 }))).toEqual({ a: 1n, b: 2n, c: 3 });
+  });
+});
