@@ -8,6 +8,7 @@
  * does not sell, a quantity clamped at 0 or at the cap, ...), there is no sample for that event.
  */
 import type { ChannelCommit } from './fanout.ts';
+import type { SampleSourceName } from '../demo/oracle-check.ts';
 
 export class ChannelLatencyRecorder {
   /** channel -> `sku|location` -> [canonical version, ms, written] in arrival order. */
@@ -55,7 +56,7 @@ export class ChannelLatencyRecorder {
 
 /** A committed source transaction and the canonical events it caused (`sku|location|version`). */
 export interface SourceTransaction {
-  source: 'pos' | 'warehouse';
+  source: SampleSourceName;
   /** Wall time when the source COMMIT returned, ms since epoch. */
   committedAtMs: number;
   events: Iterable<string>;
@@ -70,9 +71,9 @@ export function channelLatencySamples(
   recorder: ChannelLatencyRecorder,
   transactions: Iterable<SourceTransaction>,
   channels: string[] = recorder.channels(),
-): Record<string, Record<'all' | 'pos' | 'warehouse', number[]>> {
-  const out: Record<string, Record<'all' | 'pos' | 'warehouse', number[]>> = {};
-  for (const channel of channels) out[channel] = { all: [], pos: [], warehouse: [] };
+): Record<string, Record<'all' | SampleSourceName, number[]>> {
+  const out: Record<string, Record<'all' | SampleSourceName, number[]>> = {};
+  for (const channel of channels) out[channel] = { all: [], pos: [], warehouse: [], erpnext: [] };
   for (const tx of transactions) {
     const events = [...tx.events];
     for (const channel of channels) {

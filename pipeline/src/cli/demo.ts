@@ -25,6 +25,6 @@ export function register(program: Command): void {
       } else {
         console.log(formatSummary(summary));
       }
-      if (summary.oracleMismatches > 0) process.exitCode = 1;
+      if (summary.oracleMismatches > 0 || summary.channelMismatches > 0) process.exitCode = 1;
     });
 }

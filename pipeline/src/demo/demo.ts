@@ -21,6 +21,11 @@ import { checkAgainstOracle, type SampleSourceName } from './oracle-check.ts';
 import { snapshotRowCount } from '../sources/source-database.ts';
 import { loadMappings } from '../normalize/mapping.ts';
 import { groupLag, waitStable } from './quiescence.ts';
+import { startChannels } from '../channels/fanout.ts';
+import { resetChannels } from '../channels/reset.ts';
+import { checkChannels } from '../channels/oracle.ts';
+import { ChannelLatencyRecorder, channelLatencySamples } from '../channels/latency.ts';
+import { percentiles } from './latency.ts';
 
 export interface DemoOptions {
   seed: number;
@@ -45,9 +50,14 @@ export interface DemoSummary {
   oracleMismatchesBySource: Record<SampleSourceName, number>;
   redisInvalidations: number;
   deadLetters: number;
+  /** Per channel: rows and mismatches against the channel rules applied to the canonical table. */
+  channels: Array<{ channel: string; rows: number; mismatches: number }>;
+  channelMismatches: number;
   latencyMs: {
     commitToCanonical: Record<'all' | SampleSourceName, LatencyStats>;
     commitToRedis: Record<'all' | SampleSourceName, LatencyStats>;
+    /** Source commit -> channel database commit, per channel. */
+    commitToChannel: Record<string, Record<'all' | SampleSourceName, LatencyStats>>;
   };
   clocks: string;
   durationMs: number;
@@ -63,6 +73,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
   say(`[2/6] resetting capture and seeding sources (seed ${options.seed}, ${options.products} products)`);
   await resetCapture(endpoints);
+  await resetChannels({ endpoints });
   const seeded = await seedSources({ seed: options.seed, products: options.products }, endpoints);
   const expectedSnapshot = await snapshotRowCount(loadMappings());
   say(`      POS: ${seeded.pos.products} products, ${seeded.pos.stockcurrent} stockcurrent rows; warehouse: ${seeded.warehouse.products} products, ${seeded.warehouse.quants} quants`);
@@ -77,6 +88,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       onPublished: (changes) => tracker.onPublished(changes),
       onDeadLetter: () => deadLetters++,
     },
+  });
+  const channelLatency = new ChannelLatencyRecorder();
+  const channels = await startChannels({
+    endpoints,
+    logger: pino({ name: 'stocksync-channels', level: 'warn' }, pino.destination(2)),
+    hooks: { onCommitted: channelLatency.onCommitted },
   });
   const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-demo' });
   try {
@@ -139,9 +156,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         `lag ${await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)}`,
     });
     await pipeline.drainOutbox();
+    await waitStable(async () => Object.values(await channels.lag()).every((n) => n === 0), {
+      stableMs: 1000,
+      timeoutMs: 60_000,
+      describe: async () => `channel lag ${JSON.stringify(await channels.lag())}`,
+    });
 
-    say('[6/6] comparing the canonical table with the SQL oracle over the sources');
+    say('[6/6] comparing the canonical table with the SQL oracle over the sources, and the channels with their rules');
     const oracle = await checkAgainstOracle(endpoints);
+    const channelReport = await checkChannels({ endpoints });
+    for (const c of channelReport.channels) {
+      for (const m of c.mismatches.slice(0, 5)) say(`      CHANNEL MISMATCH ${c.channel}: ${JSON.stringify(m)}`);
+    }
+    const channelSamples = channelLatencySamples(channelLatency, tracker.transactions());
     for (const m of oracle.mismatches.slice(0, 10)) {
       say(`      MISMATCH ${m.sku} @ ${m.location}: expected ${JSON.stringify(m.expected)}, canonical ${JSON.stringify(m.actual)}`);
     }
@@ -158,14 +185,26 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       oracleMismatchesBySource: oracle.bySource,
       redisInvalidations: tracker.invalidations - invalidationsBefore,
       deadLetters,
-      latencyMs: { commitToCanonical: latency.toCanonical, commitToRedis: latency.toRedis },
+      channels: channelReport.channels.map((c) => ({ channel: c.channel, rows: c.channelRows, mismatches: c.mismatches.length })),
+      channelMismatches: channelReport.mismatches.length,
+      latencyMs: {
+        commitToCanonical: latency.toCanonical,
+        commitToRedis: latency.toRedis,
+        commitToChannel: Object.fromEntries(
+          Object.entries(channelSamples).map(([channel, samples]) => [
+            channel,
+            { all: percentiles(samples.all), pos: percentiles(samples.pos), warehouse: percentiles(samples.warehouse), erpnext: percentiles(samples.erpnext) },
+          ]),
+        ),
+      },
       clocks:
         'start = wall clock (Date.now) when the workload generator\'s COMMIT returned; canonical = wall clock after the merge transaction\'s COMMIT returned; ' +
-        'Redis = wall clock after the invalidation MULTI was acknowledged; all on this host. Debezium source.ts_ms is not used: MariaDB binlog timestamps have 1 s resolution.',
+        'Redis = wall clock after the invalidation MULTI was acknowledged; channel = wall clock after the channel database write committed; all on this host. Debezium source.ts_ms is not used: MariaDB binlog timestamps have 1 s resolution.',
       durationMs: Date.now() - started,
     };
   } finally {
     await kafka.close();
+    await channels.stop();
     await pipeline.stop();
   }
 }
@@ -184,6 +223,7 @@ export function formatSummary(s: DemoSummary): string {
     `  oracle mismatches           ${s.oracleMismatches} (pos ${s.oracleMismatchesBySource.pos}, warehouse ${s.oracleMismatchesBySource.warehouse}, erpnext ${s.oracleMismatchesBySource.erpnext})  ${s.oracleMismatches === 0 ? 'PASS' : 'FAIL'}`,
     `  Redis invalidations         ${s.redisInvalidations} (live phase)`,
     `  dead letters                ${s.deadLetters}`,
+    `  channel mismatches          ${s.channelMismatches} (${s.channels.map((c) => `${c.channel} ${c.mismatches} of ${c.rows} rows`).join(', ')})  ${s.channelMismatches === 0 ? 'PASS' : 'FAIL'}`,
     '  end-to-end latency, ms        p50   p95   p99   max      n',
     row('source commit -> canonical', s.latencyMs.commitToCanonical.all),
     row('  pos', s.latencyMs.commitToCanonical.pos),
@@ -193,6 +233,12 @@ export function formatSummary(s: DemoSummary): string {
     row('  pos', s.latencyMs.commitToRedis.pos),
     row('  warehouse', s.latencyMs.commitToRedis.warehouse),
     row('  erpnext', s.latencyMs.commitToRedis.erpnext),
+    ...Object.entries(s.latencyMs.commitToChannel).flatMap(([channel, l]) => [
+      row(`source commit -> ${channel}`, l.all),
+      row('  pos', l.pos),
+      row('  warehouse', l.warehouse),
+      row('  erpnext', l.erpnext),
+    ]),
     `  clocks: ${s.clocks}`,
     `  demo took ${(s.durationMs / 1000).toFixed(1)} s`,
   ].join('\n');

@@ -96,6 +96,20 @@ export class LatencyTracker {
     });
   }
 
+  /**
+   * Every merged live transaction with the canonical events it caused on the keys it touched
+   * (`sku|location|version`), for later stages (channels) to time themselves against.
+   */
+  *transactions(): Generator<{ source: SampleSourceName; committedAtMs: number; events: string[] }> {
+    for (const op of this.operations) {
+      const tx = this.txOf(op);
+      if (tx === null || !this.mergedAt.has(tx)) continue;
+      const touched = new Set(op.touched.filter((t) => t.sku !== null && t.location !== null).map((t) => `${t.sku}|${t.location}|`));
+      const events = [...(this.eventsOfTx.get(tx) ?? [])].filter((e) => touched.has(e.slice(0, e.lastIndexOf('|') + 1)));
+      yield { source: sourceOf(op), committedAtMs: op.committedAtMs, events };
+    }
+  }
+
   /** Latency figures per stage, overall and per source. */
   summary(): { toCanonical: PerSource<LatencyStats>; toRedis: PerSource<LatencyStats> } {
     const canonical = Object.fromEntries(SOURCES.map((s) => [s, [] as number[]])) as Record<SampleSourceName, number[]>;
