@@ -7,6 +7,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import pRetry from 'p-retry';
 import { stackEndpoints, type StackEndpoints } from '../config.ts';
 import { connectorFiles, deleteConnectorAndOffsets, loadConnector } from '../connectors/apply.ts';
 import { createKafkaClient } from '../kafka/client.ts';
@@ -61,7 +62,8 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
         t === STOCK_LEVELS_TOPIC ||
         t === DEAD_LETTER_TOPIC,
     );
-    await kafka.deleteGroups(groupIds);
+    // A member killed a moment ago stays in its group until its session times out (10 s).
+    await pRetry(() => kafka.deleteGroups(groupIds), { retries: 15, minTimeout: 1000, maxTimeout: 2000 });
     await kafka.deleteTopics(topics);
   } finally {
     await kafka.close();

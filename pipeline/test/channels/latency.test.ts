@@ -26,8 +26,8 @@ describe('channel latency samples', () => {
       { source: 'pos', committedAtMs: 1_600, events: ['A|STORE-01|5'] },
     ]);
     expect(samples).toEqual({
-      webshop: { all: [100, 100, 200], pos: [100, 100], warehouse: [200] },
-      marketplace: { all: [400], pos: [], warehouse: [400] },
+      webshop: { all: [100, 100, 200], pos: [100, 100], warehouse: [200], erpnext: [] },
+      marketplace: { all: [400], pos: [], warehouse: [400], erpnext: [] },
     });
   });
 });

@@ -17,7 +17,8 @@ import { startChannelEnvironment, type ChannelEnvironment } from './channel-envi
 import { startStorefrontServer, type StorefrontServer } from './storefront-server.ts';
 
 const endpoints = stackEndpoints();
-const STOREFRONT_PORT = Number(process.env.STOCKSYNC_TEST_STOREFRONT_PORT ?? 33316);
+// Below 32768: ports in the ephemeral range may be taken by any outgoing connection.
+const STOREFRONT_PORT = Number(process.env.STOCKSYNC_TEST_STOREFRONT_PORT ?? 13316);
 let server: StorefrontServer;
 let env: ChannelEnvironment;
 let overrides: Record<string, { host: string; port: number; user: string; password: string; database: string }>;

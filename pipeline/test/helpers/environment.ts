@@ -12,13 +12,21 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import { DEFAULT_GROUP_ID, startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/pipeline/pipeline.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { topicRoles } from '../../src/normalize/normalize.ts';
+import { snapshotRowCount } from '../../src/sources/source-database.ts';
 
 export const TEST_SAMPLE = { seed: 7, products: 150 };
+
+/**
+ * Records the shipped mappings' topics must hold before lag zero means "snapshot merged": the
+ * row count of the mapped tables when the last fresh environment was seeded.
+ */
+let snapshotRecords = 0;
 
 /** Resets capture, seeds the sources and applies the connectors (snapshot starts). */
 export async function freshEnvironment(): Promise<SeededEnvironment> {
   await resetCapture();
   const seeded = await seedSources(TEST_SAMPLE);
+  snapshotRecords = await snapshotRowCount(loadMappings());
   for (const file of connectorFiles()) await applyConnector(loadConnector(file));
   return seeded;
 }
@@ -39,11 +47,17 @@ export function pipelineTopics(): string[] {
  */
 export async function waitForLagZero(groupId = DEFAULT_GROUP_ID, timeoutMs = 120_000, topics = pipelineTopics()): Promise<void> {
   const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test-lag' });
+  // Lag zero before the connectors have written their snapshot would mean nothing.
+  const written = async () => {
+    let total = 0n;
+    for (const topic of topics) for (const p of await kafka.endOffsets(topic).catch(() => [])) total += BigInt(p.offset);
+    return Number(total);
+  };
   try {
-    await waitStable(async () => (await groupLag(kafka, groupId, topics)) === 0, {
+    await waitStable(async () => (await written()) >= snapshotRecords && (await groupLag(kafka, groupId, topics)) === 0, {
       stableMs: 1500,
       timeoutMs,
-      describe: async () => `lag ${await groupLag(kafka, groupId, topics)}`,
+      describe: async () => `lag ${await groupLag(kafka, groupId, topics)}, ${await written()} of at least ${snapshotRecords} snapshot records written`,
     });
   } finally {
     await kafka.close();

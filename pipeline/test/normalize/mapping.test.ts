@@ -17,7 +17,7 @@ const shipped = fs.readFileSync(path.join(import.meta.dirname, '../../../schemas
 describe('mapping files', () => {
   it('loads the shipped mappings', () => {
     const mappings = loadMappings();
-    expect(mappings.map((m) => m.source).sort()).toEqual(['pos', 'warehouse']);
+    expect(mappings.map((m) => m.source).sort()).toEqual(['erpnext', 'pos', 'warehouse']);
   });
 
   it('names file, line and column of an unknown key', () => {
