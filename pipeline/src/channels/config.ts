@@ -4,10 +4,10 @@
  * is validated against `schemas/channels/channels.schema.json` (JSON Schema draft-07) plus
  * cross-checks, and every error names file:line:column.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config-files/yaml-file.ts';
+import { matchesLocation } from '../config-files/location-patterns.ts';
 import { stackEndpoints, type StackEndpoints } from '../config.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
 import { projectRoot } from '../stack/paths.ts';
@@ -50,60 +50,16 @@ export interface ChannelsConfig {
 }
 
 /** One problem in a channels file, with its place. */
-export interface ChannelsProblem {
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-}
+export type ChannelsProblem = FileProblem;
 
 /** Thrown by {@link loadChannelsConfig} with every problem found, as file:line:column lines. */
-export class ChannelsConfigError extends Error {
-  constructor(readonly problems: ChannelsProblem[]) {
-    super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
-  }
-}
+export class ChannelsConfigError extends FileProblemsError {}
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
-}
-
-/** 1-based position of the node at `at` (or its nearest existing parent); with `atKey`, of the last key. */
-function positionOf(doc: Document, counter: LineCounter, at: Array<string | number>, atKey = false): { line: number; column: number } {
-  if (atKey && at.length > 0) {
-    const parent = at.length === 1 ? doc.contents : doc.getIn(at.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === at[at.length - 1]);
-      if (pair && isNode(pair.key) && pair.key.range) {
-        const pos = counter.linePos(pair.key.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-  }
-  for (let n = at.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(at.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      const pos = counter.linePos(node.range[0]);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
-}
+const validate = schemaValidator(schemaFile);
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)';
   switch (error.keyword) {
-    case 'additionalProperties':
-      return `${where}: unknown key "${String(error.params.additionalProperty)}" (check the spelling; allowed keys are in channels.schema.json)`;
-    case 'required':
-      return `${where}: missing required key "${String(error.params.missingProperty)}"`;
-    case 'enum':
-      return `${where}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'propertyNames':
       return `${where}: channel name ${JSON.stringify(error.params.propertyName)} must be lower case letters, digits and _ (at most 40), starting with a letter`;
     case 'oneOf':
@@ -111,24 +67,11 @@ function describe(error: ErrorObject): string {
         ? `${where}: give exactly one of "units" or "percent"`
         : `${where}: must be a non-negative number or decimal string${where.endsWith('/percent') ? ' not above 100' : ''}`;
     default:
-      return `${where}: ${error.message ?? 'invalid'}`;
+      return describeSchemaError(error, 'channels.schema.json');
   }
 }
 
-/** True when a location code matches one of the patterns (`*` matches any run of characters). */
-export function matchesLocation(patterns: readonly string[], location: string): boolean {
-  return patterns.some((pattern) => patternRegex(pattern).test(location));
-}
-
-const regexCache = new Map<string, RegExp>();
-function patternRegex(pattern: string): RegExp {
-  let regex = regexCache.get(pattern);
-  if (!regex) {
-    regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    regexCache.set(pattern, regex);
-  }
-  return regex;
-}
+export { matchesLocation };
 
 const quantity = (value: unknown): string => normalizeDecimal(String(value));
 
@@ -148,18 +91,14 @@ interface RawChannel {
  * @throws ChannelsConfigError listing every problem with file:line:column.
  */
 export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ?? defaultChannelsFile): ChannelsConfig {
-  const counter = new LineCounter();
-  const text = fs.readFileSync(file, 'utf8');
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new ChannelsConfigError(
-      doc.errors.map((e) => {
-        const pos = counter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
-      }),
-    );
+  let parsed;
+  try {
+    parsed = parseYamlFile(file);
+  } catch (error) {
+    if (error instanceof FileProblemsError) throw new ChannelsConfigError(error.problems);
+    throw error;
   }
-  const data = doc.toJS() as unknown;
+  const { data, locate } = parsed;
   const errors = validate(data);
   // oneOf failures repeat the errors of each branch; keep the oneOf line and drop its branches'.
   const oneOfPaths = errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath);
@@ -169,11 +108,8 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
     // a bad property name also fails the name's own "pattern" (reported once, as propertyNames)
     .filter((e) => !(e.keyword === 'pattern' && e.params.propertyName !== undefined) && !(e.propertyName !== undefined && e.keyword !== 'propertyNames'))
     .map((error) => {
-      const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-      const unknownKey = error.keyword === 'additionalProperties' || error.keyword === 'propertyNames';
-      const extra =
-        error.keyword === 'additionalProperties' ? [String(error.params.additionalProperty)] : error.keyword === 'propertyNames' ? [String(error.params.propertyName)] : [];
-      return { file, ...positionOf(doc, counter, [...segments, ...extra], unknownKey), message: describe(error) };
+      const at = errorPath(error);
+      return { file, ...locate(at.path, at.atKey), message: describe(error) };
     })
     .filter((p) => {
       const id = `${p.line}:${p.column}:${p.message}`;
@@ -193,7 +129,7 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
     if (other !== undefined) {
       problems.push({
         file,
-        ...positionOf(doc, counter, ['channels', name, 'store']),
+        ...locate(['channels', name, 'store']),
         message: `channels.${name}.store: channel "${other}" already writes ${c.store.kind} endpoint "${c.store.endpoint}" table "${table}"; give each channel its own table`,
       });
     }
@@ -202,7 +138,7 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
       if (!matchesLocation(c.locations, location)) {
         problems.push({
           file,
-          ...positionOf(doc, counter, ['channels', name, 'safety_stock', 'by_location', location], true),
+          ...locate(['channels', name, 'safety_stock', 'by_location', location], true),
           message: `channels.${name}.safety_stock.by_location: "${location}" is not one of the channel's locations (${c.locations.join(', ')})`,
         });
       }

@@ -7,9 +7,17 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument, isMap, isNode, isScalar, type Document } from 'yaml';
 import { projectRoot } from '../stack/paths.ts';
+import { matchesLocation } from '../config-files/location-patterns.ts';
+import {
+  describeSchemaError,
+  errorPath,
+  FileProblemsError,
+  parseYamlFile,
+  schemaValidator,
+  type FileProblem,
+  type ParsedYaml,
+} from '../config-files/yaml-file.ts';
 import type { TruncatePolicy } from '../decode/truncate.ts';
 
 /** Derivation of a SKU or location code from one column of a level row. */
@@ -147,95 +155,32 @@ function stockTables(raw: RawMapping): Record<string, StockTable> {
 }
 
 /** One problem in a mapping file, with its place. */
-export interface MappingProblem {
-  file: string;
-  line: number;
-  column: number;
-  message: string;
-  /** How to fix it, when there is a clear fix. */
-  hint?: string;
-}
+export type MappingProblem = FileProblem;
 
 /** Thrown by {@link loadMapping} with every problem found; `message` lists them as file:line:col. */
-export class MappingError extends Error {
-  constructor(readonly problems: MappingProblem[]) {
-    super(problems.map((p) => `${p.file}:${p.line}:${p.column}: ${p.message}`).join('\n'));
-  }
-}
+export class MappingError extends FileProblemsError {}
 
 export const mappingsDir = path.join(projectRoot, 'schemas', 'sources');
 const schemaFile = path.join(mappingsDir, 'mapping.schema.json');
 
-let validator: ReturnType<Ajv['compile']> | undefined;
-function validate(data: unknown): ErrorObject[] {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
-  }
-  return validator(data) ? [] : (validator.errors ?? []);
-}
-
-/**
- * Position of the YAML node at `pathInDoc` (or its nearest existing parent), 1-based. With `atKey`,
- * the position of the last segment's key rather than its value (for "unknown key" errors).
- */
-function positionOf(doc: Document, counter: LineCounter, pathInDoc: Array<string | number>, atKey = false): { line: number; column: number } {
-  if (atKey && pathInDoc.length > 0) {
-    const parent = pathInDoc.length === 1 ? doc.contents : doc.getIn(pathInDoc.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === pathInDoc[pathInDoc.length - 1]);
-      if (pair && isNode(pair.key) && pair.key.range) {
-        const pos = counter.linePos(pair.key.range[0]);
-        return { line: pos.line, column: pos.col };
-      }
-    }
-  }
-  for (let n = pathInDoc.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(pathInDoc.slice(0, n), true);
-    if (isNode(node) && node.range) {
-      const pos = counter.linePos(node.range[0]);
-      return { line: pos.line, column: pos.col };
-    }
-  }
-  return { line: 1, column: 1 };
-}
-
-function describe(error: ErrorObject): string {
-  const where = error.instancePath || '(top level)';
-  switch (error.keyword) {
-    case 'additionalProperties':
-      return `${where}: unknown key "${String(error.params.additionalProperty)}" (check the spelling; allowed keys are in mapping.schema.json)`;
-    case 'required':
-      return `${where}: missing required key "${String(error.params.missingProperty)}"`;
-    case 'enum':
-      return `${where}: must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    default:
-      return `${where}: ${error.message ?? 'invalid'}`;
-  }
-}
+const validate = schemaValidator(schemaFile);
 
 /**
  * Reads and validates one mapping file.
  * @throws MappingError listing every problem (YAML syntax, schema, unknown dimensions) with file:line:column.
  */
 export function loadMapping(file: string): SourceMapping {
-  const counter = new LineCounter();
-  const text = fs.readFileSync(file, 'utf8');
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    throw new MappingError(
-      doc.errors.map((e) => {
-        const pos = counter.linePos(e.pos[0]);
-        return { file, line: pos.line, column: pos.col, message: `YAML syntax: ${e.message.split('\n')[0]}` };
-      }),
-    );
+  let parsed: ParsedYaml;
+  try {
+    parsed = parseYamlFile(file);
+  } catch (error) {
+    if (error instanceof FileProblemsError) throw new MappingError(error.problems);
+    throw error;
   }
-  const data = doc.toJS() as unknown;
+  const { data, locate } = parsed;
   const problems: MappingProblem[] = validate(data).map((error) => {
-    const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-    const unknownKey = error.keyword === 'additionalProperties';
-    const extra = unknownKey ? [String(error.params.additionalProperty)] : [];
-    return { file, ...positionOf(doc, counter, [...segments, ...extra], unknownKey), message: describe(error) };
+    const at = errorPath(error);
+    return { file, ...locate(at.path, at.atKey), message: describeSchemaError(error, 'mapping.schema.json') };
   });
   if (problems.length === 0) {
     const raw = data as RawMapping;
@@ -247,7 +192,7 @@ export function loadMapping(file: string): SourceMapping {
         if (other !== undefined) {
           problems.push({
             file,
-            ...positionOf(doc, counter, [section, table], true),
+            ...locate([section, table], true),
             message: `table "${table}" is listed under both ${other} and ${section}; a table has one role (a level table and a movement table feeding the same quantity would double count)`,
           });
         }
@@ -257,7 +202,7 @@ export function loadMapping(file: string): SourceMapping {
           if (dimension !== undefined && !(dimension in dimensions)) {
             problems.push({
               file,
-              ...positionOf(doc, counter, [section, table, which, 'lookup', 'dimension']),
+              ...locate([section, table, which, 'lookup', 'dimension']),
               message: `${section}.${table}.${which}.lookup: dimension "${dimension}" is not declared under dimensions (declared: ${Object.keys(dimensions).join(', ') || 'none'})`,
             });
           }
@@ -283,9 +228,7 @@ export function loadMapping(file: string): SourceMapping {
  * parent; with `atKey`, of the last segment's key. For reporting problems found after loading.
  */
 export function locate(file: string, pathInFile: Array<string | number>, atKey = false): { line: number; column: number } {
-  const counter = new LineCounter();
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: counter });
-  return positionOf(doc, counter, pathInFile, atKey);
+  return parseYamlFile(file).locate(pathInFile, atKey);
 }
 
 /** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */
@@ -305,10 +248,7 @@ export function loadMappings(dir = mappingsDir): SourceMapping[] {
   return mappings;
 }
 
-/** True when a canonical location code matches one of the patterns (`*` matches any run). */
+/** True when a canonical location code matches one of the mapping's authoritative patterns. */
 export function isAuthoritative(mapping: Pick<SourceMapping, 'locations'>, location: string): boolean {
-  return mapping.locations.some((pattern) => {
-    const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return regex.test(location);
-  });
+  return matchesLocation(mapping.locations, location);
 }

@@ -5,6 +5,7 @@
  */
 import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/mapping.ts';
 import { openSourceDatabase, type SourceColumn } from './source-database.ts';
+import { patternsOverlap } from '../config-files/location-patterns.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
 const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
@@ -109,27 +110,6 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     await db.close();
   }
   return problems;
-}
-
-/**
- * Do two location patterns (`*` = any run of characters) match a common code? Walks both patterns
- * at once: a `*` on either side may match nothing or swallow one character of the other side.
- */
-export function patternsOverlap(a: string, b: string): boolean {
-  const memo = new Map<string, boolean>();
-  const walk = (i: number, j: number): boolean => {
-    const key = `${i},${j}`;
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    let result: boolean;
-    if (i === a.length && j === b.length) result = true;
-    else if (a[i] === '*') result = walk(i + 1, j) || (j < b.length && walk(i, j + 1));
-    else if (b[j] === '*') result = walk(i, j + 1) || (i < a.length && walk(i + 1, j));
-    else result = i < a.length && j < b.length && a[i] === b[j] && walk(i + 1, j + 1);
-    memo.set(key, result);
-    return result;
-  };
-  return walk(0, 0);
 }
 
 /** Checks across files: one authoritative source per location, no level+movement double counting. */
