@@ -38,25 +38,13 @@ export function register(program: Command): void {
     .command('run')
     .description('run the channel fan-out (one consumer group per channel on stock.levels) until SIGINT/SIGTERM')
     .option('--channels <names>', 'comma-separated channel names (default all)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', '9465')
+    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_CHANNELS_METRICS_PORT ?? '9465')
     .action(async (options: { channels?: string; metricsPort: string }) => {
       const { startChannels } = await import('../channels/fanout.ts');
+      const { serveMetrics, untilSignal } = await import('../pipeline/process.ts');
+      const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
       const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
-      const port = Number(options.metricsPort);
-      let server: import('node:http').Server | undefined;
-      if (port > 0) {
-        const http = await import('node:http');
-        const { metricsRegistry } = await import('../pipeline/metrics.ts');
-        server = http.createServer(async (_req, res) => {
-          res.setHeader('content-type', metricsRegistry.contentType);
-          res.end(await metricsRegistry.metrics());
-        });
-        server.listen(port, '127.0.0.1');
-      }
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      await untilSignal();
       server?.close();
       await running.stop();
     });

@@ -5,7 +5,7 @@ import { stackEndpoints } from '../config.ts';
 
 /** `stocksync sample seed | workload`. */
 export function register(program: Command): void {
-  const sample = program.command('sample').description('the sample POS (uniCenta-shaped) and warehouse (Odoo-shaped) source databases');
+  const sample = program.command('sample').description('the sample source databases: POS (uniCenta-shaped), warehouse (Odoo-shaped), ERPNext');
 
   sample
     .command('seed')

@@ -71,7 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   say('[1/6] stack: starting what is not running');
   await stackUp((line) => say(`      ${line}`));
 
-  say(`[2/6] resetting capture and seeding sources (seed ${options.seed}, ${options.products} products)`);
+  say(`[2/6] resetting capture and channels, seeding the POS, warehouse and ERPNext sources (seed ${options.seed}, ${options.products} products)`);
   await resetCapture(endpoints);
   await resetChannels({ endpoints });
   const seeded = await seedSources({ seed: options.seed, products: options.products }, endpoints);
@@ -126,7 +126,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {
-      say(`      ${tracker.operationCount} operations committed, ${tracker.operationCount - tracker.pending().length} merged, ${tracker.invalidations - invalidationsBefore} Redis invalidations`);
+      say(`      so far: ${tracker.operationCount} source transactions committed, ${tracker.operationCount - tracker.pending().length} merged, ${tracker.invalidations - invalidationsBefore} Redis invalidations`);
     }, 5000);
     let committed = 0;
     let achievedRate = 0;

@@ -5,6 +5,7 @@
  */
 import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/mapping.ts';
 import { openSourceDatabase, type SourceColumn } from './source-database.ts';
+import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config-files/location-patterns.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
@@ -35,7 +36,12 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
   try {
     db = await openSourceDatabase(mapping);
   } catch (error) {
-    return [problem(file, ['connector'], `cannot reach the source database: ${(error as Error).message}`, 'start the source (npx stocksync stack up) or fix the connector config it is reached through')];
+    const message = (error as Error).message;
+    const known = connectorFiles().map((f) => loadConnector(f, placeholderValues('cli')).name);
+    const hint = mapping.connector && !known.includes(mapping.connector)
+      ? `connectors in connectors/debezium/ are: ${known.join(', ')}`
+      : 'start the source (npx stocksync stack up) or fix the connector config it is reached through';
+    return [problem(file, ['connector'], `cannot reach the source database: ${message}`, hint)];
   }
   try {
     const include = db.connector.config['table.include.list'];

@@ -18,7 +18,18 @@ export class ComponentStartError extends Error {
     readonly logPath: string,
     cause: string,
   ) {
-    super(`${component} did not start: expected ${expected}; ${cause}. Log: ${logPath}`);
+    super(`${component} did not start: expected ${expected}; ${cause}. Log: ${logPath}${logErrors(logPath)}`);
+  }
+}
+
+/** The last error lines of a component's log (e.g. "Address already in use"), to show with the failure. */
+function logErrors(logPath: string): string {
+  try {
+    const lines = fs.readFileSync(logPath, 'utf8').split('\n').slice(-200);
+    const errors = lines.filter((l) => /\b(ERROR|FATAL|Exception|[Ee]rror:)/.test(l)).slice(-3);
+    return errors.length > 0 ? `\n  last errors in the log:\n${errors.map((l) => `    ${l.slice(0, 300)}`).join('\n')}` : '';
+  } catch {
+    return '';
   }
 }
 
@@ -114,7 +125,10 @@ async function bringUp(component: Component, paths: StackPaths, log: (line: stri
     throw new ComponentStartError(component.name, component.expected, logFile(paths, component.name), `bootstrap failed: ${(error as Error).message}`);
   }
   const ms = Date.now() - t0;
-  log(`${component.name}: healthy (${action}, ${ms} ms)`);
+  // A managed component that answers but was not started from this STOCKSYNC_HOME belongs to
+  // someone else (another stack on the same ports): say so, it will be used as it is.
+  const foreign = action === 'already-running' && component.ownership === 'managed' && !isRecordAlive(readPidRecord(pidFile(paths, component.name)));
+  log(`${component.name}: healthy (${action}${foreign ? `, NOT started from ${paths.home}: another stack answers on port ${component.ports.join('/')}` : ''}, ${ms} ms)`);
   return { component: component.name, action, ms };
 }
 
