@@ -218,6 +218,8 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
         allowAutoTopicCreation: false,
         sessionTimeout: 10_000,
         heartbeatInterval: 2_000,
+        // An idle fetch waits at most 1 s: records still arrive at once, and a stop takes a second, not five.
+        maxWaitTimeInMs: 1_000,
         // A failing batch (e.g. the database is down) must never stop the member for good: the
         // consumer restarts with backoff and the batch, whose offsets were not committed, comes again.
         retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: 10, restartOnFailure: async () => true },
