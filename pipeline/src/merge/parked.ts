@@ -24,8 +24,15 @@ export async function reportOverdueParked(
     const client = await pool.connect();
     try {
       await client.query('BEGIN');
-      const overdue = await client.query<{ table_name: string; row_key: string; status_reason: string | null; product_ref: string; location_ref: string }>(
-        `SELECT table_name, row_key, status_reason, product_ref, location_ref FROM source_row
+      const overdue = await client.query<{
+        table_name: string;
+        row_key: string;
+        status_reason: string | null;
+        status_field: string | null;
+        product_ref: string;
+        location_ref: string;
+      }>(
+        `SELECT table_name, row_key, status_reason, status_field, product_ref, location_ref FROM source_row
          WHERE source = $1 AND status = 'parked' AND parked_reported_at IS NULL AND NOT deleted
            AND updated_at < now() - make_interval(secs => $2)
          ORDER BY updated_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
@@ -34,9 +41,7 @@ export async function reportOverdueParked(
       if (overdue.rows.length > 0) {
         await report(
           overdue.rows.map((row) => {
-            const spec = mapping.tables[row.table_name];
             const reason = row.status_reason ?? 'a dimension row is missing';
-            const field = spec ? (reason.startsWith(spec.sku.lookup?.dimension ?? '\u0000') ? spec.sku.column : spec.location.column) : null;
             const topic = tableTopic(mapping, row.table_name);
             return {
               record: {
@@ -51,7 +56,7 @@ export async function reportOverdueParked(
               source: mapping.source,
               table: row.table_name,
               key: row.row_key,
-              field,
+              field: row.status_field,
               reason: 'dimension-timeout',
               error: `${mapping.source}.${row.table_name} row ${row.row_key} parked for more than ${mapping.parked_timeout_seconds ?? DEFAULT_PARKED_TIMEOUT_SECONDS} s: ${reason}`,
             } satisfies DeadLetter;

@@ -339,16 +339,14 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
     const mapping = bySource.get(row.source)!;
     const resolution: Resolution =
       row.excluded !== null
-        ? { status: 'filtered', reason: row.excluded }
+        ? { status: 'filtered', reason: row.excluded, field: null }
         : resolveLevelRow(mapping, mapping.tables[row.table_name]!, row.product_ref!, row.location_ref!, (dimension, key) =>
             dimensionRows.get(dimId(row.source, dimension, key)),
           );
     result.resolutions[resolution.status]++;
     const direct = appliedById.get(rowId(row.source, row.table_name, row.row_key));
     if (resolution.status === 'unmapped' && direct) {
-      const spec = mapping.tables[row.table_name]!;
-      const field = resolution.reason.startsWith('product') ? spec.sku.column : spec.location.column;
-      result.unmapped.push({ change: direct, reason: resolution.reason, field });
+      result.unmapped.push({ change: direct, reason: resolution.reason, field: resolution.field ?? '' });
     }
     if (row.status === 'mapped') touchKey(row.sku, row.location, trigger);
     if (resolution.status === 'mapped') touchKey(resolution.sku, resolution.location, trigger);
@@ -356,8 +354,9 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
   }
   if (updates.length > 0) {
     await client.query(
-      `UPDATE source_row AS r SET sku = u.sku, location = u.location, status = u.status, status_reason = u.reason
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(s, t, k, sku, location, status, reason)
+      `UPDATE source_row AS r SET sku = u.sku, location = u.location, status = u.status, status_reason = u.reason, status_field = u.field
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
+            AS u(s, t, k, sku, location, status, reason, field)
        WHERE r.source = u.s AND r.table_name = u.t AND r.row_key = u.k`,
       [
         updates.map((u) => u.row.source),
@@ -367,6 +366,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
         updates.map((u) => (u.resolution.status === 'mapped' ? u.resolution.location : null)),
         updates.map((u) => u.resolution.status),
         updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.reason)),
+        updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.field)),
       ],
     );
   }

@@ -228,8 +228,14 @@ export function loadMapping(file: string): SourceMapping {
  * parent; with `atKey`, of the last segment's key. For reporting problems found after loading.
  */
 export function locate(file: string, pathInFile: Array<string | number>, atKey = false): { line: number; column: number } {
-  return parseYamlFile(file).locate(pathInFile, atKey);
+  // A check reports many problems per file: parse each file once (again only if it changed).
+  const mtimeMs = fs.statSync(file).mtimeMs;
+  let cached = located.get(file);
+  if (!cached || cached.mtimeMs !== mtimeMs) located.set(file, (cached = { mtimeMs, parsed: parseYamlFile(file) }));
+  return cached.parsed.locate(pathInFile, atKey);
 }
+
+const located = new Map<string, { mtimeMs: number; parsed: ParsedYaml }>();
 
 /** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */
 export function loadMappings(dir = mappingsDir): SourceMapping[] {

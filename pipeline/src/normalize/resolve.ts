@@ -19,7 +19,12 @@ export type DimensionLookup = (dimension: string, key: string) => Record<string,
  */
 export type Resolution =
   | { status: 'mapped'; sku: string; location: string }
-  | { status: 'parked' | 'filtered' | 'unmapped' | 'not-authoritative'; reason: string };
+  | {
+      status: 'parked' | 'filtered' | 'unmapped' | 'not-authoritative';
+      reason: string;
+      /** The stock-row column whose code could not be derived (the SKU or location column), or null. */
+      field: string | null;
+    };
 
 type CodeResult = { ok: true; code: string } | { ok: false; status: 'parked' | 'filtered' | 'unmapped'; reason: string };
 
@@ -59,11 +64,15 @@ export function resolveLevelRow(
   lookup: DimensionLookup,
 ): Resolution {
   const sku = resolveCode('product', level.sku, productRef, lookup);
-  if (!sku.ok) return { status: sku.status, reason: sku.reason };
+  if (!sku.ok) return { status: sku.status, reason: sku.reason, field: level.sku.column };
   const location = resolveCode('location', level.location, locationRef, lookup);
-  if (!location.ok) return { status: location.status, reason: location.reason };
+  if (!location.ok) return { status: location.status, reason: location.reason, field: level.location.column };
   if (!isAuthoritative(mapping, location.code)) {
-    return { status: 'not-authoritative', reason: `location ${location.code} is not one of ${mapping.source}'s locations (${mapping.locations.join(', ')})` };
+    return {
+      status: 'not-authoritative',
+      reason: `location ${location.code} is not one of ${mapping.source}'s locations (${mapping.locations.join(', ')})`,
+      field: level.location.column,
+    };
   }
   return { status: 'mapped', sku: sku.code, location: location.code };
 }

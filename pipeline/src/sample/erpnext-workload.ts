@@ -33,7 +33,8 @@ import {
   unreserveStock,
   type ErpnextCommit,
 } from './erpnext-operations.ts';
-import { resolveSampleOptions, type SampleOptions } from './model.ts';
+import { resolveSampleOptions } from './model.ts';
+import type { WorkloadOptions, WorkloadResult } from './workload.ts';
 import type { CommitStamp } from './pos-operations.ts';
 import { Rng, ZipfSampler, deriveSeed } from './prng.ts';
 
@@ -92,35 +93,21 @@ export interface ErpnextCommittedOperation extends CommitStamp {
   ledger: ErpnextCommit['ledger'];
 }
 
-/** Options of {@link runErpnextWorkload}. */
-export interface ErpnextWorkloadOptions extends SampleOptions {
-  /** Seed of the workload's PRNG stream; defaults to `seed` (which must be the seeding seed). */
-  workloadSeed?: number;
-  /** Operations per second; omitted or 0 means as fast as possible. */
-  rate?: number;
-  /** Stop starting operations after this many milliseconds. */
-  durationMs?: number;
-  /** Stop after this many operations. At least one of `count`, `durationMs` is required. */
-  count?: number;
-  /** Relative weights per kind (missing kinds keep {@link ERPNEXT_DEFAULT_MIX}; 0 disables a kind). */
+/**
+ * Options of {@link runErpnextWorkload}: those of the POS/warehouse workload (seed, rate, duration,
+ * count, signal, keepOperations), with ERPNext's operation kinds. Missing kinds of `mix` keep
+ * {@link ERPNEXT_DEFAULT_MIX}; 0 disables a kind.
+ */
+export interface ErpnextWorkloadOptions extends Omit<WorkloadOptions, 'mix' | 'onCommit'> {
   mix?: Partial<Record<ErpnextOperationKind, number>>;
   /** Called synchronously right after each commit is recorded. */
   onCommit?: (op: ErpnextCommittedOperation) => void;
-  /** Aborting stops the lane after its current operation. */
-  signal?: AbortSignal;
-  /** Keep every operation in the result (default true). */
-  keepOperations?: boolean;
 }
 
-/** Result of {@link runErpnextWorkload}. */
-export interface ErpnextWorkloadResult {
+/** Result of {@link runErpnextWorkload}: that of the POS/warehouse workload, with ERPNext's kinds. */
+export interface ErpnextWorkloadResult extends Omit<WorkloadResult, 'operations' | 'counts'> {
   operations: ErpnextCommittedOperation[];
   counts: Record<ErpnextOperationKind, number>;
-  committed: number;
-  planned: number | null;
-  startedAtMs: number;
-  endedAtMs: number;
-  achievedRate: number;
 }
 
 /** Attempts to find a target the chosen kind applies to before falling back to a receipt. */

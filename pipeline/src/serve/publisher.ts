@@ -13,6 +13,7 @@ import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaClient } from '../kafka/client.ts';
 import { canonicalSchemaJson, type StockLevelEvent } from '../merge/canonical-schema.ts';
 import { redisKeys, STOCK_CHANGES_CHANNEL } from './redis-keys.ts';
+import { createOutboxDrainer, type OutboxDrainer } from './outbox.ts';
 
 /** The compacted topic of canonical changes, keyed by {sku, location}. */
 export const STOCK_LEVELS_TOPIC = 'stock.levels';
@@ -34,13 +35,8 @@ export interface PublisherOptions {
   onError?: (error: Error) => void;
 }
 
-export interface OutboxPublisher {
-  /** Asks for a publication round now (after a merge commit); rounds never overlap. */
-  kick(): void;
-  /** Publishes until the outbox is empty (or fails). */
-  drain(): Promise<void>;
-  stop(): Promise<void>;
-}
+/** Publication rounds: `kick()` after a merge commit; `drain()` publishes until the outbox is empty. */
+export type OutboxPublisher = OutboxDrainer;
 
 /** Registers the canonical schemas (subjects stock.levels-key/-value); returns their ids. */
 export async function registerCanonicalSchemas(registry: SchemaRegistry): Promise<{ keyId: number; valueId: number }> {
@@ -61,37 +57,23 @@ export async function ensureStockLevelsTopic(kafka: KafkaClient): Promise<void> 
 }
 
 export function createOutboxPublisher(options: PublisherOptions): OutboxPublisher {
-  const batchSize = options.batchSize ?? 500;
   let ids: { keyId: number; valueId: number } | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = false;
-  let failures = 0;
-  let retryTimer: NodeJS.Timeout | undefined;
-
-  /** One round: claim, publish, delete. Returns the number published. */
-  async function round(): Promise<number> {
-    ids ??= await registerCanonicalSchemas(options.registry);
-    const client = await options.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const claimed = await client.query<{ id: string; payload: StockLevelEvent }>(
-        'SELECT id::text, payload FROM canonical_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [batchSize],
-      );
-      if (claimed.rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
-      const events = claimed.rows.map((r) => r.payload);
+  return createOutboxDrainer<StockLevelEvent, PublishedChange[]>({
+    pool: options.pool,
+    table: 'canonical_outbox',
+    batchSize: options.batchSize,
+    onPublished: options.onPublished,
+    onError: options.onError,
+    async publish(events) {
+      ids ??= await registerCanonicalSchemas(options.registry);
       // Redis first: channel apps must not read a stale cache once the canonical row committed.
-      const pipeline = options.redis.multi();
+      const multi = options.redis.multi();
       for (const event of events) {
         const keys = redisKeys(event.sku, event.location);
-        pipeline.del(keys.level, keys.sku);
-        pipeline.publish(STOCK_CHANGES_CHANNEL, JSON.stringify(event));
+        multi.del(keys.level, keys.sku);
+        multi.publish(STOCK_CHANGES_CHANNEL, JSON.stringify(event));
       }
-      await pipeline.exec();
+      await multi.exec();
       const invalidatedAtMs = Date.now();
       const records = await Promise.all(
         events.map(async (event) => ({
@@ -100,56 +82,7 @@ export function createOutboxPublisher(options: PublisherOptions): OutboxPublishe
         })),
       );
       await options.kafka.send(STOCK_LEVELS_TOPIC, records);
-      await client.query('DELETE FROM canonical_outbox WHERE id = ANY($1::bigint[])', [claimed.rows.map((r) => r.id)]);
-      await client.query('COMMIT');
-      options.onPublished?.(events.map((event) => ({ event, invalidatedAtMs })));
-      return events.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  }
-
-  async function loop(): Promise<void> {
-    do {
-      again = false;
-      while (!stopped && (await round()) > 0) failures = 0;
-    } while (again && !stopped);
-  }
-
-  function kick(): void {
-    if (stopped) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = loop()
-      .catch((error: Error) => {
-        failures++;
-        options.onError?.(error);
-        // Back off (max 5 s) and try again: rows stay in the outbox meanwhile.
-        clearTimeout(retryTimer);
-        retryTimer = setTimeout(kick, Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
-      })
-      .finally(() => {
-        running = undefined;
-      });
-  }
-
-  return {
-    kick,
-    async drain() {
-      for (;;) {
-        if (running) await running;
-        if ((await round()) === 0) return;
-      }
+      return events.map((event) => ({ event, invalidatedAtMs }));
     },
-    async stop() {
-      stopped = true;
-      clearTimeout(retryTimer);
-      await running;
-    },
-  };
+  });
 }

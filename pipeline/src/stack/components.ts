@@ -147,8 +147,8 @@ const machinePostgres: Component = {
       ...ids,
     });
   },
+  // The canonical database is the pipeline's to create (with its migrations); the registry's is ours.
   async bootstrap() {
-    await pgEnsureDatabase(endpoints.canonical.port, endpoints.canonical.database);
     await pgEnsureDatabase(endpoints.canonical.port, registryDatabase);
   },
 };

@@ -15,7 +15,7 @@ import { confluentHeader, createSchemaRegistry } from '../../src/registry/regist
 import { deriveConnector } from '../fixtures/generator/connectors.ts';
 import { mariadbConnection } from '../fixtures/generator/mariadb.ts';
 import { postgresClient } from '../fixtures/generator/postgres.ts';
-import { waitForRecord } from '../helpers/kafka.ts';
+import { waitForRecord, topicExists } from '../helpers/kafka.ts';
 import { showRow } from './captured-records.ts';
 
 const DB = 'decodelive';
@@ -81,21 +81,6 @@ async function cleanUp(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await sql('mariadb', [`DROP DATABASE IF EXISTS ${DB}`], null);
-}
-
-/** Waits until `topic` exists: a connector creates its topics with its first record, and a
- * consumer subscribed to a topic that does not exist yet fails. */
-async function topicExists(topic: string, timeoutMs = 90_000): Promise<void> {
-  const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await kafka.listTopics()).includes(topic)) {
-      if (Date.now() > deadline) throw new Error(`topic ${topic} not created within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    await kafka.close();
-  }
 }
 
 /** Waits for a record of `topic` that decodes to something `match` accepts. */

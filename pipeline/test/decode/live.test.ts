@@ -12,7 +12,7 @@ import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
 import { createDecoder, DecodeError, type Decoder, type DecodedRecord } from '../../src/decode/envelope.ts';
 import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
 import { createSchemaRegistry } from '../../src/registry/registry.ts';
-import { waitForRecord } from '../helpers/kafka.ts';
+import { waitForRecord, topicExists } from '../helpers/kafka.ts';
 import { posConnection, uniqueToken, warehouseClient } from '../helpers/sources.ts';
 
 let pos: mysql.Connection;
@@ -32,21 +32,6 @@ afterAll(async () => {
   await pos?.end();
   await wms?.end();
 });
-
-/** Waits until `topic` exists: a connector creates its topics with its first record, and a
- * consumer subscribed to a topic that does not exist yet fails. */
-async function topicExists(topic: string, timeoutMs = 90_000): Promise<void> {
-  const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await kafka.listTopics()).includes(topic)) {
-      if (Date.now() > deadline) throw new Error(`topic ${topic} not created within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    await kafka.close();
-  }
-}
 
 /** Waits for a record the decoder turns into something `match` accepts; returns it decoded. */
 async function waitForDecoded(topic: string, decoder: Decoder, match: (d: DecodedRecord) => boolean): Promise<DecodedRecord> {

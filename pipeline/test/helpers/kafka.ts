@@ -36,3 +36,20 @@ export async function waitForRecord(
   if (!found) throw new Error(`no matching record on ${topic} within ${timeoutMs} ms (${seen} records seen)`);
   return found;
 }
+
+/**
+ * Waits until `topic` exists: a connector creates its topics with its first record, and a consumer
+ * subscribed to a topic that does not exist yet fails.
+ */
+export async function topicExists(topic: string, timeoutMs = 90_000): Promise<void> {
+  const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await kafka.listTopics()).includes(topic)) {
+      if (Date.now() > deadline) throw new Error(`topic ${topic} not created within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await kafka.close();
+  }
+}
