@@ -1,4 +1,4 @@
-import { stackStatus } from '../src/stack/stack.ts';
+import { stackStatus } from '../dev/stack/stack.ts';
 
 /** Fails fast, naming what is down, when the real stack the tests need is not up. */
 export default async function checkStack(): Promise<void> {

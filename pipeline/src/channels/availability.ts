@@ -15,8 +15,8 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints, type StackEndpoints } from '../config.ts';
-import { redisKeys } from '../serve/redis-keys.ts';
+import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import { redisKeys } from '../config/names.ts';
 import { channelRule, channelStream, loadChannelsConfig, matchesLocation, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 

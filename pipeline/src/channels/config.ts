@@ -6,11 +6,11 @@
  */
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config-files/yaml-file.ts';
-import { matchesLocation } from '../config-files/location-patterns.ts';
-import { stackEndpoints, type StackEndpoints } from '../config.ts';
+import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
+import { matchesLocation } from '../config/location-patterns.ts';
+import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
-import { projectRoot } from '../stack/paths.ts';
+import { projectRoot } from '../config/project-root.ts';
 
 export const channelsDir = path.join(projectRoot, 'schemas', 'channels');
 export const defaultChannelsFile = path.join(channelsDir, 'channels.yaml');

@@ -5,7 +5,7 @@
  * uses (rules.ts) — and compared with the channel tables read back from the channel databases.
  */
 import pg from 'pg';
-import { stackEndpoints, type StackEndpoints } from '../config.ts';
+import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import { channelEndpoint, loadChannelsConfig, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { createChannelStore } from './stores.ts';
 

@@ -4,9 +4,9 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints, type StackEndpoints } from '../config.ts';
+import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient } from '../kafka/client.ts';
-import { prepareCanonicalStore } from '../pipeline/pipeline.ts';
+import { prepareCanonicalStore } from '../processor/processor.ts';
 import { STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
 import { channelEndpoint, channelGroupId, channelRule, channelStream, loadChannelsConfig, type ChannelEndpoint, type ChannelsConfig } from './config.ts';
 import { prepareChannelState } from './state.ts';

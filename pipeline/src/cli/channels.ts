@@ -41,7 +41,8 @@ export function register(program: Command): void {
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_CHANNELS_METRICS_PORT ?? '9465')
     .action(async (options: { channels?: string; metricsPort: string }) => {
       const { startChannels } = await import('../channels/fanout.ts');
-      const { serveMetrics, untilSignal } = await import('../pipeline/process.ts');
+      const { serveMetrics } = await import('../metrics/server.ts');
+      const { untilSignal } = await import('./signals.ts');
       const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
       const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
       await untilSignal();

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { stackEndpoints } from '../config.ts';
-import { createDecoder, DecodeError, staticSchemaLookup, type DecodedRecord } from '../decode/envelope.ts';
-import { printJson } from '../decode/print.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { createDecoder, DecodeError, staticSchemaLookup, type DecodedRecord } from '../decode/index.ts';
+import { printJson } from '../decode/index.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 
 type Encoding = 'raw' | 'base64' | 'hex';

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { stackEndpoints } from '../config.ts';
-import { deadLetterJson, formatDeadLetter } from '../dlq/format.ts';
-import { readDeadLetters } from '../dlq/read.ts';
-import { replayDeadLetters } from '../dlq/replay.ts';
-import { selectDeadLetters, type DeadLetterFilter } from '../dlq/select.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { deadLetterJson, formatDeadLetter } from '../dead-letter/format.ts';
+import { readDeadLetters } from '../dead-letter/read.ts';
+import { replayDeadLetters } from '../dead-letter/replay.ts';
+import { selectDeadLetters, type DeadLetterFilter } from '../dead-letter/select.ts';
 import { createKafkaClient } from '../kafka/client.ts';
-import { DEAD_LETTER_TOPIC } from '../pipeline/dead-letter.ts';
+import { DEAD_LETTER_TOPIC } from '../dead-letter/dead-letter.ts';
 
 interface FilterOptions {
   reason?: string[];

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { startPipeline } from '../pipeline/pipeline.ts';
+import { startPipeline } from '../processor/processor.ts';
 import { loadMapping } from '../normalize/mapping.ts';
-import { serveMetrics, untilSignal } from '../pipeline/process.ts';
+import { serveMetrics } from '../metrics/server.ts';
+import { untilSignal } from './signals.ts';
 
 /** `stocksync run`: the pipeline process. */
 export function register(program: Command): void {

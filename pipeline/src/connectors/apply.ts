@@ -6,8 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackEndpoints } from '../config.ts';
-import { projectRoot } from '../stack/paths.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { projectRoot } from '../config/project-root.ts';
 
 /** A connector file: `{ name, config }`, as Kafka Connect's POST /connectors takes it. */
 export interface ConnectorFile {

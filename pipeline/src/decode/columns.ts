@@ -13,36 +13,9 @@
  *   schema's defaults, as Avro schema resolution does (Avro spec, "Schema Resolution": a reader field
  *   missing from the writer's record takes its default).
  */
-import { fieldSchema, type ConnectSchema, type ConnectType } from './connect-schema.ts';
-import type { FieldValue, Row } from './envelope.ts';
+import { fieldSchema, type ConnectSchema } from './connect-schema.ts';
+import type { ColumnType, EnvelopeSchema, FieldValue, Row } from './types.ts';
 import { convertValue } from './values.ts';
-
-/**
- * Type of one column of a row image, for stages that need to know what a value means.
- *
- * `type` is the Connect type on the wire, `logical` the schema name when it has one, e.g.
- * `{ type: 'int64', logical: 'io.debezium.time.MicroTimestamp', optional: true }` (value decoded to a
- * `LocalDateTime`) or `{ type: 'struct', logical: 'io.debezium.data.VariableScaleDecimal' }` (value
- * decoded to a decimal string).
- */
-export interface ColumnType {
-  type: ConnectType;
-  logical?: string;
-  parameters?: Record<string, string>;
-  optional: boolean;
-  /** The source column's name when the connector propagated it and it differs from the field name. */
-  sourceName?: string;
-  /** The column default the writer schema declares, decoded like a value (absent when none). */
-  default?: FieldValue;
-}
-
-/** The writer schema of an envelope's row images. */
-export interface EnvelopeSchema {
-  /** Envelope schema name, e.g. `pos.pos.stockcurrent.Envelope` (null if the schema has none). */
-  name: string | null;
-  /** Column name → type, in schema order (taken from the `after` field, which `before` shares). */
-  columns: Record<string, ColumnType>;
-}
 
 const SOURCE_NAME = '__debezium.source.column.name';
 const envelopeSchemaCache = new WeakMap<ConnectSchema, EnvelopeSchema | null>();

@@ -12,7 +12,7 @@
 import type { KafkaRecord } from '../kafka/client.ts';
 import { createAvroReader, registrySchemaLookup, type SchemaTextSource, type WriterSchemaLookup } from './avro.ts';
 import { classifyValue, DEFAULT_HEARTBEAT_TOPIC_PREFIX, toEnvelope, toHeartbeat, toKey, toTransaction } from './classify.ts';
-import type { DecodedRecord, Row } from './envelope.ts';
+import type { DecodedRecord, Row } from './types.ts';
 import { readJson } from './json.ts';
 import type { DecodedDatum } from './values.ts';
 

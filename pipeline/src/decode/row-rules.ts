@@ -32,7 +32,7 @@
  * strings are handled where they are parsed (`values.ts`).
  */
 import type { ConnectSchema } from './connect-schema.ts';
-import type { FieldValue, Row } from './envelope.ts';
+import type { FieldValue, Row } from './types.ts';
 import { DEFAULT_UNAVAILABLE_PLACEHOLDER, UNCHANGED, Unknown } from './markers.ts';
 import { Instant, LocalDate, LocalDateTime } from './temporal.ts';
 

@@ -8,7 +8,7 @@
  */
 import { LOGICAL, type ConnectSchema } from './connect-schema.ts';
 import { decimalFromBytes, decimalFromLiteral, decimalScale, formatDecimal, unscaledFromBytes } from './decimal.ts';
-import type { FieldValue } from './envelope.ts';
+import type { FieldValue } from './types.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
 import { Unknown } from './markers.ts';

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { projectRoot } from '../stack/paths.ts';
+import { projectRoot } from '../config/project-root.ts';
 import { bigintLongType } from '../registry/registry.ts';
 
 const schemaDir = path.join(projectRoot, 'schemas', 'avro');

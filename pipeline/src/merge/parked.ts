@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import type { SourceMapping } from '../normalize/mapping.ts';
 import { tableTopic } from '../normalize/normalize.ts';
-import type { DeadLetter } from '../pipeline/dead-letter.ts';
+import type { DeadLetter } from '../dead-letter/dead-letter.ts';
 
 export const DEFAULT_PARKED_TIMEOUT_SECONDS = 300;
 

@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { projectRoot } from '../stack/paths.ts';
-import { matchesLocation } from '../config-files/location-patterns.ts';
+import { projectRoot } from '../config/project-root.ts';
+import { matchesLocation } from '../config/location-patterns.ts';
 import {
   describeSchemaError,
   errorPath,
@@ -17,8 +17,8 @@ import {
   schemaValidator,
   type FileProblem,
   type ParsedYaml,
-} from '../config-files/yaml-file.ts';
-import type { TruncatePolicy } from '../decode/truncate.ts';
+} from '../config/yaml-file.ts';
+import type { TruncatePolicy } from '../decode/index.ts';
 
 /** Derivation of a SKU or location code from one column of a level row. */
 export interface CodeRule {

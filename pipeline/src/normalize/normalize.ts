@@ -5,13 +5,13 @@
  * stored in the canonical database, so a level row that arrives before its product is parked
  * there rather than lost.
  */
-import type { DebeziumEnvelope, FieldValue, Row } from '../decode/envelope.ts';
+import type { DebeziumEnvelope, FieldValue, Row } from '../decode/index.ts';
 import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
 import { formatDecimal, normalizeDecimal, parseDecimal, roundDouble } from './decimal.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
-import { truncateAction } from '../decode/truncate.ts';
-import { isUnchanged, isUnknown } from '../decode/markers.ts';
-import { isTemporal } from '../decode/temporal.ts';
+import { truncateAction } from '../decode/index.ts';
+import { isUnchanged, isUnknown } from '../decode/index.ts';
+import { isTemporal } from '../decode/index.ts';
 
 /** What a topic carries for the pipeline. */
 export type TopicRole =

@@ -9,7 +9,7 @@
  * Snapshot events (op r) carry the position where the snapshot was taken, which is before every
  * streamed change that follows it, so a late snapshot event can never win over a streamed one.
  */
-import type { SourceInfo } from '../decode/envelope.ts';
+import type { SourceInfo } from '../decode/index.ts';
 
 export interface SourcePosition {
   /** Totally ordered within one source. */

@@ -12,7 +12,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaClient } from '../kafka/client.ts';
 import { canonicalSchemaJson, type StockLevelEvent } from '../merge/canonical-schema.ts';
-import { redisKeys, STOCK_CHANGES_CHANNEL } from './redis-keys.ts';
+import { redisKeys, STOCK_CHANGES_CHANNEL } from '../config/names.ts';
 import { createOutboxDrainer, type OutboxDrainer } from './outbox.ts';
 
 /** The compacted topic of canonical changes, keyed by {sku, location}. */

@@ -6,7 +6,7 @@
 import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/mapping.ts';
 import { openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
-import { patternsOverlap } from '../config-files/location-patterns.ts';
+import { patternsOverlap } from '../config/location-patterns.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
 const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {

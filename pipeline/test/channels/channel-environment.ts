@@ -4,12 +4,12 @@
  */
 import path from 'node:path';
 import pino from 'pino';
-import { stackEndpoints } from '../../src/config.ts';
-import { waitStable } from '../../src/demo/quiescence.ts';
-import type { RunningPipeline } from '../../src/pipeline/pipeline.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { waitStable } from '../../dev/demo/quiescence.ts';
+import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { channelEndpoint, channelRule, loadChannelsConfig, type ChannelEndpoint, type ChannelsConfig } from '../../src/channels/config.ts';
 import { startChannels, type ChannelCommit, type RunningChannels } from '../../src/channels/fanout.ts';
-import { ChannelLatencyRecorder } from '../../src/channels/latency.ts';
+import { ChannelLatencyRecorder } from '../../dev/demo/channel-latency.ts';
 import { resetChannels } from '../../src/channels/reset.ts';
 import { createChannelStore, type ChannelStore, type StoredChannelRow } from '../../src/channels/stores.ts';
 import { freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';

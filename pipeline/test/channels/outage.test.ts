@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints } from '../../src/config.ts';
-import { applyPosMovements } from '../../src/sample/pos-operations.ts';
-import { POS_REASON } from '../../src/sample/pos-schema.ts';
-import { reserveQuant } from '../../src/sample/warehouse-operations.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
+import { POS_REASON } from '../../dev/sample/pos/schema.ts';
+import { reserveQuant } from '../../dev/sample/warehouse/operations.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { canonicalQuery, eventually, waitForLagZero } from '../helpers/environment.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';

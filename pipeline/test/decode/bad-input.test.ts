@@ -3,7 +3,7 @@
  * it), and transient registry failures do not.
  */
 import { describe, expect, it } from 'vitest';
-import { createDecoder, DecodeError, staticSchemaLookup, type DecodeErrorReason, type Decoder } from '../../src/decode/envelope.ts';
+import { createDecoder, DecodeError, staticSchemaLookup, type DecodeErrorReason, type Decoder } from '../../src/decode/index.ts';
 import type { KafkaRecord } from '../../src/kafka/client.ts';
 import { readRecordFixture, readRegistrySchemas, toKafkaRecord } from '../fixtures/record-fixture.ts';
 

@@ -5,7 +5,7 @@
  * PostgreSQL NUMERIC without precision); double is what it is, a float64.
  */
 import { describe, expect, it } from 'vitest';
-import { columnTypes } from '../../src/decode/envelope.ts';
+import { columnTypes } from '../../src/decode/index.ts';
 import { changesOf, showRow } from './captured-records.ts';
 
 const MARIADB_EXACT = {

@@ -4,7 +4,7 @@
  * stored registry-schemas.json); warehouse records are JSON with schemas.
  */
 import { describe, expect, it } from 'vitest';
-import { columnTypes, createDecoder, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
+import { columnTypes, createDecoder, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/index.ts';
 import { readRecordFixture, readRegistrySchemas, toKafkaRecord } from '../fixtures/record-fixture.ts';
 
 const avro = createDecoder({ format: 'avro', registry: staticSchemaLookup(readRegistrySchemas()) });

@@ -7,9 +7,9 @@
  * `stocksync-decode-live-*`, topics `decodelive_*`; all removed afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stackEndpoints } from '../../src/config.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, deleteConnectorAndOffsets } from '../../src/connectors/apply.ts';
-import { columnTypes, createDecoder, resolveColumn, withDefaults, type DecodedRecord, type Decoder } from '../../src/decode/envelope.ts';
+import { columnTypes, createDecoder, resolveColumn, withDefaults, type DecodedRecord, type Decoder } from '../../src/decode/index.ts';
 import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
 import { confluentHeader, createSchemaRegistry } from '../../src/registry/registry.ts';
 import { deriveConnector } from '../fixtures/generator/connectors.ts';

@@ -8,11 +8,11 @@ import { envelopeSchemaOf } from '../../src/decode/columns.ts';
 import { connectSchemaFromJson } from '../../src/decode/connect-schema.ts';
 import {
   Instant, LocalDate, LocalDateTime, markSentinels, sanitizeAvroName, shortestFloat32, toBoolean, UNCHANGED, Unknown, withDefaults,
-} from '../../src/decode/envelope.ts';
+} from '../../src/decode/index.ts';
 import { parseJsonLossless } from '../../src/decode/lossless-json.ts';
-import { printJson } from '../../src/decode/print.ts';
+import { printJson } from '../../src/decode/index.ts';
 import { applyRowRules, isPlaceholder } from '../../src/decode/row-rules.ts';
-import { TRUNCATE_POLICIES, truncateAction } from '../../src/decode/truncate.ts';
+import { TRUNCATE_POLICIES, truncateAction } from '../../src/decode/index.ts';
 
 const PH = '__debezium_unavailable_value';
 const PH_BYTES = [...Buffer.from(PH)];

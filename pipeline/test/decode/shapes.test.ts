@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   columnTypes, isUnchanged, resolveColumn, UNCHANGED, withDefaults, type DecodedRecord, type Row,
-} from '../../src/decode/envelope.ts';
-import { truncateAction } from '../../src/decode/truncate.ts';
+} from '../../src/decode/index.ts';
+import { truncateAction } from '../../src/decode/index.ts';
 import { confluentHeader } from '../../src/registry/registry.ts';
 import { changesOf, decodedRecords, showRow, theChange } from './captured-records.ts';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { civilFromDays, daysFromCivil } from '../../src/decode/civil.ts';
 import {
   DecodeError, Duration, Instant, instantToLocalDateTime, LocalDate, LocalDateTime, localDateTimeToInstant, LocalTime, OffsetTime, TimeZoneError,
-} from '../../src/decode/envelope.ts';
+} from '../../src/decode/index.ts';
 import { parseZonedTimestamp, temporalFromWire } from '../../src/decode/temporal.ts';
 
 const SECOND = 1_000_000_000n;

@@ -5,7 +5,7 @@
  * op r) and in streaming (ids 101–104, op c). The session time zone of the writes was +02:00.
  */
 import { describe, expect, it } from 'vitest';
-import { columnTypes, Instant, LocalDateTime, LocalTime, resolveColumn, Unknown } from '../../src/decode/envelope.ts';
+import { columnTypes, Instant, LocalDateTime, LocalTime, resolveColumn, Unknown } from '../../src/decode/index.ts';
 import { showRow, theChange } from './captured-records.ts';
 
 /** Values of the `types` rows (streaming copies: id + 100), as `show` prints them. */

@@ -4,7 +4,7 @@
  * the exact expected value — snapshot rows 1–6 (op r) and streamed rows 101–106 (op c).
  */
 import { describe, expect, it } from 'vitest';
-import { columnTypes, Duration, LocalDateTime, OffsetTime, resolveColumn, Unknown } from '../../src/decode/envelope.ts';
+import { columnTypes, Duration, LocalDateTime, OffsetTime, resolveColumn, Unknown } from '../../src/decode/index.ts';
 import { showRow, theChange } from './captured-records.ts';
 
 const NULLS = {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
 import { decimalFromLiteral, formatDecimal, unscaledFromBytes } from '../../src/decode/decimal.ts';
-import { columnTypes, createDecoder, DecodeError, LocalDate, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/envelope.ts';
+import { columnTypes, createDecoder, DecodeError, LocalDate, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/index.ts';
 import { JsonNumber, parseJsonLossless, type JsonValue } from '../../src/decode/lossless-json.ts';
 import { int64Value } from '../../src/decode/values.ts';
 import type { KafkaRecord } from '../../src/kafka/client.ts';

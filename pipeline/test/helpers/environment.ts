@@ -4,12 +4,13 @@
  */
 import pg from 'pg';
 import pino from 'pino';
-import { stackEndpoints } from '../../src/config.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
-import { resetCapture, seedSources, type SeededEnvironment } from '../../src/demo/environment.ts';
-import { groupLag, waitStable } from '../../src/demo/quiescence.ts';
+import { resetCapture, seedSources, type SeededEnvironment } from '../../dev/demo/environment.ts';
+import { groupLag } from '../../src/kafka/group-lag.ts';
+import { waitStable } from '../../dev/demo/quiescence.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
-import { DEFAULT_GROUP_ID, startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/pipeline/pipeline.ts';
+import { DEFAULT_GROUP_ID, startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/processor/processor.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { topicRoles } from '../../src/normalize/normalize.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';

@@ -1,5 +1,5 @@
 /** Reads records from real topics through the project's own Kafka module. */
-import { stackEndpoints } from '../../src/config.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
 
 /**

@@ -1,9 +1,9 @@
 /** Connections to the stack's sample sources for tests, with the sample schemas in place. */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints } from '../../src/config.ts';
-import { createPosSchema } from '../../src/sample/pos-schema.ts';
-import { createWarehouseSchema } from '../../src/sample/warehouse-schema.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { createPosSchema } from '../../dev/sample/pos/schema.ts';
+import { createWarehouseSchema } from '../../dev/sample/warehouse/schema.ts';
 
 export async function posConnection(): Promise<mysql.Connection> {
   const conn = await mysql.createConnection(stackEndpoints().pos);

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { normalizeChange, NormalizeError, topicRoles, type LevelChange } from '../../src/normalize/normalize.ts';
-import type { DebeziumEnvelope, Row } from '../../src/decode/envelope.ts';
+import type { DebeziumEnvelope, Row } from '../../src/decode/index.ts';
 
 const roles = topicRoles(loadMappings());
 const quant = roles.get('wms.public.stock_quant')!;

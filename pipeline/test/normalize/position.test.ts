@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sourcePosition, PositionError } from '../../src/normalize/position.ts';
-import type { SourceInfo } from '../../src/decode/envelope.ts';
+import type { SourceInfo } from '../../src/decode/index.ts';
 
 const mariadb = (file: string, pos: number, row: number) =>
   ({ connector: 'mariadb', name: 'pos', db: 'pos', ts_ms: 0, snapshot: 'false', file, pos, row }) as unknown as SourceInfo;

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import type mysql from 'mysql2/promise';
 import { checkSources } from '../../src/sources/check.ts';
 import { mappingsDir } from '../../src/normalize/mapping.ts';
-import { projectRoot } from '../../src/stack/paths.ts';
+import { projectRoot } from '../../src/config/project-root.ts';
 import { posConnection, warehouseClient } from '../helpers/sources.ts';
 
 const shippedPos = fs.readFileSync(path.join(mappingsDir, 'pos.yaml'), 'utf8');

@@ -1,0 +1,511 @@
+/**
+ * The components of the no-Docker local stack: how each is started, what "healthy" means (a real
+ * probe, never a sleep) and where it logs. Order and parallelism are decided in `stack.ts`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { createKafkaClient } from '../../src/kafka/client.ts';
+import { httpProbe, type Probe } from './probes.ts';
+import { spawnDaemon, writePidRecord, type PidRecord } from './processes.ts';
+import { stackPaths, type StackPaths } from './paths.ts';
+
+/**
+ * `managed`: the stack owns the process and its data (own datadir, own port).
+ * `machine`: a server this machine already runs (PostgreSQL 5432, MariaDB 3306, Redis 6379); the
+ * stack only starts it when it is down, and only then stops it again on `stack down`.
+ */
+export type Ownership = 'managed' | 'machine';
+
+export interface Component {
+  name: string;
+  ownership: Ownership;
+  ports: number[];
+  /** What a healthy component does, for error messages. */
+  expected: string;
+  /** Components that must be healthy before this one starts. */
+  dependsOn: string[];
+  timeoutMs: number;
+  probe: Probe;
+  /** Starts the process (after any one-time initialisation); returns its pid record. */
+  start(paths: StackPaths): Promise<PidRecord>;
+  /** Runs once the probe passes, each `up` (idempotent): users, databases. */
+  bootstrap?(paths: StackPaths): Promise<void>;
+}
+
+const endpoints = stackEndpoints();
+/** Database (on the machine PostgreSQL) where Apicurio Registry keeps its schemas; one per stack. */
+const registryDatabase = process.env.STOCKSYNC_REGISTRY_DATABASE ?? 'apicurio_registry';
+const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+
+/**
+ * Apicurio Registry 3.3 is compiled for Java 21 (class file 65), while Kafka runs on the machine's
+ * default Java 17. Use `STOCKSYNC_REGISTRY_JAVA_HOME`, else the newest JDK >= 21 under /usr/lib/jvm.
+ */
+function registryJava(): string {
+  const explicit = process.env.STOCKSYNC_REGISTRY_JAVA_HOME;
+  if (explicit) return path.join(explicit, 'bin', 'java');
+  const candidates = fs.existsSync('/usr/lib/jvm') ? fs.readdirSync('/usr/lib/jvm') : [];
+  // Each JDK's `release` file names its version, e.g. JAVA_VERSION="25.0.1" (or "1.8.0_402").
+  const feature = (name: string) => {
+    const release = path.join('/usr/lib/jvm', name, 'release');
+    if (!fs.existsSync(release) || !fs.existsSync(path.join('/usr/lib/jvm', name, 'bin', 'java'))) return 0;
+    const version = /JAVA_VERSION="(\d+)/.exec(fs.readFileSync(release, 'utf8'))?.[1];
+    return Number(version ?? 0);
+  };
+  const best = candidates.filter((name) => feature(name) >= 21).sort((a, b) => feature(b) - feature(a))[0];
+  if (!best) throw new Error('Apicurio Registry needs Java 21 or newer: none found under /usr/lib/jvm (set STOCKSYNC_REGISTRY_JAVA_HOME)');
+  return path.join('/usr/lib/jvm', best, 'bin', 'java');
+}
+const pgBin = (tool: string) => path.join(postgresBinDir(), tool);
+
+function postgresBinDir(): string {
+  const versions = fs.existsSync('/usr/lib/postgresql') ? fs.readdirSync('/usr/lib/postgresql').sort() : [];
+  const latest = versions[versions.length - 1];
+  if (!latest) throw new Error('PostgreSQL binaries not found under /usr/lib/postgresql (apt-get install postgresql)');
+  return path.join('/usr/lib/postgresql', latest, 'bin');
+}
+
+function userIds(name: string): { uid: number; gid: number } {
+  const uid = Number(execFileSync('id', ['-u', name], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', name], { encoding: 'utf8' }).trim());
+  return { uid, gid };
+}
+
+const logFile = (paths: StackPaths, name: string) => path.join(paths.logs, `${name}.log`);
+const pidFile = (paths: StackPaths, name: string) => path.join(paths.run, `${name}.pid`);
+
+function pgProbe(port: number, database: string, check?: (rows: Record<string, unknown>[]) => void): Probe {
+  return async () => {
+    const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database, connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      const result = await client.query('SHOW wal_level');
+      check?.(result.rows);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  };
+}
+
+async function pgExec(port: number, database: string, sql: string[]): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
+  await client.connect();
+  try {
+    for (const statement of sql) await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function pgEnsureDatabase(port: number, database: string): Promise<void> {
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+function mysqlProbe(connection: mysql.ConnectionOptions, check?: (row: Record<string, unknown>) => void): Probe {
+  return async () => {
+    const conn = await mysql.createConnection({ ...connection, connectTimeout: 2000 });
+    try {
+      const [rows] = await conn.query(
+        'SELECT @@version AS version, @@log_bin AS log_bin, @@binlog_format AS binlog_format, @@binlog_row_image AS binlog_row_image, @@server_id AS server_id',
+      );
+      check?.((rows as Record<string, unknown>[])[0]!);
+    } finally {
+      await conn.end().catch(() => undefined);
+    }
+  };
+}
+
+/** The machine's PostgreSQL (5432): canonical store, marketplace channel, registry storage. */
+const machinePostgres: Component = {
+  name: 'postgres',
+  ownership: 'machine',
+  ports: [endpoints.canonical.port],
+  expected: `PostgreSQL accepting connections on 127.0.0.1:${endpoints.canonical.port} (user postgres)`,
+  dependsOn: [],
+  timeoutMs: 30_000,
+  probe: pgProbe(endpoints.canonical.port, 'postgres'),
+  async start(paths) {
+    const version = path.basename(path.dirname(postgresBinDir()));
+    const ids = userIds('postgres');
+    return spawnDaemon({
+      command: pgBin('postgres'),
+      args: ['-D', `/var/lib/postgresql/${version}/main`, '-c', `config_file=/etc/postgresql/${version}/main/postgresql.conf`],
+      logFile: logFile(paths, 'postgres'),
+      pidFile: pidFile(paths, 'postgres'),
+      ...ids,
+    });
+  },
+  // The canonical database is the pipeline's to create (with its migrations); the registry's is ours.
+  async bootstrap() {
+    await pgEnsureDatabase(endpoints.canonical.port, registryDatabase);
+  },
+};
+
+/** The machine's MariaDB (3306): the web shop channel database. */
+const machineMariadb: Component = {
+  name: 'mariadb',
+  ownership: 'machine',
+  ports: [endpoints.webshop.port],
+  expected: `MariaDB accepting connections on 127.0.0.1:${endpoints.webshop.port} (user root)`,
+  dependsOn: [],
+  timeoutMs: 30_000,
+  probe: mysqlProbe({ host: '127.0.0.1', port: endpoints.webshop.port, user: 'root', password: '' }),
+  async start(paths) {
+    return spawnDaemon({
+      command: '/usr/sbin/mariadbd',
+      args: ['--user=mysql'],
+      logFile: logFile(paths, 'mariadb'),
+      pidFile: pidFile(paths, 'mariadb'),
+    });
+  },
+};
+
+/** The machine's Redis (6379): cache invalidation and change notifications. */
+const machineRedis: Component = {
+  name: 'redis',
+  ownership: 'machine',
+  ports: [6379],
+  expected: 'Redis answering PING on 127.0.0.1:6379',
+  dependsOn: [],
+  timeoutMs: 15_000,
+  probe: async () => {
+    const redis = new Redis(endpoints.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await redis.connect();
+      const pong = await redis.ping();
+      if (pong !== 'PONG') throw new Error(`PING answered ${pong}`);
+    } finally {
+      redis.disconnect();
+    }
+  },
+  async start(paths) {
+    fs.mkdirSync('/var/lib/redis', { recursive: true });
+    return spawnDaemon({
+      command: 'redis-server',
+      args: ['--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis'],
+      logFile: logFile(paths, 'redis'),
+      pidFile: pidFile(paths, 'redis'),
+    });
+  },
+};
+
+const posSocket = (paths: StackPaths = stackPaths()) => path.join(paths.data, 'pos-mariadb', 'mariadbd.sock');
+
+/** The POS source: a MariaDB instance of its own with the binlog settings Debezium requires. */
+const posMariadb: Component = {
+  name: 'pos-mariadb',
+  ownership: 'managed',
+  ports: [endpoints.pos.port],
+  expected: `MariaDB on 127.0.0.1:${endpoints.pos.port} with log_bin=1, binlog_format=ROW, binlog_row_image=FULL`,
+  dependsOn: [],
+  timeoutMs: 60_000,
+  // Root over the instance's own socket: the stocksync user exists only after bootstrap.
+  probe: () => mysqlProbe({ socketPath: posSocket(), user: 'root', password: '' })(),
+  async start(paths) {
+    const datadir = path.join(paths.data, 'pos-mariadb');
+    if (!fs.existsSync(path.join(datadir, 'mysql'))) {
+      fs.mkdirSync(datadir, { recursive: true });
+      execFileSync(
+        'mariadb-install-db',
+        ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
+        { stdio: ['ignore', fs.openSync(logFile(paths, 'pos-mariadb'), 'a'), fs.openSync(logFile(paths, 'pos-mariadb'), 'a')] },
+      );
+    }
+    return spawnDaemon({
+      command: '/usr/sbin/mariadbd',
+      args: [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--port=${endpoints.pos.port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${posSocket(paths)}`,
+        `--pid-file=${path.join(datadir, 'mariadbd.pid')}`,
+        '--user=root',
+        '--server-id=1',
+        `--log-bin=${path.join(datadir, 'binlog')}`,
+        '--binlog-format=ROW',
+        '--binlog-row-image=FULL',
+        '--binlog-row-metadata=FULL',
+        '--binlog-expire-logs-seconds=604800',
+        '--character-set-server=utf8mb4',
+        '--collation-server=utf8mb4_general_ci',
+        '--innodb-buffer-pool-size=128M',
+        '--skip-name-resolve',
+      ],
+      logFile: logFile(paths, 'pos-mariadb'),
+      pidFile: pidFile(paths, 'pos-mariadb'),
+    });
+  },
+  async bootstrap(paths) {
+    const conn = await mysql.createConnection({ socketPath: posSocket(paths), user: 'root', password: '' });
+    try {
+      const { user, password, database } = endpoints.pos;
+      // The sample instance grants everything so fixtures can create databases; docs list the
+      // minimum Debezium needs on a real POS (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR).
+      await conn.query(`CREATE USER IF NOT EXISTS '${user}'@'%' IDENTIFIED BY '${password}'`);
+      await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${user}'@'%' WITH GRANT OPTION`);
+      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+    } finally {
+      await conn.end();
+    }
+    await mysqlProbe(endpoints.pos, (row) => {
+      if (Number(row.log_bin) !== 1 || row.binlog_format !== 'ROW' || row.binlog_row_image !== 'FULL') {
+        throw new Error(`binlog settings wrong: ${JSON.stringify(row)}`);
+      }
+    })();
+  },
+};
+
+/** The warehouse source: a PostgreSQL cluster of its own with wal_level=logical for pgoutput. */
+const warehousePostgres: Component = {
+  name: 'wms-postgres',
+  ownership: 'managed',
+  ports: [endpoints.warehouse.port],
+  expected: `PostgreSQL on 127.0.0.1:${endpoints.warehouse.port} with wal_level=logical`,
+  dependsOn: [],
+  timeoutMs: 60_000,
+  probe: pgProbe(endpoints.warehouse.port, 'postgres', (rows) => {
+    if (rows[0]?.wal_level !== 'logical') throw new Error(`wal_level is ${String(rows[0]?.wal_level)}, expected logical`);
+  }),
+  async start(paths) {
+    const datadir = path.join(paths.data, 'wms-postgres');
+    const ids = userIds('postgres');
+    if (!fs.existsSync(path.join(datadir, 'PG_VERSION'))) {
+      fs.mkdirSync(datadir, { recursive: true });
+      fs.chownSync(datadir, ids.uid, ids.gid);
+      execFileSync(pgBin('initdb'), ['-D', datadir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'], {
+        ...ids,
+        stdio: ['ignore', fs.openSync(logFile(paths, 'wms-postgres'), 'a'), fs.openSync(logFile(paths, 'wms-postgres'), 'a')],
+      });
+    }
+    return spawnDaemon({
+      command: pgBin('postgres'),
+      args: [
+        '-D', datadir,
+        '-p', String(endpoints.warehouse.port),
+        '-c', 'listen_addresses=127.0.0.1',
+        '-c', `unix_socket_directories=${datadir}`,
+        '-c', 'wal_level=logical',
+        '-c', 'max_replication_slots=10',
+        '-c', 'max_wal_senders=10',
+        '-c', 'shared_buffers=64MB',
+      ],
+      logFile: logFile(paths, 'wms-postgres'),
+      pidFile: pidFile(paths, 'wms-postgres'),
+      ...ids,
+    });
+  },
+  async bootstrap() {
+    await pgEnsureDatabase(endpoints.warehouse.port, endpoints.warehouse.database);
+    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD '${endpoints.warehouse.password}'`]);
+  },
+};
+
+const kafkaPort = Number(endpoints.kafkaBrokers[0]!.split(':')[1]);
+
+/** Kafka 4.x in KRaft combined mode, one node. */
+const kafka: Component = {
+  name: 'kafka',
+  ownership: 'managed',
+  ports: [kafkaPort, kafkaPort + 1],
+  expected: `a KRaft broker+controller answering metadata requests on ${endpoints.kafkaBrokers.join(',')}`,
+  dependsOn: [],
+  timeoutMs: 90_000,
+  probe: async () => {
+    const client = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-probe', retries: 0, logErrors: false });
+    try {
+      const cluster = await client.describeCluster();
+      if (cluster.brokers.length === 0) throw new Error('no brokers in metadata');
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  },
+  async start(paths) {
+    const datadir = path.join(paths.data, 'kafka');
+    const config = path.join(paths.conf, 'kafka.properties');
+    fs.mkdirSync(paths.conf, { recursive: true });
+    fs.writeFileSync(
+      config,
+      [
+        'process.roles=broker,controller',
+        'node.id=1',
+        `controller.quorum.voters=1@127.0.0.1:${kafkaPort + 1}`,
+        `listeners=PLAINTEXT://127.0.0.1:${kafkaPort},CONTROLLER://127.0.0.1:${kafkaPort + 1}`,
+        `advertised.listeners=PLAINTEXT://127.0.0.1:${kafkaPort}`,
+        'controller.listener.names=CONTROLLER',
+        'inter.broker.listener.name=PLAINTEXT',
+        'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        `log.dirs=${datadir}`,
+        // Three partitions by default, so per-key ordering is exercised across partitions.
+        'num.partitions=3',
+        'offsets.topic.replication.factor=1',
+        'transaction.state.log.replication.factor=1',
+        'transaction.state.log.min.isr=1',
+        'share.coordinator.state.topic.replication.factor=1',
+        'share.coordinator.state.topic.min.isr=1',
+        'group.initial.rebalance.delay.ms=0',
+        'auto.create.topics.enable=true',
+        '',
+      ].join('\n'),
+    );
+    const classpath = path.join(paths.lib, 'kafka', '*');
+    const jvm = ['-Xms256m', '-Xmx768m', `-Dlog4j2.configurationFile=${log4jConfig(paths)}`, '-cp', classpath];
+    if (!fs.existsSync(path.join(datadir, 'meta.properties'))) {
+      execFileSync(java, [...jvm, 'kafka.tools.StorageTool', 'format', '--cluster-id', 'c3RvY2tzeW5jLWxvY2FsMQ', '--config', config], {
+        stdio: ['ignore', fs.openSync(logFile(paths, 'kafka'), 'a'), fs.openSync(logFile(paths, 'kafka'), 'a')],
+      });
+    }
+    return spawnDaemon({
+      command: java,
+      args: [...jvm, 'kafka.Kafka', config],
+      logFile: logFile(paths, 'kafka'),
+      pidFile: pidFile(paths, 'kafka'),
+    });
+  },
+};
+
+/** Apicurio Registry 3.x with its Confluent-compatible API, stored in the machine's PostgreSQL. */
+const registry: Component = {
+  name: 'schema-registry',
+  ownership: 'managed',
+  ports: [Number(new URL(endpoints.registryUrl).port)],
+  expected: `Apicurio Registry answering GET ${endpoints.registryUrl}/subjects`,
+  dependsOn: ['postgres'],
+  timeoutMs: 120_000,
+  probe: httpProbe(`${endpoints.registryUrl}/subjects`),
+  async start(paths) {
+    const home = path.join(paths.lib, 'apicurio-registry');
+    return spawnDaemon({
+      command: registryJava(),
+      args: [
+        '-Xms128m',
+        '-Xmx512m',
+        `-Dquarkus.http.port=${new URL(endpoints.registryUrl).port}`,
+        '-Dquarkus.http.host=127.0.0.1',
+        // The management interface (health, metrics) defaults to 0.0.0.0:9000; keep it local and beside the API port.
+        '-Dquarkus.management.host=127.0.0.1',
+        `-Dquarkus.management.port=${Number(new URL(endpoints.registryUrl).port) + 10}`,
+        '-Dapicurio.storage.kind=sql',
+        '-Dapicurio.storage.sql.kind=postgresql',
+        `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
+        '-Dapicurio.datasource.username=postgres',
+        '-Dapicurio.datasource.password=postgres',
+        '-jar',
+        path.join(home, 'quarkus-run.jar'),
+      ],
+      cwd: home,
+      logFile: logFile(paths, 'schema-registry'),
+      pidFile: pidFile(paths, 'schema-registry'),
+    });
+  },
+};
+
+/** The Connect plugins the stack must offer (class names as listed by GET /connector-plugins). */
+export const requiredConnectPlugins = [
+  'io.debezium.connector.mariadb.MariaDbConnector',
+  'io.debezium.connector.postgresql.PostgresConnector',
+  'io.debezium.connector.jdbc.JdbcSinkConnector',
+];
+
+/** Kafka Connect, distributed mode, with the Debezium plugins and the Apicurio converter. */
+const connect: Component = {
+  name: 'kafka-connect',
+  ownership: 'managed',
+  ports: [Number(new URL(endpoints.connectUrl).port)],
+  expected: `Kafka Connect REST on ${endpoints.connectUrl} listing the Debezium MariaDB, PostgreSQL and JDBC sink plugins`,
+  dependsOn: ['kafka'],
+  timeoutMs: 120_000,
+  probe: httpProbe(`${endpoints.connectUrl}/connector-plugins?connectorsOnly=true`, (body) => {
+    const classes = (JSON.parse(body) as Array<{ class: string }>).map((p) => p.class);
+    const missing = requiredConnectPlugins.filter((c) => !classes.includes(c));
+    if (missing.length > 0) throw new Error(`plugins missing: ${missing.join(', ')}`);
+  }),
+  async start(paths) {
+    const config = path.join(paths.conf, 'connect-distributed.properties');
+    const port = new URL(endpoints.connectUrl).port;
+    fs.mkdirSync(paths.conf, { recursive: true });
+    fs.writeFileSync(
+      config,
+      [
+        `bootstrap.servers=${endpoints.kafkaBrokers.join(',')}`,
+        'group.id=stocksync-connect',
+        'config.storage.topic=stocksync-connect-configs',
+        'offset.storage.topic=stocksync-connect-offsets',
+        'status.storage.topic=stocksync-connect-status',
+        'config.storage.replication.factor=1',
+        'offset.storage.replication.factor=1',
+        'status.storage.replication.factor=1',
+        'key.converter=org.apache.kafka.connect.json.JsonConverter',
+        'value.converter=org.apache.kafka.connect.json.JsonConverter',
+        `listeners=http://127.0.0.1:${port}`,
+        'rest.advertised.host.name=127.0.0.1',
+        `plugin.path=${path.join(paths.lib, 'plugins')}`,
+        // Source offsets (binlog/LSN positions) are flushed every second, so a restart replays little.
+        'offset.flush.interval.ms=1000',
+        'topic.creation.enable=true',
+        '',
+      ].join('\n'),
+    );
+    return spawnDaemon({
+      command: java,
+      args: [
+        '-Xms256m',
+        '-Xmx1g',
+        `-Dlog4j2.configurationFile=${log4jConfig(paths)}`,
+        '-cp',
+        path.join(paths.lib, 'connect', '*'),
+        'org.apache.kafka.connect.cli.ConnectDistributed',
+        config,
+      ],
+      logFile: logFile(paths, 'kafka-connect'),
+      pidFile: pidFile(paths, 'kafka-connect'),
+    });
+  },
+};
+
+/** Console logging at INFO for the Kafka JVMs; their stdout goes to the component's log file. */
+function log4jConfig(paths: StackPaths): string {
+  const file = path.join(paths.conf, 'log4j2.properties');
+  fs.mkdirSync(paths.conf, { recursive: true });
+  fs.writeFileSync(
+    file,
+    [
+      'appender.console.type=Console',
+      'appender.console.name=STDOUT',
+      'appender.console.layout.type=PatternLayout',
+      'appender.console.layout.pattern=[%d] %p %m (%c)%n',
+      'rootLogger.level=INFO',
+      'rootLogger.appenderRef.stdout.ref=STDOUT',
+      'logger.reflections.name=org.reflections',
+      'logger.reflections.level=ERROR',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** All components, in a valid start order. */
+export const components: Component[] = [
+  machinePostgres,
+  machineMariadb,
+  machineRedis,
+  posMariadb,
+  warehousePostgres,
+  kafka,
+  registry,
+  connect,
+];
+
+export { logFile, pidFile, writePidRecord };

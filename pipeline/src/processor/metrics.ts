@@ -1,0 +1,39 @@
+/**
+ * Pipeline metrics (Prometheus, via prom-client). Counted per process; durable totals shared by
+ * all instances are in the canonical store's `pipeline_counter` table.
+ */
+import client from 'prom-client';
+import { metricsRegistry } from '../metrics/registry.ts';
+
+export const recordsConsumed = new client.Counter({
+  name: 'stocksync_records_total',
+  help: 'Kafka records consumed, by topic and decoded kind (change, tombstone, heartbeat, ...)',
+  labelNames: ['topic', 'kind'],
+  registers: [metricsRegistry],
+});
+
+export const deadLettered = new client.Counter({
+  name: 'stocksync_dead_letters_total',
+  help: 'Records quarantined to the dead-letter topic, by source and reason',
+  labelNames: ['source', 'reason'],
+  registers: [metricsRegistry],
+});
+
+export const mergeOutcomes = new client.Counter({
+  name: 'stocksync_merge_rows_total',
+  help: 'Source and dimension rows by merge outcome (applied, skipped_stale) and level resolution status',
+  labelNames: ['outcome'],
+  registers: [metricsRegistry],
+});
+
+export const canonicalChanges = new client.Counter({
+  name: 'stocksync_canonical_changes_total',
+  help: 'Canonical stock_level rows changed',
+  registers: [metricsRegistry],
+});
+
+export const publishErrors = new client.Counter({
+  name: 'stocksync_publish_errors_total',
+  help: 'Failed outbox publication rounds (Redis or stock.levels unavailable); rows are retried',
+  registers: [metricsRegistry],
+});

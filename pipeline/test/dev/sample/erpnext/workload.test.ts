@@ -1,0 +1,101 @@
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diffStock, type OracleRow } from '../../../../dev/sample/shared/oracle.ts';
+import { checkErpnextConsistency } from '../../../../dev/sample/erpnext/consistency.ts';
+import { addDecimals } from '../../../../dev/sample/erpnext/model.ts';
+import { erpnextLedgerOracle, erpnextOracle } from '../../../../dev/sample/erpnext/oracle.ts';
+import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
+import { ERPNEXT_OPERATION_KINDS, runErpnextWorkload, type ErpnextCommittedOperation } from '../../../../dev/sample/erpnext/workload.ts';
+import { dropPosDatabase, freshPosDatabase } from '../databases.ts';
+
+const DB = 'sample_test_erpnext_wl';
+const SAMPLE = { seed: 42, products: 300 } as const;
+let conn: Connection;
+
+beforeAll(async () => {
+  conn = await freshPosDatabase(DB);
+});
+afterAll(async () => {
+  await dropPosDatabase(conn, DB);
+});
+
+/** Applies the operations' recorded deltas to oracle rows, exactly. */
+function applyTouched(rows: readonly OracleRow[], ops: readonly ErpnextCommittedOperation[]): Map<string, string> {
+  const byKey = new Map(rows.map((r) => [`${r.sku}|${r.location}`, { onHand: r.onHand, reserved: r.reserved }]));
+  for (const op of ops) {
+    for (const t of op.touched) {
+      const key = `${t.sku}|${t.location}`;
+      const row = byKey.get(key) ?? { onHand: '0', reserved: '0' };
+      byKey.set(key, { onHand: addDecimals(row.onHand, t.onHandDelta), reserved: addDecimals(row.reserved, t.reservedDelta) });
+    }
+  }
+  return new Map([...byKey].filter(([, v]) => v.onHand !== '0' || v.reserved !== '0').map(([k, v]) => [k, `${v.onHand}/${v.reserved}`]));
+}
+function asMap(rows: readonly OracleRow[]): Map<string, string> {
+  return new Map(rows.filter((r) => r.onHand !== '0' || r.reserved !== '0').map((r) => [`${r.sku}|${r.location}`, `${r.onHand}/${r.reserved}`]));
+}
+/** The stock state without timestamps: Bins and ledger entries as quantities, names and flags. */
+async function state(): Promise<unknown[]> {
+  const [bins] = await conn.query<RowDataPacket[]>('SELECT name, item_code, warehouse, actual_qty, reserved_qty, projected_qty FROM `tabBin` ORDER BY name');
+  const [sles] = await conn.query<RowDataPacket[]>(
+    'SELECT name, item_code, warehouse, voucher_type, voucher_no, actual_qty, qty_after_transaction, is_cancelled FROM `tabStock Ledger Entry` ORDER BY name',
+  );
+  return [bins, sles];
+}
+
+describe('runErpnextWorkload', { timeout: 20_000 }, () => {
+  it('runs every kind; the recorded deltas explain the change; Bins and ledger stay consistent and both oracles agree', async () => {
+    await seedErpnext(conn, SAMPLE);
+    const before = await erpnextOracle(conn);
+    const seen: ErpnextCommittedOperation[] = [];
+    const result = await runErpnextWorkload(conn, { ...SAMPLE, count: 300, onCommit: (op) => seen.push(op) });
+    expect(result.committed).toBe(300);
+    expect(result.operations).toEqual(seen);
+    expect(result.operations.map((o) => o.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    for (const k of ERPNEXT_OPERATION_KINDS) expect(result.counts[k]).toBeGreaterThan(0);
+    for (const op of result.operations) {
+      expect(op.source).toBe('erpnext');
+      expect(op.touched.length).toBeGreaterThan(0);
+      expect(op.committedAtMs).toBeGreaterThanOrEqual(op.startedAtMs);
+      for (const t of op.touched) expect(t.location).toBe(t.sourceLocation);
+    }
+    const cancels = result.operations.filter((o) => o.kind === 'erp.cancel');
+    for (const op of cancels) {
+      expect(op.ledger.length % 2).toBe(0);
+      expect(op.ledger.every((l) => l.isCancelled)).toBe(true);
+      expect(addDecimals(...op.ledger.filter((l) => l.action === 'insert').map((l) => l.actualQty), ...op.ledger.filter((l) => l.action === 'cancel').map((l) => l.actualQty))).toBe('0');
+    }
+
+    const after = await erpnextOracle(conn);
+    expect(asMap(after)).toEqual(applyTouched(before, result.operations));
+    expect(asMap(after)).not.toEqual(asMap(before));
+    expect(diffStock(after, await erpnextLedgerOracle(conn))).toEqual([]);
+    expect(diffStock(after, await erpnextLedgerOracle(conn, undefined, { includeCancelled: true }))).toEqual([]);
+    expect(await checkErpnextConsistency(conn)).toEqual([]);
+  });
+
+  it('gives the same final state, names included, for the same seed, and another for another workload seed', async () => {
+    await seedErpnext(conn, SAMPLE);
+    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    const first = await state();
+    await seedErpnext(conn, SAMPLE);
+    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    expect(await state()).toEqual(first);
+    await seedErpnext(conn, SAMPLE);
+    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 6, count: 150 });
+    expect(await state()).not.toEqual(first);
+  });
+
+  it('paces at the requested rate, stops on abort, and refuses a database seeded with other options', async () => {
+    await seedErpnext(conn, SAMPLE);
+    const paced = await runErpnextWorkload(conn, { ...SAMPLE, rate: 50, durationMs: 600 });
+    expect(paced.planned).toBe(30);
+    expect(paced.committed).toBeGreaterThanOrEqual(27);
+    expect(paced.committed).toBeLessThanOrEqual(30);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(), 200);
+    const aborted = await runErpnextWorkload(conn, { ...SAMPLE, rate: 20, durationMs: 5000, signal: ac.signal });
+    expect(aborted.committed).toBeLessThan(10);
+    await expect(runErpnextWorkload(conn, { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
+  });
+});
