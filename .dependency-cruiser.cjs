@@ -14,7 +14,7 @@ const SRC = '^pipeline/src/';
 const STAGES = ['decode', 'normalize', 'merge', 'serve', 'channels'];
 const ADAPTERS = ['kafka', 'registry', 'config', 'metrics', 'postgres', 'decimal'];
 const folders = (names) => `${SRC}(${names.join('|')})/`;
-const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Later stages than each stage, by the pipeline's order. */
 const stageOrder = STAGES.slice(0, -1).map((stage, i) => ({
@@ -36,13 +36,15 @@ function frontDoors(dir) {
   }
   return found;
 }
-const throughIndex = ['pipeline/src', 'pipeline/dev'].flatMap((root) => (fs.existsSync(path.join(__dirname, root)) ? frontDoors(root) : [])).map((folder) => ({
-  name: `through-index-${folder.replace(/^pipeline\//, '').replaceAll('/', '-')}`,
-  comment: `${folder} has an index.ts: code outside the folder imports it only through that (tests are exempt)`,
-  severity: 'error',
-  from: { pathNot: [`^${escape(folder)}/`, '^pipeline/test/'] },
-  to: { path: `^${escape(folder)}/`, pathNot: `^${escape(folder)}/index\\.ts$` },
-}));
+const throughIndex = ['pipeline/src', 'pipeline/dev']
+  .flatMap((root) => (fs.existsSync(path.join(__dirname, root)) ? frontDoors(root) : []))
+  .map((folder) => ({
+    name: `through-index-${folder.replace(/^pipeline\//, '').replaceAll('/', '-')}`,
+    comment: `${folder} has an index.ts: code outside the folder imports it only through that (tests are exempt)`,
+    severity: 'error',
+    from: { pathNot: [`^${escapeRegex(folder)}/`, '^pipeline/test/'] },
+    to: { path: `^${escapeRegex(folder)}/`, pathNot: `^${escapeRegex(folder)}/index\\.ts$` },
+  }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

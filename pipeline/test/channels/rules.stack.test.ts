@@ -26,7 +26,7 @@ describe('the SQL oracle agrees with the rules on random rows', () => {
 
   it('on 400 SKUs x 5 locations with fractions, negatives, source safety stock and every rule shape', async () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const dec = (max: number, negative = false) => {
       const v = (rand() * max * (negative && rand() < 0.1 ? -1 : 1)).toFixed(rand() < 0.5 ? 0 : 3);
       return v === '-0' || v === '-0.000' ? '0' : v;
@@ -37,17 +37,33 @@ describe('the SQL oracle agrees with the rules on random rows', () => {
       for (const location of locations) {
         if (rand() < 0.2) continue;
         const onHand = dec(60, true);
-        rows.push({ sku: `SKU-${i}`, location, onHand, reserved: rand() < 0.3 ? dec(20) : '0', safetyStock: rand() < 0.3 ? dec(5) : null, version: 1 + Math.floor(rand() * 50) });
+        rows.push({
+          sku: `SKU-${i}`,
+          location,
+          onHand,
+          reserved: rand() < 0.3 ? dec(20) : '0',
+          safetyStock: rand() < 0.3 ? dec(5) : null,
+          version: 1 + Math.floor(rand() * 50),
+        });
       }
     }
-    await client.query(
-      'INSERT INTO stock_level SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[])',
-      [rows.map((r) => r.sku), rows.map((r) => r.location), rows.map((r) => r.onHand), rows.map((r) => r.reserved), rows.map((r) => r.safetyStock), rows.map((r) => r.version)],
-    );
+    await client.query('INSERT INTO stock_level SELECT * FROM unnest($1::text[], $2::text[], $3::numeric[], $4::numeric[], $5::numeric[], $6::bigint[])', [
+      rows.map((r) => r.sku),
+      rows.map((r) => r.location),
+      rows.map((r) => r.onHand),
+      rows.map((r) => r.reserved),
+      rows.map((r) => r.safetyStock),
+      rows.map((r) => r.version),
+    ]);
     const shapes: ChannelRule[] = [
       rule(),
       rule({ locations: ['STORE-*'], safetyStock: { fromSource: false, byLocation: { 'STORE-02': '2.5' }, default: '1' }, buffer: { units: '1.5' } }),
-      rule({ locations: ['WH*/Stock'], safetyStock: { fromSource: true, byLocation: { 'WH2/Stock': '3' }, default: '2' }, buffer: { percent: '10' }, cap: '40' }),
+      rule({
+        locations: ['WH*/Stock'],
+        safetyStock: { fromSource: true, byLocation: { 'WH2/Stock': '3' }, default: '2' },
+        buffer: { percent: '10' },
+        cap: '40',
+      }),
       rule({ locations: ['STORE-0_', 'WH1/Stock'], buffer: { percent: '33.3' }, cap: '7.9' }),
     ];
     for (const shape of shapes) {
@@ -55,7 +71,11 @@ describe('the SQL oracle agrees with the rules on random rows', () => {
       const skus = [...new Set(rows.map((r) => r.sku))];
       const computed = new Map<string, { quantity: number; version: number }>();
       for (const sku of skus) {
-        const a = availableToSell(shape, sku, rows.filter((r) => r.sku === sku));
+        const a = availableToSell(
+          shape,
+          sku,
+          rows.filter((r) => r.sku === sku),
+        );
         if (a) computed.set(sku, { quantity: a.quantity, version: a.version });
       }
       expect(computed.size).toBeGreaterThan(0);
