@@ -20,7 +20,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import client from 'prom-client';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
+import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
@@ -116,9 +116,6 @@ function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
-
-/** Thrown when the consumer is stopping in the middle of a batch. */
-class Stopping extends Error {}
 
 /** Starts one consumer group member per channel; resolves once each has joined its group. */
 export async function startChannels(options: ChannelsOptions = {}): Promise<RunningChannels> {

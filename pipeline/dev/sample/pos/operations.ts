@@ -72,7 +72,7 @@ export async function applyPosMovements(conn: Connection, movements: readonly Po
       await conn.execute(
         `INSERT INTO stockdiary (id, datenew, reason, location, product, attributesetinstance_id, units, price, committed_at)
          VALUES (?, NOW(), ?, ?, ?, ?, ?, ?, NOW(6))`,
-        [diaryIds[i], m.reason, m.location, m.product, asi, m.units, m.price],
+        [diaryIds[i]!, m.reason, m.location, m.product, asi, m.units, m.price],
       );
       const [upd] = await conn.execute<ResultSetHeader>(
         'UPDATE stockcurrent SET units = (units + ?) WHERE location = ? AND product = ? AND attributesetinstance_id <=> ?',

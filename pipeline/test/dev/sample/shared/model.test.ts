@@ -19,7 +19,7 @@ describe('prng', () => {
     const zipf = new ZipfSampler(1000, 1.1);
     const rng = new Rng(7);
     const hits = new Array<number>(1000).fill(0);
-    for (let i = 0; i < 200_000; i++) hits[zipf.sample(rng)]++;
+    for (let i = 0; i < 200_000; i++) hits[zipf.sample(rng)]!++;
     // P(rank 0) / P(rank 1) = 2^1.1 ≈ 2.14; P(rank 0) = 1 / H(1000, 1.1) ≈ 0.177.
     expect((hits[0] as number) / (hits[1] as number)).toBeGreaterThan(2.0);
     expect((hits[0] as number) / (hits[1] as number)).toBeLessThan(2.3);

@@ -10,7 +10,7 @@ import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
 import { createDecoder, DecodeError, type Decoder, type DecodedRecord } from '../../src/decode/index.ts';
-import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
+import type { KafkaRecord } from '../../src/kafka/client.ts';
 import { createSchemaRegistry } from '../../src/registry/registry.ts';
 import { waitForRecord, topicExists } from '../helpers/kafka.ts';
 import { posConnection, uniqueToken, warehouseClient } from '../helpers/sources.ts';
