@@ -82,9 +82,7 @@ describe('Debezium JDBC sink on the local stack', () => {
     // task's trace when it FAILED.
     await applyConnector(jdbcSinkConnector({ name: connectorName, topics: [topic], target: { ...canonical, database }, converter: { kind: 'json' } }));
 
-    expect(
-      await waitFor(rows, (r) => r.length === 2 && r[0]?.on_hand === '4'),
-    ).toEqual([
+    expect(await waitFor(rows, (r) => r.length === 2 && r[0]?.on_hand === '4')).toEqual([
       { id: 1, sku: 'SKU-1', on_hand: '4' },
       { id: 2, sku: 'SKU-2', on_hand: '7' },
     ]);
