@@ -26,6 +26,7 @@ import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
 import { ensureStockLevelsTopic, STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
+import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { groupLag } from '../kafka/group-lag.ts';
 import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
@@ -276,7 +277,7 @@ async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{
   const keys: Array<{ sku: string; location: string }> = [];
   const letters: DeadLetter[] = [];
   for (const record of records) {
-    const letter = (reason: string, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
+    const letter = (reason: DeadLetterReason, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
     if (!record.key || !confluentHeader(record.key)) {
       letters.push(letter('bad-key', 'stock.levels record key is not a Confluent wire-format Avro {sku, location}'));
       continue;

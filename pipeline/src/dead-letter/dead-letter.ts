@@ -4,6 +4,7 @@
  * came from and why. The pipeline then commits past it and goes on.
  */
 import type { KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.ts';
+import type { DeadLetterReason } from './reasons.ts';
 
 export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
 
@@ -17,8 +18,8 @@ export interface DeadLetter {
   key: string | null;
   /** The field at fault, when one is. */
   field: string | null;
-  /** Short machine-readable reason code, e.g. 'bad-magic-byte', 'null-quantity'. */
-  reason: string;
+  /** Machine-readable reason code, e.g. 'bad-magic-byte', 'null-quantity' (see `DEAD_LETTER_REASONS`). */
+  reason: DeadLetterReason;
   /** Human-readable explanation. */
   error: string;
 }

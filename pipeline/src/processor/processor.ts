@@ -20,6 +20,7 @@ import { mergeBatch, type MergeResult } from '../merge/store.ts';
 import { reportOverdueParked } from '../merge/parked.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/publisher.ts';
 import { DEAD_LETTER_TOPIC, sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
+import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { canonicalChanges, deadLettered, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
 
 export const DEFAULT_GROUP_ID = 'stocksync-pipeline';
@@ -127,7 +128,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
 
   async function handle(record: KafkaRecord, role: TopicRole): Promise<NormalizedChange | DeadLetter | null> {
     let key: Row | null = null;
-    const letter = (reason: string, field: string | null, error: string): DeadLetter => ({
+    const letter = (reason: DeadLetterReason, field: string | null, error: string): DeadLetter => ({
       record,
       source: role.mapping.source,
       table: role.table,
