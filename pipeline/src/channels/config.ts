@@ -1,20 +1,22 @@
 /**
  * Channel rules (`schemas/channels/channels.yaml`): for each sales channel, the locations it may
  * sell from, the safety stock, buffer and cap rules, its channel database and rate limit. The file
- * is validated against `schemas/channels/channels.schema.json` (JSON Schema draft-07) plus
- * cross-checks, and every error names file:line:column.
+ * is validated against the channels JSON Schema (channels-schema.ts; shipped as
+ * `schemas/channels/channels.schema.json`), which also gives the defaults and the raw file's type,
+ * plus cross-checks, and every error names file:line:column.
  */
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
+import type { FromSchema } from 'json-schema-to-ts';
 import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
 import { projectRoot } from '../config/project-root.ts';
+import { channelsSchema } from './channels-schema.ts';
 
 export const channelsDir = path.join(projectRoot, 'schemas', 'channels');
 export const defaultChannelsFile = path.join(channelsDir, 'channels.yaml');
-const schemaFile = path.join(channelsDir, 'channels.schema.json');
 
 /** Where a channel's rows are written. */
 export interface ChannelStoreConfig {
@@ -55,7 +57,7 @@ export type ChannelsProblem = FileProblem;
 /** Thrown by {@link loadChannelsConfig} with every problem found, as file:line:column lines. */
 export class ChannelsConfigError extends FileProblemsError {}
 
-const validate = schemaValidator(schemaFile);
+const validate = schemaValidator(channelsSchema);
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)';
@@ -75,16 +77,11 @@ export { matchesLocation };
 
 const quantity = (value: unknown): string => normalizeDecimal(String(value));
 
-interface RawChannel {
-  description?: string;
-  store: { kind: 'mariadb' | 'postgres'; endpoint: string; table?: string };
-  locations: string[];
-  safety_stock?: { from_source?: boolean; by_location?: Record<string, number | string>; default?: number | string };
-  buffer?: { units?: number | string; percent?: number | string };
-  cap?: number | string | null;
-  rate_limit?: { requests_per_second: number; burst?: number };
-  batch_size?: number;
-}
+/**
+ * A channels file as its schema describes it once validated: with every schema `default` filled in.
+ * Derived from {@link channelsSchema}, so it cannot drift from it.
+ */
+export type ChannelsFile = FromSchema<typeof channelsSchema>;
 
 /**
  * Reads and validates a channels file (default `schemas/channels/channels.yaml`).
@@ -119,11 +116,11 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
     });
   if (problems.length > 0) throw new ChannelsConfigError(problems);
 
-  const raw = (data as { channels: Record<string, RawChannel> }).channels;
+  const raw = (data as ChannelsFile).channels;
   const channels: ChannelRule[] = [];
   const tables = new Map<string, string>();
   for (const [name, c] of Object.entries(raw)) {
-    const table = c.store.table ?? 'channel_stock';
+    const table = c.store.table;
     const target = `${c.store.kind}:${c.store.endpoint}:${table}`;
     const other = tables.get(target);
     if (other !== undefined) {
@@ -134,7 +131,7 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
       });
     }
     tables.set(target, name);
-    for (const location of Object.keys(c.safety_stock?.by_location ?? {})) {
+    for (const location of Object.keys(c.safety_stock.by_location)) {
       if (!matchesLocation(c.locations, location)) {
         problems.push({
           file,
@@ -149,18 +146,19 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
       store: { kind: c.store.kind, endpoint: c.store.endpoint, table },
       locations: c.locations,
       safetyStock: {
-        fromSource: c.safety_stock?.from_source ?? true,
-        byLocation: Object.fromEntries(Object.entries(c.safety_stock?.by_location ?? {}).map(([l, v]) => [l, quantity(v)])),
-        default: quantity(c.safety_stock?.default ?? 0),
+        fromSource: c.safety_stock.from_source,
+        byLocation: Object.fromEntries(Object.entries(c.safety_stock.by_location).map(([l, v]) => [l, quantity(v)])),
+        default: quantity(c.safety_stock.default),
       },
       buffer:
         c.buffer?.units !== undefined ? { units: quantity(c.buffer.units) } : c.buffer?.percent !== undefined ? { percent: quantity(c.buffer.percent) } : null,
-      cap: c.cap === undefined || c.cap === null ? null : quantity(c.cap),
+      cap: c.cap === null ? null : quantity(c.cap),
       rateLimit: {
-        requestsPerSecond: c.rate_limit?.requests_per_second ?? 5,
-        burst: c.rate_limit?.burst ?? Math.max(1, Math.ceil(c.rate_limit?.requests_per_second ?? 5) * 2),
+        requestsPerSecond: c.rate_limit.requests_per_second,
+        // Not a schema default: it depends on the rate (the schema's description says so).
+        burst: c.rate_limit.burst ?? Math.max(1, Math.ceil(c.rate_limit.requests_per_second) * 2),
       },
-      batchSize: c.batch_size ?? 500,
+      batchSize: c.batch_size,
     });
   }
   if (problems.length > 0) throw new ChannelsConfigError(problems);

@@ -167,7 +167,7 @@ export function quantity(row: Row, rule: QuantityRule): string {
 function decimalOf(value: FieldValue, rule: QuantityRule): string {
   if (rule.type === 'double') {
     if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`expected a number, got ${typeof value}`);
-    return roundDouble(typeof value === 'number' ? value : Number(value), rule.scale ?? 6);
+    return roundDouble(typeof value === 'number' ? value : Number(value), rule.scale);
   }
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {
