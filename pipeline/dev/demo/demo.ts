@@ -7,13 +7,12 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import pino from 'pino';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { DEFAULT_GROUP_ID, startPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
 import { runErpnextWorkload } from '../sample/erpnext/workload.ts';
-import { erpnextEndpoint } from '../sample/erpnext/schema.ts';
 import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
 import { LatencyTracker, type LatencyStats } from './latency.ts';
@@ -122,8 +121,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`[4/6] live workload: ${options.rate} ops/s for ${(options.durationMs / 1000).toFixed(0)} s`);
     const invalidationsBefore = tracker.invalidations;
     const streamingBefore = tracker.streamingApplied;
-    const pos = await mysql.createConnection(endpoints.pos);
-    const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
+    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {

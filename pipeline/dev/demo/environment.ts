@@ -8,7 +8,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import pRetry from 'p-retry';
-import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { connectorFiles, deleteConnectorAndOffsets, loadConnector } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
@@ -19,7 +19,7 @@ import { createPosSchema } from '../sample/pos/schema.ts';
 import { createWarehouseSchema } from '../sample/warehouse/schema.ts';
 import { seedPos, seedWarehouse, type PosSeedCounts, type WarehouseSeedCounts } from '../sample/shared/seed.ts';
 import type { SampleOptions } from '../sample/shared/model.ts';
-import { erpnextEndpoint, openErpnext } from '../sample/erpnext/schema.ts';
+import { openErpnext } from '../sample/erpnext/schema.ts';
 import { seedErpnext, type ErpnextSeedCounts } from '../sample/erpnext/seed.ts';
 
 export interface SeededEnvironment {
@@ -97,10 +97,10 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
 
 /** Creates the sample schemas and seeds the three sources (deterministic for a seed). */
 export async function seedSources(options: SampleOptions, endpoints: StackEndpoints = stackEndpoints()): Promise<SeededEnvironment> {
-  const pos = await mysql.createConnection(endpoints.pos);
+  const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();
-  const erpnext = await openErpnext(erpnextEndpoint(endpoints));
+  const erpnext = await openErpnext(endpoints.erpnext);
   try {
     await createPosSchema(pos);
     await createWarehouseSchema(warehouse);

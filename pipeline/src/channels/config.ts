@@ -10,7 +10,7 @@ import type { ErrorObject } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import { channelDatabaseDefaults, databaseEndpoint, stackEndpoints, type DatabaseEndpoint, type Environment, type StackEndpoints } from '../config/endpoints.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
 import { projectRoot } from '../config/project-root.ts';
 import { channelsSchema } from './channels-schema.ts';
@@ -172,36 +172,21 @@ export function channelRule(config: ChannelsConfig, name: string): ChannelRule {
   return rule;
 }
 
-/** A channel database server and database. */
-export interface ChannelEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
 /**
- * Resolves a channel store's endpoint. `webshop` is the stack's web shop endpoint (config.ts,
- * STOCKSYNC_WEBSHOP_*). Any other name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
- * _DATABASE, defaulting to the machine's MariaDB (127.0.0.1:3306, root) for `mariadb` or the
- * canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
+ * Resolves a channel store's endpoint by the one convention of every database
+ * (config/endpoints.ts): endpoint name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
+ * _DATABASE. `webshop` and `marketplace` are the stack's channel databases (`endpoints.webshop`,
+ * `endpoints.marketplace`); any other name defaults to the machine's MariaDB (127.0.0.1:3306, root)
+ * for `mariadb` or the canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
  */
-export function channelEndpoint(store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>, endpoints: StackEndpoints = stackEndpoints()): ChannelEndpoint {
-  if (store.endpoint === 'webshop') return { ...endpoints.webshop };
-  const prefix = `STOCKSYNC_${store.endpoint.toUpperCase()}_`;
-  const env = (name: string) => process.env[`${prefix}${name}`];
-  const base =
-    store.kind === 'mariadb'
-      ? { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
-      : { host: endpoints.canonical.host, port: endpoints.canonical.port, user: endpoints.canonical.user, password: endpoints.canonical.password };
-  return {
-    host: env('HOST') ?? base.host,
-    port: Number(env('PORT') ?? base.port),
-    user: env('USER') ?? base.user,
-    password: env('PASSWORD') ?? base.password,
-    database: env('DATABASE') ?? `channel_${store.endpoint}`,
-  };
+export function channelEndpoint(
+  store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>,
+  endpoints: StackEndpoints = stackEndpoints(),
+  env: Environment = process.env,
+): DatabaseEndpoint {
+  if (store.endpoint === 'webshop' || store.endpoint === 'marketplace') return { ...endpoints[store.endpoint] };
+  const kind = store.kind === 'mariadb' ? 'mysql' : 'postgres';
+  return databaseEndpoint(store.endpoint, channelDatabaseDefaults(store.endpoint, kind, endpoints.canonical), env);
 }
 
 /** The consumer group of a channel's fan-out on stock.levels. */

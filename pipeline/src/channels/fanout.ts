@@ -19,7 +19,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import client from 'prom-client';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
@@ -29,7 +29,7 @@ import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts'
 import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { groupLag } from '../kafka/group-lag.ts';
-import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
+import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
 import { prepareChannelState, type ChannelNotification } from './state.ts';
@@ -63,7 +63,7 @@ export interface ChannelsOptions {
   /** Only these channels (default all). */
   channels?: string[];
   /** Per channel, endpoint fields replacing the resolved ones (tests point a channel at another server). */
-  endpointOverrides?: Record<string, Partial<ChannelEndpoint>>;
+  endpointOverrides?: Record<string, Partial<DatabaseEndpoint>>;
   /** stock.levels partitions processed at once per channel by this instance (default 3). */
   concurrency?: number;
   hooks?: ChannelHooks;

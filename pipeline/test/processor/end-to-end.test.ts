@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
@@ -32,7 +32,7 @@ beforeAll(async () => {
   pipeline = await quietPipeline({ mappings: shortWait() });
   await waitForLagZero();
   await pipeline.drainOutbox();
-  pos = await mysql.createConnection(endpoints.pos);
+  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   wms = new pg.Client(endpoints.warehouse);
   await wms.connect();
 }, 300_000);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import path from 'node:path';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { resetCapture, seedSources } from '../../dev/demo/environment.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
@@ -17,7 +17,6 @@ import { loadMapping, mappingsDir } from '../../src/normalize/mapping.ts';
 import { DEFAULT_GROUP_ID, prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
 import { runErpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
-import { erpnextEndpoint } from '../../dev/sample/erpnext/schema.ts';
 import { quietPipeline, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 
 const endpoints = stackEndpoints();
@@ -74,8 +73,8 @@ afterAll(async () => {
 
 describe('level and movement configurations of the POS', () => {
   it('give identical canonical stock on the same workload, equal to the oracle', async () => {
-    const pos = await mysql.createConnection(endpoints.pos);
-    const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
+    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     try {
