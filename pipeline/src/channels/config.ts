@@ -188,13 +188,3 @@ export function channelEndpoint(
   const kind = store.kind === 'mariadb' ? 'mysql' : 'postgres';
   return databaseEndpoint(store.endpoint, channelDatabaseDefaults(store.endpoint, kind, endpoints.canonical), env);
 }
-
-/** The consumer group of a channel's fan-out on stock.levels. */
-export function channelGroupId(channel: string): string {
-  return `stocksync-channel-${channel}`;
-}
-
-/** The Redis stream of a channel's quantity changes. */
-export function channelStream(channel: string): string {
-  return `stocksync:channel:${channel}`;
-}

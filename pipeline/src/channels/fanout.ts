@@ -24,16 +24,17 @@ import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaClie
 import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
-import { ensureStockLevelsTopic, STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
+import { ensureStockLevelsTopic } from '../serve/publisher.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
 import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { groupLag } from '../kafka/group-lag.ts';
-import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
+import { channelEndpoint, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
 import { prepareChannelState, type ChannelNotification } from './state.ts';
 import { createNotifier, type Notifier } from './notify.ts';
+import { channelGroupId, channelLockKey, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 
 /** One chunk of SKUs brought up to date in a channel. */
 export interface ChannelCommit {
@@ -316,7 +317,7 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
     const client = await pool.connect();
     let commit: ChannelCommit | null = null;
     try {
-      await client.query(LOCK_BUCKETS_SQL, [`stocksync-channel:${rule.name}`, skus]);
+      await client.query(LOCK_BUCKETS_SQL, [channelLockKey(rule.name), skus]);
       const canonical = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; version: string }>(
         `SELECT sku, location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = ANY($1::text[])`,
         [skus],

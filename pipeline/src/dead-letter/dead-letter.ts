@@ -5,8 +5,7 @@
  */
 import type { KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.ts';
 import type { DeadLetterReason } from './reasons.ts';
-
-export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
+import { DEAD_LETTER_TOPIC } from '../config/names.ts';
 
 /** Why a record was quarantined. */
 export interface DeadLetter {

@@ -12,9 +12,10 @@ import { parseDeadLetter, readTopicToEnd } from '../../src/dead-letter/read.ts';
 import { REPLAY_HEADERS, replayRecord } from '../../src/dead-letter/replay.ts';
 import { selectDeadLetters } from '../../src/dead-letter/select.ts';
 import { createKafkaClient, type KafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
-import { DEAD_LETTER_TOPIC, deadLetterRecord, sendDeadLetters, type DeadLetter } from '../../src/dead-letter/dead-letter.ts';
+import { deadLetterRecord, sendDeadLetters, type DeadLetter } from '../../src/dead-letter/dead-letter.ts';
 import type { DeadLetterReason } from '../../src/dead-letter/reasons.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
+import { DEAD_LETTER_TOPIC } from '../../src/config/names.ts';
 
 const run = promisify(execFile);
 const CLI = path.join(projectRoot, 'pipeline/bin/stocksync.js');

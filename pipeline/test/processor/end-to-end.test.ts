@@ -13,11 +13,10 @@ import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
 import { POS_REASON } from '../../dev/sample/pos/schema.ts';
 import { mergeQuants } from '../../dev/sample/warehouse/operations.ts';
 import { createSchemaRegistry } from '../../src/registry/registry.ts';
-import { redisKeys } from '../../src/config/names.ts';
-import { STOCK_LEVELS_TOPIC } from '../../src/serve/publisher.ts';
+import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID, redisKeys, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 import { waitForRecord } from '../helpers/kafka.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from '../../src/dead-letter/dead-letter.ts';
+import { DEAD_LETTER_HEADERS } from '../../src/dead-letter/dead-letter.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
 
 const endpoints = stackEndpoints();
@@ -145,7 +144,7 @@ describe('end to end on the real stack', () => {
     await pipeline.stop();
     const { createKafkaClient } = await import('../../src/kafka/client.ts');
     const kafka = createKafkaClient(endpoints.kafkaBrokers);
-    for (const topic of pipeline.topics) await kafka.resetGroupToEarliest('stocksync-pipeline', topic);
+    for (const topic of pipeline.topics) await kafka.resetGroupToEarliest(PIPELINE_GROUP_ID, topic);
     await kafka.close();
     pipeline = await quietPipeline({ mappings: shortWait() });
     await waitForLagZero();

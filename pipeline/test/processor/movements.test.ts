@@ -14,10 +14,11 @@ import { resetCapture, seedSources } from '../../dev/demo/environment.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMapping, mappingsDir } from '../../src/normalize/mapping.ts';
-import { DEFAULT_GROUP_ID, prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
+import { prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
 import { runErpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
 import { quietPipeline, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
+import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 
 const endpoints = stackEndpoints();
 const MOVEMENTS_GROUP = 'stocksync-test-movements';
@@ -48,7 +49,7 @@ async function stockLevels(database: string): Promise<Array<{ sku: string; locat
 }
 
 beforeAll(async () => {
-  await resetCapture(endpoints, [DEFAULT_GROUP_ID, MOVEMENTS_GROUP]);
+  await resetCapture(endpoints, [PIPELINE_GROUP_ID, MOVEMENTS_GROUP]);
   await prepareCanonicalStore(movementsStore);
   const client = new pg.Client(movementsStore.canonical);
   await client.connect();
