@@ -5,7 +5,7 @@
  * throwaway PostgreSQL database — the bench's side-by-side comparison.
  */
 import type { ConnectorFile } from '../../src/connectors/apply.ts';
-import type { PgEndpoint } from '../../src/config/endpoints.ts';
+import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
 
 /** Options of a JDBC sink connector. */
 export interface JdbcSinkOptions {
@@ -14,7 +14,7 @@ export interface JdbcSinkOptions {
   /** Topics it reads, from their earliest offsets (its consumer group is `connect-<name>`). */
   topics: string[];
   /** The PostgreSQL database it writes (created by the caller), as Kafka Connect reaches it. */
-  target: PgEndpoint;
+  target: DatabaseEndpoint;
   /** Key and value converter of the topics: Debezium's JSON with schemas, or Avro through the registry. */
   converter: { kind: 'json' } | { kind: 'avro'; apicurioUrl: string };
 }

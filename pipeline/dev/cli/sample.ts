@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { seedSources } from '../demo/environment.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 
 /** `stocksync sample seed | workload`. */
 export function register(program: Command): void {
@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const endpoints = stackEndpoints();
       const mysql = (await import('mysql2/promise')).default;
       const pg = (await import('pg')).default;
-      const pos = await mysql.createConnection(endpoints.pos);
+      const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
       const warehouse = new pg.Client(endpoints.warehouse);
       await warehouse.connect();
       try {

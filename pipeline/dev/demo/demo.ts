@@ -7,13 +7,12 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import pino from 'pino';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
-import { DEFAULT_GROUP_ID, startPipeline } from '../../src/processor/processor.ts';
+import { startPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
 import { runErpnextWorkload } from '../sample/erpnext/workload.ts';
-import { erpnextEndpoint } from '../sample/erpnext/schema.ts';
 import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
 import { LatencyTracker, type LatencyStats } from './latency.ts';
@@ -27,6 +26,7 @@ import { resetChannels } from '../../src/channels/reset.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { ChannelLatencyRecorder, channelLatencySamples } from './channel-latency.ts';
 import { percentiles } from './latency.ts';
+import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 
 export interface DemoOptions {
   seed: number;
@@ -122,8 +122,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`[4/6] live workload: ${options.rate} ops/s for ${(options.durationMs / 1000).toFixed(0)} s`);
     const invalidationsBefore = tracker.invalidations;
     const streamingBefore = tracker.streamingApplied;
-    const pos = await mysql.createConnection(endpoints.pos);
-    const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
+    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {
@@ -149,12 +149,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     say('[5/6] draining: waiting until every committed transaction is merged and published');
     const groupTopics = pipeline.topics;
-    await waitStable(async () => tracker.pending().length === 0 && (await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)) === 0, {
+    await waitStable(async () => tracker.pending().length === 0 && (await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)) === 0, {
       stableMs: 1000,
       timeoutMs: 30_000,
       describe: async () =>
         `${tracker.pending().length} transactions not merged (${tracker.pending().slice(0, 5).map((op) => `${op.kind} tx ${op.txId}`).join(', ')}), ` +
-        `lag ${await groupLag(kafka, DEFAULT_GROUP_ID, groupTopics)}`,
+        `lag ${await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)}`,
     });
     await pipeline.drainOutbox();
     await waitStable(async () => Object.values(await channels.lag()).every((n) => n === 0), {

@@ -8,19 +8,18 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import pRetry from 'p-retry';
-import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { connectorFiles, deleteConnectorAndOffsets, loadConnector } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
-import { DEFAULT_GROUP_ID, prepareCanonicalStore } from '../../src/processor/processor.ts';
-import { DEAD_LETTER_TOPIC } from '../../src/dead-letter/dead-letter.ts';
-import { STOCK_LEVELS_TOPIC } from '../../src/serve/publisher.ts';
+import { prepareCanonicalStore } from '../../src/processor/processor.ts';
 import { createPosSchema } from '../sample/pos/schema.ts';
 import { createWarehouseSchema } from '../sample/warehouse/schema.ts';
 import { seedPos, seedWarehouse, type PosSeedCounts, type WarehouseSeedCounts } from '../sample/shared/seed.ts';
 import type { SampleOptions } from '../sample/shared/model.ts';
-import { erpnextEndpoint, openErpnext } from '../sample/erpnext/schema.ts';
+import { openErpnext } from '../sample/erpnext/schema.ts';
 import { seedErpnext, type ErpnextSeedCounts } from '../sample/erpnext/seed.ts';
+import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID, REDIS_KEY_PREFIX, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 
 export interface SeededEnvironment {
   pos: PosSeedCounts;
@@ -29,7 +28,7 @@ export interface SeededEnvironment {
 }
 
 /** Removes connectors (with offsets), the replication slot, topics, the group and canonical data. */
-export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(), groupIds: string[] = [DEFAULT_GROUP_ID]): Promise<void> {
+export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(), groupIds: string[] = [PIPELINE_GROUP_ID]): Promise<void> {
   const connectors = connectorFiles().map((file) => loadConnector(file));
   for (const connector of connectors) await deleteConnectorAndOffsets(connector.name);
 
@@ -86,7 +85,7 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
   try {
     let cursor = '0';
     do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', 'stocksync:*', 'COUNT', 1000);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_KEY_PREFIX}*`, 'COUNT', 1000);
       if (keys.length > 0) await redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
@@ -97,10 +96,10 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
 
 /** Creates the sample schemas and seeds the three sources (deterministic for a seed). */
 export async function seedSources(options: SampleOptions, endpoints: StackEndpoints = stackEndpoints()): Promise<SeededEnvironment> {
-  const pos = await mysql.createConnection(endpoints.pos);
+  const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();
-  const erpnext = await openErpnext(erpnextEndpoint(endpoints));
+  const erpnext = await openErpnext(endpoints.erpnext);
   try {
     await createPosSchema(pos);
     await createWarehouseSchema(warehouse);

@@ -4,10 +4,9 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { diffStock, posOracle, warehouseOracle, type OracleRow, type StockMismatch } from '../sample/shared/oracle.ts';
 import { erpnextOracle } from '../sample/erpnext/oracle.ts';
-import { erpnextEndpoint } from '../sample/erpnext/schema.ts';
 import { normalizeDecimal } from '../../src/normalize/decimal.ts';
 
 /** The sample sources, by mapping source name. */
@@ -37,8 +36,8 @@ export async function canonicalRows(endpoints: StackEndpoints = stackEndpoints()
 
 /** Compares the canonical table with the oracle over the three sample sources. */
 export async function checkAgainstOracle(endpoints: StackEndpoints = stackEndpoints()): Promise<OracleReport> {
-  const pos = await mysql.createConnection(endpoints.pos);
-  const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
+  const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+  const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();
   try {

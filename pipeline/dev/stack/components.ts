@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, writePidRecord, type PidRecord } from './processes.ts';
@@ -260,7 +260,7 @@ const posMariadb: Component = {
     } finally {
       await conn.end();
     }
-    await mysqlProbe(endpoints.pos, (row) => {
+    await mysqlProbe(connectionOptions(endpoints.pos), (row) => {
       if (Number(row.log_bin) !== 1 || row.binlog_format !== 'ROW' || row.binlog_row_image !== 'FULL') {
         throw new Error(`binlog settings wrong: ${JSON.stringify(row)}`);
       }

@@ -16,8 +16,8 @@
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { redisKeys } from '../config/names.ts';
-import { channelRule, channelStream, loadChannelsConfig, matchesLocation, type ChannelsConfig } from './config.ts';
+import { availabilityField, channelStream, redisKeys } from '../config/names.ts';
+import { channelRule, loadChannelsConfig, matchesLocation, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 
 /** Available to sell of one SKU on one channel. */
@@ -48,9 +48,6 @@ export interface AvailabilityReaderOptions {
   /** Expiry of a cached SKU, seconds (default 60). */
   ttlSeconds?: number;
 }
-
-/** The Redis hash field of a channel in `stocksync:stock:{sku}`. */
-export const availabilityField = (channel: string) => `channel:${channel}`;
 
 export function createAvailabilityReader(options: AvailabilityReaderOptions = {}): AvailabilityReader {
   const endpoints = options.endpoints ?? stackEndpoints();

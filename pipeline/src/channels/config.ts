@@ -1,20 +1,29 @@
 /**
  * Channel rules (`schemas/channels/channels.yaml`): for each sales channel, the locations it may
  * sell from, the safety stock, buffer and cap rules, its channel database and rate limit. The file
- * is validated against `schemas/channels/channels.schema.json` (JSON Schema draft-07) plus
- * cross-checks, and every error names file:line:column.
+ * is validated against the channels JSON Schema (channels-schema.ts; shipped as
+ * `schemas/channels/channels.schema.json`), which also gives the defaults and the raw file's type,
+ * plus cross-checks, and every error names file:line:column.
  */
 import path from 'node:path';
 import type { ErrorObject } from 'ajv';
+import type { FromSchema } from 'json-schema-to-ts';
 import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import {
+  channelDatabaseDefaults,
+  databaseEndpoint,
+  stackEndpoints,
+  type DatabaseEndpoint,
+  type Environment,
+  type StackEndpoints,
+} from '../config/endpoints.ts';
 import { normalizeDecimal } from '../normalize/decimal.ts';
 import { projectRoot } from '../config/project-root.ts';
+import { channelsSchema } from './channels-schema.ts';
 
 export const channelsDir = path.join(projectRoot, 'schemas', 'channels');
 export const defaultChannelsFile = path.join(channelsDir, 'channels.yaml');
-const schemaFile = path.join(channelsDir, 'channels.schema.json');
 
 /** Where a channel's rows are written. */
 export interface ChannelStoreConfig {
@@ -55,7 +64,7 @@ export type ChannelsProblem = FileProblem;
 /** Thrown by {@link loadChannelsConfig} with every problem found, as file:line:column lines. */
 export class ChannelsConfigError extends FileProblemsError {}
 
-const validate = schemaValidator(schemaFile);
+const validate = schemaValidator(channelsSchema);
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)';
@@ -75,16 +84,11 @@ export { matchesLocation };
 
 const quantity = (value: unknown): string => normalizeDecimal(String(value));
 
-interface RawChannel {
-  description?: string;
-  store: { kind: 'mariadb' | 'postgres'; endpoint: string; table?: string };
-  locations: string[];
-  safety_stock?: { from_source?: boolean; by_location?: Record<string, number | string>; default?: number | string };
-  buffer?: { units?: number | string; percent?: number | string };
-  cap?: number | string | null;
-  rate_limit?: { requests_per_second: number; burst?: number };
-  batch_size?: number;
-}
+/**
+ * A channels file as its schema describes it once validated: with every schema `default` filled in.
+ * Derived from {@link channelsSchema}, so it cannot drift from it.
+ */
+export type ChannelsFile = FromSchema<typeof channelsSchema>;
 
 /**
  * Reads and validates a channels file (default `schemas/channels/channels.yaml`).
@@ -119,11 +123,11 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
     });
   if (problems.length > 0) throw new ChannelsConfigError(problems);
 
-  const raw = (data as { channels: Record<string, RawChannel> }).channels;
+  const raw = (data as ChannelsFile).channels;
   const channels: ChannelRule[] = [];
   const tables = new Map<string, string>();
   for (const [name, c] of Object.entries(raw)) {
-    const table = c.store.table ?? 'channel_stock';
+    const table = c.store.table;
     const target = `${c.store.kind}:${c.store.endpoint}:${table}`;
     const other = tables.get(target);
     if (other !== undefined) {
@@ -134,7 +138,7 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
       });
     }
     tables.set(target, name);
-    for (const location of Object.keys(c.safety_stock?.by_location ?? {})) {
+    for (const location of Object.keys(c.safety_stock.by_location)) {
       if (!matchesLocation(c.locations, location)) {
         problems.push({
           file,
@@ -149,18 +153,19 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
       store: { kind: c.store.kind, endpoint: c.store.endpoint, table },
       locations: c.locations,
       safetyStock: {
-        fromSource: c.safety_stock?.from_source ?? true,
-        byLocation: Object.fromEntries(Object.entries(c.safety_stock?.by_location ?? {}).map(([l, v]) => [l, quantity(v)])),
-        default: quantity(c.safety_stock?.default ?? 0),
+        fromSource: c.safety_stock.from_source,
+        byLocation: Object.fromEntries(Object.entries(c.safety_stock.by_location).map(([l, v]) => [l, quantity(v)])),
+        default: quantity(c.safety_stock.default),
       },
       buffer:
         c.buffer?.units !== undefined ? { units: quantity(c.buffer.units) } : c.buffer?.percent !== undefined ? { percent: quantity(c.buffer.percent) } : null,
-      cap: c.cap === undefined || c.cap === null ? null : quantity(c.cap),
+      cap: c.cap === null ? null : quantity(c.cap),
       rateLimit: {
-        requestsPerSecond: c.rate_limit?.requests_per_second ?? 5,
-        burst: c.rate_limit?.burst ?? Math.max(1, Math.ceil(c.rate_limit?.requests_per_second ?? 5) * 2),
+        requestsPerSecond: c.rate_limit.requests_per_second,
+        // Not a schema default: it depends on the rate (the schema's description says so).
+        burst: c.rate_limit.burst ?? Math.max(1, Math.ceil(c.rate_limit.requests_per_second) * 2),
       },
-      batchSize: c.batch_size ?? 500,
+      batchSize: c.batch_size,
     });
   }
   if (problems.length > 0) throw new ChannelsConfigError(problems);
@@ -174,44 +179,19 @@ export function channelRule(config: ChannelsConfig, name: string): ChannelRule {
   return rule;
 }
 
-/** A channel database server and database. */
-export interface ChannelEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
 /**
- * Resolves a channel store's endpoint. `webshop` is the stack's web shop endpoint (config.ts,
- * STOCKSYNC_WEBSHOP_*). Any other name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
- * _DATABASE, defaulting to the machine's MariaDB (127.0.0.1:3306, root) for `mariadb` or the
- * canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
+ * Resolves a channel store's endpoint by the one convention of every database
+ * (config/endpoints.ts): endpoint name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
+ * _DATABASE. `webshop` and `marketplace` are the stack's channel databases (`endpoints.webshop`,
+ * `endpoints.marketplace`); any other name defaults to the machine's MariaDB (127.0.0.1:3306, root)
+ * for `mariadb` or the canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
  */
-export function channelEndpoint(store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>, endpoints: StackEndpoints = stackEndpoints()): ChannelEndpoint {
-  if (store.endpoint === 'webshop') return { ...endpoints.webshop };
-  const prefix = `STOCKSYNC_${store.endpoint.toUpperCase()}_`;
-  const env = (name: string) => process.env[`${prefix}${name}`];
-  const base =
-    store.kind === 'mariadb'
-      ? { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
-      : { host: endpoints.canonical.host, port: endpoints.canonical.port, user: endpoints.canonical.user, password: endpoints.canonical.password };
-  return {
-    host: env('HOST') ?? base.host,
-    port: Number(env('PORT') ?? base.port),
-    user: env('USER') ?? base.user,
-    password: env('PASSWORD') ?? base.password,
-    database: env('DATABASE') ?? `channel_${store.endpoint}`,
-  };
-}
-
-/** The consumer group of a channel's fan-out on stock.levels. */
-export function channelGroupId(channel: string): string {
-  return `stocksync-channel-${channel}`;
-}
-
-/** The Redis stream of a channel's quantity changes. */
-export function channelStream(channel: string): string {
-  return `stocksync:channel:${channel}`;
+export function channelEndpoint(
+  store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>,
+  endpoints: StackEndpoints = stackEndpoints(),
+  env: Environment = process.env,
+): DatabaseEndpoint {
+  if (store.endpoint === 'webshop' || store.endpoint === 'marketplace') return { ...endpoints[store.endpoint] };
+  const kind = store.kind === 'mariadb' ? 'mysql' : 'postgres';
+  return databaseEndpoint(store.endpoint, channelDatabaseDefaults(store.endpoint, kind, endpoints.canonical), env);
 }

@@ -19,20 +19,22 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import client from 'prom-client';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
-import { ensureStockLevelsTopic, STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
+import { ensureStockLevelsTopic } from '../serve/publisher.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
+import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { groupLag } from '../kafka/group-lag.ts';
-import { channelEndpoint, channelGroupId, loadChannelsConfig, matchesLocation, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
+import { channelEndpoint, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
 import { prepareChannelState, type ChannelNotification } from './state.ts';
 import { createNotifier, type Notifier } from './notify.ts';
+import { channelGroupId, channelLockKey, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 
 /** One chunk of SKUs brought up to date in a channel. */
 export interface ChannelCommit {
@@ -62,7 +64,7 @@ export interface ChannelsOptions {
   /** Only these channels (default all). */
   channels?: string[];
   /** Per channel, endpoint fields replacing the resolved ones (tests point a channel at another server). */
-  endpointOverrides?: Record<string, Partial<ChannelEndpoint>>;
+  endpointOverrides?: Record<string, Partial<DatabaseEndpoint>>;
   /** stock.levels partitions processed at once per channel by this instance (default 3). */
   concurrency?: number;
   hooks?: ChannelHooks;
@@ -273,7 +275,7 @@ async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{
   const keys: Array<{ sku: string; location: string }> = [];
   const letters: DeadLetter[] = [];
   for (const record of records) {
-    const letter = (reason: string, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
+    const letter = (reason: DeadLetterReason, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
     if (!record.key || !confluentHeader(record.key)) {
       letters.push(letter('bad-key', 'stock.levels record key is not a Confluent wire-format Avro {sku, location}'));
       continue;
@@ -312,7 +314,7 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
     const client = await pool.connect();
     let commit: ChannelCommit | null = null;
     try {
-      await client.query(LOCK_BUCKETS_SQL, [`stocksync-channel:${rule.name}`, skus]);
+      await client.query(LOCK_BUCKETS_SQL, [channelLockKey(rule.name), skus]);
       const canonical = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; version: string }>(
         `SELECT sku, location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = ANY($1::text[])`,
         [skus],

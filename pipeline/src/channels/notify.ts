@@ -8,9 +8,9 @@
  */
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
-import { channelStream } from './config.ts';
 import type { ChannelNotification } from './state.ts';
 import { createOutboxDrainer, type OutboxDrainer } from '../serve/outbox.ts';
+import { channelStream } from '../config/names.ts';
 
 /** Approximate maximum length of each channel stream (XADD MAXLEN ~). */
 export const STREAM_MAX_LENGTH = 100_000;

@@ -5,8 +5,8 @@
  * uses (rules.ts) — and compared with the channel tables read back from the channel databases.
  */
 import pg from 'pg';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { channelEndpoint, loadChannelsConfig, type ChannelEndpoint, type ChannelRule, type ChannelsConfig } from './config.ts';
+import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../config/endpoints.ts';
+import { channelEndpoint, loadChannelsConfig, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { createChannelStore } from './stores.ts';
 
 export interface ChannelMismatch {
@@ -86,7 +86,7 @@ export interface CheckChannelsOptions {
   config?: ChannelsConfig;
   /** Only these channels (default all). */
   channels?: string[];
-  endpointOverrides?: Record<string, Partial<ChannelEndpoint>>;
+  endpointOverrides?: Record<string, Partial<DatabaseEndpoint>>;
 }
 
 /** Compares every channel table with the rules applied to the canonical table. */

@@ -4,18 +4,18 @@
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
+import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient } from '../kafka/client.ts';
 import { prepareCanonicalStore } from '../processor/processor.ts';
-import { STOCK_LEVELS_TOPIC } from '../serve/publisher.ts';
-import { channelEndpoint, channelGroupId, channelRule, channelStream, loadChannelsConfig, type ChannelEndpoint, type ChannelsConfig } from './config.ts';
+import { channelEndpoint, channelRule, loadChannelsConfig, type ChannelsConfig } from './config.ts';
 import { prepareChannelState } from './state.ts';
 import { createChannelStore } from './stores.ts';
+import { channelGroupId, channelStream, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 
 export interface ResetOptions {
   endpoints?: StackEndpoints;
   config?: ChannelsConfig;
-  endpointOverrides?: Record<string, Partial<ChannelEndpoint>>;
+  endpointOverrides?: Record<string, Partial<DatabaseEndpoint>>;
 }
 
 /** Consumer group ids of every configured channel (to pass to resetCapture with the pipeline's). */

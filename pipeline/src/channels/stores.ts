@@ -15,7 +15,8 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { TokenBucket } from 'limiter';
-import type { ChannelEndpoint, ChannelRule } from './config.ts';
+import { connectionOptions, type DatabaseEndpoint } from '../config/endpoints.ts';
+import type { ChannelRule } from './config.ts';
 
 /** One row of a channel table. */
 export interface ChannelRow {
@@ -66,7 +67,7 @@ export function createTokenBucket(rate: ChannelRule['rateLimit']): TokenBucket {
 const quoteMysql = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const quotePg = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-export function createChannelStore(rule: ChannelRule, endpoint: ChannelEndpoint, options: ChannelStoreOptions = {}): ChannelStore {
+export function createChannelStore(rule: ChannelRule, endpoint: DatabaseEndpoint, options: ChannelStoreOptions = {}): ChannelStore {
   const bucket = options.rateLimited === false ? null : createTokenBucket(rule.rateLimit);
   const take = async () => {
     if (bucket) await bucket.removeTokens(1);
@@ -75,12 +76,12 @@ export function createChannelStore(rule: ChannelRule, endpoint: ChannelEndpoint,
   return rule.store.kind === 'mariadb' ? mariadbStore(rule, endpoint, take, timeout) : postgresStore(rule, endpoint, take, timeout);
 }
 
-function mariadbStore(rule: ChannelRule, endpoint: ChannelEndpoint, take: () => Promise<void>, timeout: number): ChannelStore {
+function mariadbStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () => Promise<void>, timeout: number): ChannelStore {
   const table = quoteMysql(rule.store.table);
   let pool: mysql.Pool | undefined;
   const getPool = () =>
     (pool ??= mysql.createPool({
-      ...endpoint,
+      ...connectionOptions(endpoint),
       connectionLimit: 3,
       connectTimeout: 5000,
       supportBigNumbers: true,
@@ -148,12 +149,12 @@ function mariadbStore(rule: ChannelRule, endpoint: ChannelEndpoint, take: () => 
   return store;
 }
 
-function postgresStore(rule: ChannelRule, endpoint: ChannelEndpoint, take: () => Promise<void>, timeout: number): ChannelStore {
+function postgresStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () => Promise<void>, timeout: number): ChannelStore {
   const table = quotePg(rule.store.table);
   let pool: pg.Pool | undefined;
   const getPool = () => {
     if (!pool) {
-      pool = new pg.Pool({ ...endpoint, max: 3, connectionTimeoutMillis: 5000, query_timeout: timeout });
+      pool = new pg.Pool({ ...connectionOptions(endpoint), max: 3, connectionTimeoutMillis: 5000, query_timeout: timeout });
       // An idle client whose server went away: the pool drops it; the next request reconnects.
       pool.on('error', () => undefined);
     }
@@ -166,7 +167,7 @@ function postgresStore(rule: ChannelRule, endpoint: ChannelEndpoint, take: () =>
     async ensureSchema() {
       if (ready) return;
       await take();
-      const admin = new pg.Client({ ...endpoint, database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: timeout });
+      const admin = new pg.Client({ ...connectionOptions(endpoint), database: 'postgres', connectionTimeoutMillis: 5000, query_timeout: timeout });
       admin.on('error', () => undefined);
       await admin.connect();
       try {

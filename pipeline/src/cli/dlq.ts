@@ -5,7 +5,7 @@ import { readDeadLetters } from '../dead-letter/read.ts';
 import { replayDeadLetters } from '../dead-letter/replay.ts';
 import { selectDeadLetters, type DeadLetterFilter } from '../dead-letter/select.ts';
 import { createKafkaClient } from '../kafka/client.ts';
-import { DEAD_LETTER_TOPIC } from '../dead-letter/dead-letter.ts';
+import { DEAD_LETTER_TOPIC } from '../config/names.ts';
 
 interface FilterOptions {
   reason?: string[];

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startPipeline } from '../processor/processor.ts';
 import { loadMapping } from '../normalize/mapping.ts';
 import { serveMetrics } from '../metrics/server.ts';
+import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync run`: the pipeline process. */
@@ -9,7 +10,7 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run the pipeline (a member of the consumer group) until SIGINT/SIGTERM')
-    .option('--group <id>', 'consumer group id', 'stocksync-pipeline')
+    .option('--group <id>', 'consumer group id', PIPELINE_GROUP_ID)
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_METRICS_PORT ?? '9464')
     .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
     .action(async (options: { group: string; metricsPort: string; sources?: string[] }) => {

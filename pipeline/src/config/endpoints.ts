@@ -3,9 +3,32 @@
  * stack manager, the connector configs (as placeholders) and the pipeline.
  *
  * Each value can be overridden by an environment variable (named next to it), so the same CLI works
- * against the no-Docker local stack, `deploy/compose.yaml`, or a retailer's own servers.
+ * against the no-Docker local stack, `deploy/compose.yaml`, or a retailer's own servers. Every
+ * database follows one convention: database NAME is read from `STOCKSYNC_<NAME>_HOST`, `_PORT`,
+ * `_USER`, `_PASSWORD` and `_DATABASE` ({@link databaseEndpoint}).
  */
-export interface StackEndpoints {
+
+/** The environment the endpoints are read from (`process.env` unless a caller gives another). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** A database server and database: the one shape of every database endpoint (sources, canonical store, channels). */
+export interface DatabaseEndpoint {
+  /** `mysql`: MariaDB or MySQL (through mysql2); `postgres`: PostgreSQL (through pg). */
+  kind: 'mysql' | 'postgres';
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** The databases of the stack, by the NAME of their `STOCKSYNC_<NAME>_*` variables (lower case). */
+export const STACK_DATABASES = ['pos', 'erpnext', 'warehouse', 'canonical', 'webshop', 'marketplace'] as const;
+
+/** One of {@link STACK_DATABASES}. */
+export type StackDatabase = (typeof STACK_DATABASES)[number];
+
+export interface StackEndpoints extends Record<StackDatabase, DatabaseEndpoint> {
   /** Kafka bootstrap servers, `host:port` list. Env `STOCKSYNC_KAFKA_BROKERS`. */
   kafkaBrokers: string[];
   /** Kafka Connect REST base URL. Env `STOCKSYNC_CONNECT_URL`. */
@@ -14,75 +37,99 @@ export interface StackEndpoints {
   registryUrl: string;
   /** Apicurio native REST API v2 base URL, used by the Apicurio Kafka Connect converter. Env `STOCKSYNC_APICURIO_URL`. */
   apicurioUrl: string;
-  /** POS source (MariaDB, binlog on). */
-  pos: MysqlEndpoint;
-  /** Warehouse source (PostgreSQL, wal_level=logical). */
-  warehouse: PgEndpoint;
-  /** Canonical store (PostgreSQL). */
-  canonical: PgEndpoint;
-  /** Web shop channel database (MariaDB). */
-  webshop: MysqlEndpoint;
+  /** POS source (MariaDB, binlog on). `STOCKSYNC_POS_*`. */
+  pos: DatabaseEndpoint;
+  /** ERPNext source: by default on the POS server (same host, port, user, password), database `erpnext`. `STOCKSYNC_ERPNEXT_*`. */
+  erpnext: DatabaseEndpoint;
+  /** Warehouse source (PostgreSQL, wal_level=logical). `STOCKSYNC_WAREHOUSE_*`. */
+  warehouse: DatabaseEndpoint;
+  /** Canonical store (PostgreSQL). `STOCKSYNC_CANONICAL_*`. */
+  canonical: DatabaseEndpoint;
+  /** Web shop channel database (MariaDB; {@link channelDatabaseDefaults}). `STOCKSYNC_WEBSHOP_*`. */
+  webshop: DatabaseEndpoint;
+  /** Marketplace channel database (PostgreSQL; {@link channelDatabaseDefaults}). `STOCKSYNC_MARKETPLACE_*`. */
+  marketplace: DatabaseEndpoint;
   /** Redis, `redis://host:port`. Env `STOCKSYNC_REDIS_URL`. */
   redisUrl: string;
 }
 
-/** A MariaDB/MySQL server and database. */
-export interface MysqlEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+/** The names of the variables of database `name`: `STOCKSYNC_<NAME>_HOST`, `_PORT`, `_USER`, `_PASSWORD`, `_DATABASE`. */
+export function databaseVariables(name: string): Record<'host' | 'port' | 'user' | 'password' | 'database', string> {
+  const prefix = `STOCKSYNC_${name.toUpperCase()}_`;
+  return { host: `${prefix}HOST`, port: `${prefix}PORT`, user: `${prefix}USER`, password: `${prefix}PASSWORD`, database: `${prefix}DATABASE` };
 }
 
-/** A PostgreSQL server and database. */
-export interface PgEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
+/**
+ * The endpoint of database `name`: each of its variables ({@link databaseVariables}) that is set,
+ * else the value in `defaults`.
+ */
+export function databaseEndpoint(name: string, defaults: DatabaseEndpoint, env: Environment = process.env): DatabaseEndpoint {
+  const v = databaseVariables(name);
+  return {
+    kind: defaults.kind,
+    host: env[v.host] ?? defaults.host,
+    port: Number(env[v.port] ?? defaults.port),
+    user: env[v.user] ?? defaults.user,
+    password: env[v.password] ?? defaults.password,
+    database: env[v.database] ?? defaults.database,
+  };
 }
 
-const env = (name: string, fallback: string): string => process.env[name] ?? fallback;
-const envPort = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+/**
+ * The defaults of channel database `name`: the machine's MariaDB (127.0.0.1:3306, root, no
+ * password) for `mysql`, the canonical store's PostgreSQL server for `postgres`; database
+ * `channel_<name>`.
+ */
+export function channelDatabaseDefaults(name: string, kind: DatabaseEndpoint['kind'], canonical: DatabaseEndpoint): DatabaseEndpoint {
+  const server =
+    kind === 'mysql'
+      ? { host: '127.0.0.1', port: 3306, user: 'root', password: '' }
+      : { host: canonical.host, port: canonical.port, user: canonical.user, password: canonical.password };
+  return { kind, ...server, database: `channel_${name}` };
+}
+
+/** The variables of database `name` with the endpoint's values (as connector placeholders use them). */
+export function databaseVariableValues(name: string, endpoint: DatabaseEndpoint): Record<string, string> {
+  const v = databaseVariables(name);
+  return {
+    [v.host]: endpoint.host,
+    [v.port]: String(endpoint.port),
+    [v.user]: endpoint.user,
+    [v.password]: endpoint.password,
+    [v.database]: endpoint.database,
+  };
+}
+
+/**
+ * The connection options of an endpoint for mysql2 or pg: the endpoint less `kind` (mysql2 warns
+ * about options it does not know).
+ */
+export function connectionOptions(endpoint: DatabaseEndpoint): Omit<DatabaseEndpoint, 'kind'> {
+  const { host, port, user, password, database } = endpoint;
+  return { host, port, user, password, database };
+}
 
 /** Reads the endpoints from the environment, with the local stack's defaults. */
-export function stackEndpoints(): StackEndpoints {
-  const registryPort = envPort('STOCKSYNC_REGISTRY_PORT', 8081);
+export function stackEndpoints(env: Environment = process.env): StackEndpoints {
+  const value = (name: string, fallback: string): string => env[name] ?? fallback;
+  const registryPort = Number(env.STOCKSYNC_REGISTRY_PORT ?? 8081);
+  const pos = databaseEndpoint('pos', { kind: 'mysql', host: '127.0.0.1', port: 3307, user: 'stocksync', password: 'stocksync', database: 'pos' }, env);
+  const canonical = databaseEndpoint(
+    'canonical',
+    { kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: 'stocksync' },
+    env,
+  );
   return {
-    kafkaBrokers: env('STOCKSYNC_KAFKA_BROKERS', '127.0.0.1:9092').split(','),
-    connectUrl: env('STOCKSYNC_CONNECT_URL', 'http://127.0.0.1:8083'),
-    registryUrl: env('STOCKSYNC_REGISTRY_URL', `http://127.0.0.1:${registryPort}/apis/ccompat/v7`),
-    apicurioUrl: env('STOCKSYNC_APICURIO_URL', `http://127.0.0.1:${registryPort}/apis/registry/v2`),
-    pos: {
-      host: env('STOCKSYNC_POS_HOST', '127.0.0.1'),
-      port: envPort('STOCKSYNC_POS_PORT', 3307),
-      user: env('STOCKSYNC_POS_USER', 'stocksync'),
-      password: env('STOCKSYNC_POS_PASSWORD', 'stocksync'),
-      database: env('STOCKSYNC_POS_DATABASE', 'pos'),
-    },
-    warehouse: {
-      host: env('STOCKSYNC_WAREHOUSE_HOST', '127.0.0.1'),
-      port: envPort('STOCKSYNC_WAREHOUSE_PORT', 5433),
-      user: env('STOCKSYNC_WAREHOUSE_USER', 'postgres'),
-      password: env('STOCKSYNC_WAREHOUSE_PASSWORD', 'postgres'),
-      database: env('STOCKSYNC_WAREHOUSE_DATABASE', 'wms'),
-    },
-    canonical: {
-      host: env('STOCKSYNC_CANONICAL_HOST', '127.0.0.1'),
-      port: envPort('STOCKSYNC_CANONICAL_PORT', 5432),
-      user: env('STOCKSYNC_CANONICAL_USER', 'postgres'),
-      password: env('STOCKSYNC_CANONICAL_PASSWORD', 'postgres'),
-      database: env('STOCKSYNC_CANONICAL_DATABASE', 'stocksync'),
-    },
-    webshop: {
-      host: env('STOCKSYNC_WEBSHOP_HOST', '127.0.0.1'),
-      port: envPort('STOCKSYNC_WEBSHOP_PORT', 3306),
-      user: env('STOCKSYNC_WEBSHOP_USER', 'root'),
-      password: env('STOCKSYNC_WEBSHOP_PASSWORD', ''),
-      database: env('STOCKSYNC_WEBSHOP_DATABASE', 'channel_webshop'),
-    },
-    redisUrl: env('STOCKSYNC_REDIS_URL', 'redis://127.0.0.1:6379'),
+    kafkaBrokers: value('STOCKSYNC_KAFKA_BROKERS', '127.0.0.1:9092').split(','),
+    connectUrl: value('STOCKSYNC_CONNECT_URL', 'http://127.0.0.1:8083'),
+    registryUrl: value('STOCKSYNC_REGISTRY_URL', `http://127.0.0.1:${registryPort}/apis/ccompat/v7`),
+    apicurioUrl: value('STOCKSYNC_APICURIO_URL', `http://127.0.0.1:${registryPort}/apis/registry/v2`),
+    pos,
+    erpnext: databaseEndpoint('erpnext', { ...pos, database: 'erpnext' }, env),
+    warehouse: databaseEndpoint('warehouse', { kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'postgres', password: 'postgres', database: 'wms' }, env),
+    canonical,
+    webshop: databaseEndpoint('webshop', channelDatabaseDefaults('webshop', 'mysql', canonical), env),
+    marketplace: databaseEndpoint('marketplace', channelDatabaseDefaults('marketplace', 'postgres', canonical), env),
+    redisUrl: value('STOCKSYNC_REDIS_URL', 'redis://127.0.0.1:6379'),
   };
 }

@@ -1,11 +1,59 @@
 /**
+ * The names stocksync owns outside its own process, in one place: Kafka topics and consumer groups,
+ * Redis keys, pub/sub channels and streams, and the canonical store's advisory lock keys. Users and
+ * channel apps depend on these (docs/channels.md, README), so each is a contract: change one only
+ * with a migration. Names owned by others (Debezium's `__debezium-heartbeat.` topic prefix, source
+ * topics `<topic_prefix>.<table>` from the mapping files) are not here.
+ */
+
+// Kafka topics
+
+/** The compacted topic of canonical changes, keyed by {sku, location} (schema subjects `stock.levels-key` / `-value`). */
+export const STOCK_LEVELS_TOPIC = 'stock.levels';
+
+/** The dead-letter topic (design.md invariant 5): records the pipeline could not process, with why. */
+export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
+
+// Kafka consumer groups
+
+/** The consumer group of the stream processor (`stocksync run`) over every mapped source topic. */
+export const PIPELINE_GROUP_ID = 'stocksync-pipeline';
+
+/** The consumer group of a channel's fan-out on stock.levels. */
+export function channelGroupId(channel: string): string {
+  return `stocksync-channel-${channel}`;
+}
+
+// Redis
+
+/** Prefix of every Redis key and stream stocksync writes (a reset deletes `stocksync:*`). */
+export const REDIS_KEY_PREFIX = 'stocksync:';
+
+/**
  * Redis key design shared by the publisher (which invalidates) and channel-app readers (which
  * cache): `stocksync:stock:{sku}:{location}` holds one canonical row, `stocksync:stock:{sku}` a
  * per-SKU summary. Both are deleted after every committed change to that (sku, location).
  */
 export function redisKeys(sku: string, location: string): { level: string; sku: string } {
-  return { level: `stocksync:stock:${sku}:${location}`, sku: `stocksync:stock:${sku}` };
+  return { level: `${REDIS_KEY_PREFIX}stock:${sku}:${location}`, sku: `${REDIS_KEY_PREFIX}stock:${sku}` };
+}
+
+/** The field of a channel in the per-SKU hash `stocksync:stock:{sku}` (its cached availability). */
+export function availabilityField(channel: string): string {
+  return `channel:${channel}`;
 }
 
 /** Redis pub/sub channel carrying each canonical change as JSON (the stock.levels value fields). */
-export const STOCK_CHANGES_CHANNEL = 'stocksync:stock-changes';
+export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
+
+/** The Redis stream of a channel's quantity changes. */
+export function channelStream(channel: string): string {
+  return `${REDIS_KEY_PREFIX}channel:${channel}`;
+}
+
+// Canonical store (PostgreSQL)
+
+/** The advisory lock key (hashed with `hashtext`) under which a channel's writes of a SKU bucket are serialized. */
+export function channelLockKey(channel: string): string {
+  return `stocksync-channel:${channel}`;
+}

@@ -70,11 +70,16 @@ export function parseYamlFile(file: string): ParsedYaml {
   return { file, data: doc.toJS() as unknown, locate: (path, atKey = false) => positionOf(doc, counter, path, atKey) };
 }
 
-/** A compiled JSON Schema (draft-07, all errors) for a schema file, compiled once. */
-export function schemaValidator(schemaFile: string): (data: unknown) => ErrorObject[] {
+/**
+ * A validator for a JSON Schema (draft-07, all errors), compiled on first use. It fills in the
+ * schema's `default`s: a missing property that has one is set on `data` (in place), so the
+ * schema is the one place a configuration default is stated.
+ * @returns the errors; none when `data` is valid (and then complete with its defaults).
+ */
+export function schemaValidator(schema: object): (data: unknown) => ErrorObject[] {
   let validate: ReturnType<Ajv['compile']> | undefined;
   return (data) => {
-    validate ??= new Ajv({ allErrors: true, strict: false }).compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8')));
+    validate ??= new Ajv({ allErrors: true, strict: false, useDefaults: true }).compile(schema);
     return validate(data) ? [] : (validate.errors ?? []);
   };
 }

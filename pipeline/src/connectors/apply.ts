@@ -2,11 +2,11 @@
  * `stocksync connectors apply`: PUTs each connector config in `connectors/debezium/*.json` to
  * Kafka Connect (`PUT /connectors/{name}/config`, idempotent) and waits until the connector and
  * all its tasks are RUNNING. Configs hold `${STOCKSYNC_*}` placeholders for hosts and credentials,
- * filled from the environment (defaults: the local stack's, see `config.ts`).
+ * filled from the environment (defaults: the local stack's, see config/endpoints.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { stackEndpoints } from '../config/endpoints.ts';
+import { databaseVariableValues, STACK_DATABASES, stackEndpoints, type Environment } from '../config/endpoints.ts';
 import { projectRoot } from '../config/project-root.ts';
 
 /** A connector file: `{ name, config }`, as Kafka Connect's POST /connectors takes it. */
@@ -19,36 +19,31 @@ export interface ConnectorFile {
 export const connectorsDir = path.join(projectRoot, 'connectors', 'debezium');
 
 /**
- * The values placeholders may name: each `STOCKSYNC_*` variable, from the environment or its default.
+ * The values placeholders may name: each `STOCKSYNC_*` variable, from the environment or its default
+ * (every database's `STOCKSYNC_<NAME>_HOST`, `_PORT`, `_USER`, `_PASSWORD`, `_DATABASE` among them).
  * `seenBy: 'connect'` (default) applies `STOCKSYNC_CONNECT_*` overrides (addresses as Kafka Connect
  * sees them); `'cli'` gives the addresses this process uses.
  */
-export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect'): Record<string, string> {
-  const e = stackEndpoints();
+export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect', env: Environment = process.env): Record<string, string> {
+  // Kafka Connect may see the databases at other addresses than this CLI does (inside a Compose
+  // network, `pos:3306` rather than `127.0.0.1:3307`): STOCKSYNC_CONNECT_<NAME> wins for connectors,
+  // also where another value defaults to it (the ERPNext endpoint follows the POS server's).
+  const seen: Record<string, string | undefined> = { ...env };
+  if (seenBy === 'connect') {
+    for (const [name, value] of Object.entries(env)) {
+      if (name.startsWith('STOCKSYNC_CONNECT_') && value !== undefined) seen[name.replace(/^STOCKSYNC_CONNECT_/, 'STOCKSYNC_')] = value;
+    }
+  }
+  const e = stackEndpoints(seen);
   const values: Record<string, string> = {
     STOCKSYNC_KAFKA_BROKERS: e.kafkaBrokers.join(','),
     STOCKSYNC_APICURIO_URL: e.apicurioUrl,
     STOCKSYNC_REGISTRY_URL: e.registryUrl,
   };
-  for (const [prefix, db] of [['POS', e.pos], ['WAREHOUSE', e.warehouse]] as const) {
-    values[`STOCKSYNC_${prefix}_HOST`] = db.host;
-    values[`STOCKSYNC_${prefix}_PORT`] = String(db.port);
-    values[`STOCKSYNC_${prefix}_USER`] = db.user;
-    values[`STOCKSYNC_${prefix}_PASSWORD`] = db.password;
-    values[`STOCKSYNC_${prefix}_DATABASE`] = db.database;
-  }
-  // The ERPNext sample lives on the POS server in a database of its own (see sample/erpnext-schema.ts,
-  // whose erpnextEndpoint() reads the same variable with the same default).
-  values.STOCKSYNC_ERPNEXT_DATABASE = process.env.STOCKSYNC_ERPNEXT_DATABASE ?? 'erpnext';
+  for (const name of STACK_DATABASES) Object.assign(values, databaseVariableValues(name, e[name]));
   // Any other STOCKSYNC_* variable set in the environment may be used too (e.g. for a new source).
-  for (const [name, value] of Object.entries(process.env)) {
+  for (const [name, value] of Object.entries(seen)) {
     if (name.startsWith('STOCKSYNC_') && value !== undefined && !(name in values)) values[name] = value;
-  }
-  // Kafka Connect may see the databases at other addresses than this CLI does (inside a Compose
-  // network, `pos:3306` rather than `127.0.0.1:3307`): STOCKSYNC_CONNECT_<NAME> wins for connectors.
-  for (const name of seenBy === 'connect' ? Object.keys(values) : []) {
-    const seenFromConnect = process.env[name.replace(/^STOCKSYNC_/, 'STOCKSYNC_CONNECT_')];
-    if (seenFromConnect !== undefined) values[name] = seenFromConnect;
   }
   return values;
 }

@@ -4,8 +4,8 @@
  * came from and why. The pipeline then commits past it and goes on.
  */
 import type { KafkaClient, KafkaRecord, OutgoingRecord } from '../kafka/client.ts';
-
-export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
+import type { DeadLetterReason } from './reasons.ts';
+import { DEAD_LETTER_TOPIC } from '../config/names.ts';
 
 /** Why a record was quarantined. */
 export interface DeadLetter {
@@ -17,8 +17,8 @@ export interface DeadLetter {
   key: string | null;
   /** The field at fault, when one is. */
   field: string | null;
-  /** Short machine-readable reason code, e.g. 'bad-magic-byte', 'null-quantity'. */
-  reason: string;
+  /** Machine-readable reason code, e.g. 'bad-magic-byte', 'null-quantity' (see `DEAD_LETTER_REASONS`). */
+  reason: DeadLetterReason;
   /** Human-readable explanation. */
   error: string;
 }

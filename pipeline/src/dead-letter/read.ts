@@ -4,7 +4,8 @@
  * from and why (`DEAD_LETTER_HEADERS`).
  */
 import type { KafkaClient, KafkaRecord } from '../kafka/client.ts';
-import { DEAD_LETTER_HEADERS, DEAD_LETTER_TOPIC } from './dead-letter.ts';
+import { DEAD_LETTER_HEADERS } from './dead-letter.ts';
+import { DEAD_LETTER_TOPIC } from '../config/names.ts';
 
 /** One dead letter, its headers parsed. Empty header values read as null. */
 export interface DeadLetterEntry {

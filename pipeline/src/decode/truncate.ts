@@ -18,6 +18,7 @@
  *   rows whose position is after it were written after the TRUNCATE and stay. This is the only
  *   reading that is correct whatever the partition interleaving.
  */
+import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 
 /** The configured policy of a table. */
 export type TruncatePolicy = 'quarantine' | 'ignore' | 'delete-rows';
@@ -28,7 +29,7 @@ export const TRUNCATE_POLICIES: readonly TruncatePolicy[] = ['quarantine', 'igno
 /** What to do with one truncate event. */
 export type TruncateAction =
   /** Dead-letter the record with this reason and error text. */
-  | { action: 'quarantine'; reason: 'truncate'; error: string }
+  | { action: 'quarantine'; reason: Extract<DeadLetterReason, 'truncate'>; error: string }
   /** Skip the record. */
   | { action: 'ignore' }
   /** Delete the stored rows of `table` whose source position is before the event's position. */

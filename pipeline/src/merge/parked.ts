@@ -8,8 +8,6 @@ import type { SourceMapping } from '../normalize/mapping.ts';
 import { tableTopic } from '../normalize/normalize.ts';
 import type { DeadLetter } from '../dead-letter/dead-letter.ts';
 
-export const DEFAULT_PARKED_TIMEOUT_SECONDS = 300;
-
 /**
  * Claims overdue parked rows, hands their dead letters to `report` inside the transaction (a failed
  * report leaves them unclaimed), and marks them reported. Returns how many were reported.
@@ -36,7 +34,7 @@ export async function reportOverdueParked(
          WHERE source = $1 AND status = 'parked' AND parked_reported_at IS NULL AND NOT deleted
            AND updated_at < now() - make_interval(secs => $2)
          ORDER BY updated_at LIMIT 200 FOR UPDATE SKIP LOCKED`,
-        [mapping.source, mapping.parked_timeout_seconds ?? DEFAULT_PARKED_TIMEOUT_SECONDS],
+        [mapping.source, mapping.parked_timeout_seconds],
       );
       if (overdue.rows.length > 0) {
         await report(
@@ -58,7 +56,7 @@ export async function reportOverdueParked(
               key: row.row_key,
               field: row.status_field,
               reason: 'dimension-timeout',
-              error: `${mapping.source}.${row.table_name} row ${row.row_key} parked for more than ${mapping.parked_timeout_seconds ?? DEFAULT_PARKED_TIMEOUT_SECONDS} s: ${reason}`,
+              error: `${mapping.source}.${row.table_name} row ${row.row_key} parked for more than ${mapping.parked_timeout_seconds} s: ${reason}`,
             } satisfies DeadLetter;
           }),
         );

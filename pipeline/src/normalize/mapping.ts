@@ -1,11 +1,12 @@
 /**
  * Source mapping files (`schemas/sources/*.yaml`): the data engineer's interface. A mapping says
  * which CDC topics belong to a source, which tables are dimensions and which hold stock levels, and
- * how SKU, location and quantities are derived. Files are validated against
- * `schemas/sources/mapping.schema.json` (JSON Schema draft-07) plus cross-reference checks, and every
- * error names file:line:column.
+ * how SKU, location and quantities are derived. Files are validated against the mapping JSON Schema
+ * (mapping-schema.ts; shipped as `schemas/sources/mapping.schema.json`), which also gives the
+ * defaults and the types, plus cross-reference checks, and every error names file:line:column.
  */
 import fs from 'node:fs';
+import type { FromSchema } from 'json-schema-to-ts';
 import path from 'node:path';
 import { projectRoot } from '../config/project-root.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
@@ -19,66 +20,39 @@ import {
   type ParsedYaml,
 } from '../config/yaml-file.ts';
 import type { TruncatePolicy } from '../decode/index.ts';
+import { mappingSchema } from './mapping-schema.ts';
 
-/** Derivation of a SKU or location code from one column of a level row. */
-export interface CodeRule {
-  column: string;
-  /** A code that comes out empty: quarantine the row (default) or filter it (deliberately not synced). */
-  if_empty?: 'quarantine' | 'filter';
-  lookup?: { dimension: string; field: string; where?: Record<string, string | number | boolean> };
-  map?: Record<string, string>;
-}
-
-/** A quantity column and how its values become exact decimals. */
-export interface QuantityRule {
-  column: string;
-  /** decimal: exact; double: rounded to `scale` decimals (default 6); integer. */
-  type: 'decimal' | 'double' | 'integer';
-  scale?: number;
-  /** Unit conversion factor, exact (e.g. 12: the column counts cases of 12, the stock unit is each). */
-  factor?: number | string;
-  /** NULL: quarantine the record (default) or exclude the row from the sums (e.g. safety stock not set). */
-  if_null?: 'quarantine' | 'exclude';
-}
-
-/** Only rows whose columns have these values count (others are kept as filtered). */
-export type RowFilter = Record<string, string | number | boolean | null>;
+/**
+ * A mapping file as its schema describes it once validated: with every schema `default` filled in
+ * (those keys are then present). Derived from {@link mappingSchema}, so it cannot drift from it.
+ */
+export type MappingFile = FromSchema<typeof mappingSchema>;
 
 /** A table whose rows hold absolute quantities per product and location. */
-export interface LevelTable {
-  /** What a TRUNCATE of the table does (default quarantine). */
-  on_truncate?: TruncatePolicy;
-  row_key: string[];
-  sku: CodeRule;
-  location: CodeRule;
-  on_hand: QuantityRule;
-  reserved?: QuantityRule;
-  where?: RowFilter;
-}
+export type LevelTable = NonNullable<MappingFile['levels']>[string];
 
 /** A table whose rows are signed movements (deltas), each counted once by its row identity. */
-export interface MovementTable {
-  /** What a TRUNCATE of the table does (default quarantine). */
-  on_truncate?: TruncatePolicy;
-  row_key: string[];
-  sku: CodeRule;
-  location: CodeRule;
-  delta: QuantityRule;
-  /** A cancelled movement counts zero. `value` defaults to any non-zero / true value. */
-  cancelled?: { column: string; value?: string | number | boolean };
-  where?: RowFilter;
-}
+export type MovementTable = NonNullable<MappingFile['movements']>[string];
 
 /** A table of safety stock per product and location. */
-export interface SafetyStockTable {
-  /** What a TRUNCATE of the table does (default quarantine). */
-  on_truncate?: TruncatePolicy;
-  row_key: string[];
-  sku: CodeRule;
-  location: CodeRule;
-  quantity: QuantityRule;
-  where?: RowFilter;
-}
+export type SafetyStockTable = MappingFile['safety_stock'][string];
+
+/** A dimension table, joined by its key column. */
+export type DimensionTable = MappingFile['dimensions'][string];
+
+/** Derivation of a SKU or location code from one column of a stock row (`if_empty`: see the schema). */
+export type CodeRule = LevelTable['sku'];
+
+/** A quantity column and how its values become exact decimals (`scale`, `factor`, `if_null`: see the schema). */
+export type QuantityRule = LevelTable['on_hand'];
+
+/** Only rows whose columns have these values count (others are kept as filtered). */
+export type RowFilter = NonNullable<LevelTable['where']>;
+
+// The schema's on_truncate values are exactly the truncate policies decode knows (tsc checks both ways).
+type SchemaTruncatePolicy = NonNullable<DimensionTable['on_truncate']>;
+const truncatePoliciesAgree: [SchemaTruncatePolicy, TruncatePolicy] extends [TruncatePolicy, SchemaTruncatePolicy] ? true : never = true;
+void truncatePoliciesAgree;
 
 /**
  * What a stock table contributes to the canonical row of its (sku, location): `level` and
@@ -87,51 +61,24 @@ export interface SafetyStockTable {
 export type StockRole = 'level' | 'movement' | 'safety';
 
 /** Any stock table of a mapping, with its role: the shape normalize and merge work with. */
-export interface StockTable {
-  /** What a TRUNCATE of the table does (default quarantine). */
-  on_truncate?: TruncatePolicy;
+export interface StockTable extends Pick<LevelTable, 'on_truncate' | 'row_key' | 'sku' | 'location' | 'reserved' | 'where'> {
   role: StockRole;
-  row_key: string[];
-  sku: CodeRule;
-  location: CodeRule;
   /** on_hand (level), delta (movement) or quantity (safety). */
   quantity: QuantityRule;
-  reserved?: QuantityRule;
-  cancelled?: { column: string; value?: string | number | boolean };
-  where?: RowFilter;
+  cancelled?: MovementTable['cancelled'];
 }
 
-/** A dimension table, joined by its key column. */
-export interface DimensionTable {
-  table: string;
-  key: string;
-  /** What a TRUNCATE of the table does (default quarantine). */
-  on_truncate?: TruncatePolicy;
-}
-
-/** A validated mapping file. */
-export interface SourceMapping {
-  source: string;
-  description?: string;
-  connector?: string;
-  topic_prefix: string;
-  format: 'avro' | 'json';
-  /** Canonical location code patterns this source is authoritative for (`*` = any run). */
-  locations: string[];
-  /** Seconds a stock row may wait for a missing dimension row before it is dead-lettered (default 300). */
-  parked_timeout_seconds?: number;
-  dimensions: Record<string, DimensionTable>;
+/** A validated mapping file, with every stock table also listed by table name. */
+export type SourceMapping = Omit<MappingFile, 'levels' | 'movements'> & {
+  /** Level tables by table name (none when the file has no `levels` section). */
   levels: Record<string, LevelTable>;
+  /** Movement tables by table name (none when the file has no `movements` section). */
   movements: Record<string, MovementTable>;
-  safety_stock: Record<string, SafetyStockTable>;
   /** Every stock table (levels, movements, safety stock) by table name. */
   tables: Record<string, StockTable>;
   /** The file it was read from. */
   file: string;
-}
-
-type RawMapping = Omit<SourceMapping, 'file' | 'tables' | 'dimensions' | 'levels' | 'movements' | 'safety_stock'> &
-  Partial<Pick<SourceMapping, 'dimensions' | 'levels' | 'movements' | 'safety_stock'>>;
+};
 
 /** Sections of a mapping that hold stock tables, and the role of their tables. */
 const STOCK_SECTIONS = [
@@ -140,7 +87,7 @@ const STOCK_SECTIONS = [
   ['safety_stock', 'safety'],
 ] as const;
 
-function stockTables(raw: RawMapping): Record<string, StockTable> {
+function stockTables(raw: MappingFile): Record<string, StockTable> {
   const tables: Record<string, StockTable> = {};
   for (const [table, t] of Object.entries(raw.levels ?? {})) {
     tables[table] = { role: 'level', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.on_hand, reserved: t.reserved, where: t.where };
@@ -148,7 +95,7 @@ function stockTables(raw: RawMapping): Record<string, StockTable> {
   for (const [table, t] of Object.entries(raw.movements ?? {})) {
     tables[table] = { role: 'movement', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.delta, cancelled: t.cancelled, where: t.where };
   }
-  for (const [table, t] of Object.entries(raw.safety_stock ?? {})) {
+  for (const [table, t] of Object.entries(raw.safety_stock)) {
     tables[table] = { role: 'safety', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.quantity, where: t.where };
   }
   return tables;
@@ -161,9 +108,7 @@ export type MappingProblem = FileProblem;
 export class MappingError extends FileProblemsError {}
 
 export const mappingsDir = path.join(projectRoot, 'schemas', 'sources');
-const schemaFile = path.join(mappingsDir, 'mapping.schema.json');
-
-const validate = schemaValidator(schemaFile);
+const validate = schemaValidator(mappingSchema);
 
 /**
  * Reads and validates one mapping file.
@@ -183,8 +128,8 @@ export function loadMapping(file: string): SourceMapping {
     return { file, ...locate(at.path, at.atKey), message: describeSchemaError(error, 'mapping.schema.json') };
   });
   if (problems.length === 0) {
-    const raw = data as RawMapping;
-    const dimensions = raw.dimensions ?? {};
+    const raw = data as MappingFile;
+    const dimensions = raw.dimensions;
     const seen = new Map<string, string>();
     for (const [section] of STOCK_SECTIONS) {
       for (const [table, spec] of Object.entries(raw[section] ?? {})) {
@@ -211,13 +156,13 @@ export function loadMapping(file: string): SourceMapping {
     }
   }
   if (problems.length > 0) throw new MappingError(problems);
-  const raw = data as RawMapping;
+  // Valid, so its schema defaults are filled in. `levels` and `movements` have no schema default:
+  // the schema requires at least one of them, non-empty, and a default would satisfy that check.
+  const raw = data as MappingFile;
   return {
     ...raw,
-    dimensions: raw.dimensions ?? {},
     levels: raw.levels ?? {},
     movements: raw.movements ?? {},
-    safety_stock: raw.safety_stock ?? {},
     tables: stockTables(raw),
     file,
   };

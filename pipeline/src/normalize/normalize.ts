@@ -12,6 +12,7 @@ import { sourcePosition, type SourcePosition } from './position.ts';
 import { truncateAction } from '../decode/index.ts';
 import { isUnchanged, isUnknown } from '../decode/index.ts';
 import { isTemporal } from '../decode/index.ts';
+import type { DeadLetterReasonOf } from '../dead-letter/reasons.ts';
 
 /** What a topic carries for the pipeline. */
 export type TopicRole =
@@ -98,10 +99,16 @@ export interface TruncateChange {
 
 export type NormalizedChange = DimensionChange | LevelChange | TruncateChange;
 
+/**
+ * Reason of a {@link NormalizeError}: the normalize-stage reasons of the dead-letter reason table
+ * (`DEAD_LETTER_REASONS`), less `no-position` (a {@link PositionError}, which the caller maps).
+ */
+export type NormalizeErrorReason = Exclude<DeadLetterReasonOf<'normalize'>, 'no-position'>;
+
 /** A change the mapping cannot handle; names the field and a short reason code for the dead-letter topic. */
 export class NormalizeError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: NormalizeErrorReason,
     readonly field: string | null,
     message: string,
   ) {
@@ -160,7 +167,7 @@ export function quantity(row: Row, rule: QuantityRule): string {
 function decimalOf(value: FieldValue, rule: QuantityRule): string {
   if (rule.type === 'double') {
     if (typeof value !== 'number' && typeof value !== 'string') throw new Error(`expected a number, got ${typeof value}`);
-    return roundDouble(typeof value === 'number' ? value : Number(value), rule.scale ?? 6);
+    return roundDouble(typeof value === 'number' ? value : Number(value), rule.scale);
   }
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number') {

@@ -19,10 +19,10 @@ import { migrate } from '../merge/migrate.ts';
 import { mergeBatch, type MergeResult } from '../merge/store.ts';
 import { reportOverdueParked } from '../merge/parked.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/publisher.ts';
-import { DEAD_LETTER_TOPIC, sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
+import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
+import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { canonicalChanges, deadLettered, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
-
-export const DEFAULT_GROUP_ID = 'stocksync-pipeline';
+import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
 export interface PipelineHooks {
@@ -127,7 +127,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
 
   async function handle(record: KafkaRecord, role: TopicRole): Promise<NormalizedChange | DeadLetter | null> {
     let key: Row | null = null;
-    const letter = (reason: string, field: string | null, error: string): DeadLetter => ({
+    const letter = (reason: DeadLetterReason, field: string | null, error: string): DeadLetter => ({
       record,
       source: role.mapping.source,
       table: role.table,
@@ -164,7 +164,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   }
 
   const consumer: RunningConsumer = await retryWhileKafkaSettles(() => kafka.runBatchConsumer({
-    groupId: options.groupId ?? DEFAULT_GROUP_ID,
+    groupId: options.groupId ?? PIPELINE_GROUP_ID,
     topics,
     concurrency: options.concurrency ?? 2,
     eachBatch: async (batch) => {
@@ -216,7 +216,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   const parkedSweep = setInterval(() => {
     reportOverdueParked(pool, mappings, quarantine).catch((error: Error) => logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying'));
   }, 5000);
-  logger.info({ topics, groupId: options.groupId ?? DEFAULT_GROUP_ID }, 'pipeline started');
+  logger.info({ topics, groupId: options.groupId ?? PIPELINE_GROUP_ID }, 'pipeline started');
 
   return {
     mappings,

@@ -12,11 +12,8 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaClient } from '../kafka/client.ts';
 import { canonicalSchemaJson, type StockLevelEvent } from '../merge/canonical-schema.ts';
-import { redisKeys, STOCK_CHANGES_CHANNEL } from '../config/names.ts';
+import { redisKeys, STOCK_CHANGES_CHANNEL, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 import { createOutboxDrainer, type OutboxDrainer } from './outbox.ts';
-
-/** The compacted topic of canonical changes, keyed by {sku, location}. */
-export const STOCK_LEVELS_TOPIC = 'stock.levels';
 
 export interface PublishedChange {
   event: StockLevelEvent;

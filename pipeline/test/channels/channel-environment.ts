@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import pino from 'pino';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { stackEndpoints, type DatabaseEndpoint } from '../../src/config/endpoints.ts';
 import { waitStable } from '../../dev/demo/quiescence.ts';
 import type { RunningPipeline } from '../../src/processor/processor.ts';
-import { channelEndpoint, channelRule, loadChannelsConfig, type ChannelEndpoint, type ChannelsConfig } from '../../src/channels/config.ts';
+import { channelEndpoint, channelRule, loadChannelsConfig, type ChannelsConfig } from '../../src/channels/config.ts';
 import { startChannels, type ChannelCommit, type RunningChannels } from '../../src/channels/fanout.ts';
 import { ChannelLatencyRecorder } from '../../dev/demo/channel-latency.ts';
 import { resetChannels } from '../../src/channels/reset.ts';
@@ -34,7 +34,7 @@ export interface ChannelEnvironment {
   close(): Promise<void>;
 }
 
-export async function startChannelEnvironment(options: { endpointOverrides?: Record<string, Partial<ChannelEndpoint>> } = {}): Promise<ChannelEnvironment> {
+export async function startChannelEnvironment(options: { endpointOverrides?: Record<string, Partial<DatabaseEndpoint>> } = {}): Promise<ChannelEnvironment> {
   const config = loadChannelsConfig(testChannelsFile);
   await resetChannels({ config, endpointOverrides: options.endpointOverrides });
   await freshEnvironment();

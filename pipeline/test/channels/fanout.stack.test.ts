@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createSchemaRegistry } from '../../src/registry/registry.ts';
-import { registerCanonicalSchemas, STOCK_LEVELS_TOPIC } from '../../src/serve/publisher.ts';
-import { redisKeys } from '../../src/config/names.ts';
+import { registerCanonicalSchemas } from '../../src/serve/publisher.ts';
+import { availabilityField, redisKeys, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
 import { POS_REASON } from '../../dev/sample/pos/schema.ts';
@@ -18,7 +18,7 @@ import { reserveQuant } from '../../dev/sample/warehouse/operations.ts';
 import type { StockLevelEvent } from '../../src/merge/canonical-schema.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { channelEndpoint, channelRule } from '../../src/channels/config.ts';
-import { availabilityField, createAvailabilityReader, readChannelChanges } from '../../src/channels/availability.ts';
+import { createAvailabilityReader, readChannelChanges } from '../../src/channels/availability.ts';
 import { canonicalQuery, eventually } from '../helpers/environment.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';
 
@@ -30,7 +30,7 @@ let redis: Redis;
 
 beforeAll(async () => {
   env = await startChannelEnvironment();
-  pos = await mysql.createConnection(endpoints.pos);
+  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   wms = new pg.Client(endpoints.warehouse);
   await wms.connect();
   redis = new Redis(endpoints.redisUrl);
@@ -238,7 +238,7 @@ describe('channel fan-out on the real stack', () => {
         // Remove the test's rows so that the oracle sees only pipeline rows.
         const ep = channelEndpoint(channelRule(env.config, channel).store);
         if (store.kind === 'mariadb') {
-          const conn = await mysql.createConnection(ep);
+          const conn = await mysql.createConnection(connectionOptions(ep));
           await conn.query('DELETE FROM channel_stock WHERE sku LIKE ?', [`${sku}%`]);
           await conn.end();
         } else {
@@ -256,7 +256,7 @@ describe('channel fan-out on the real stack', () => {
     // The channel missed the last write (it still shows an older state) and the mirror says the
     // write was in flight when the process died.
     const ep = channelEndpoint(channelRule(env.config, 'webshop').store);
-    const conn = await mysql.createConnection(ep);
+    const conn = await mysql.createConnection(connectionOptions(ep));
     try {
       await conn.query('UPDATE channel_stock SET quantity = quantity + 50, version = version - 1 WHERE sku = ?', [soldSku]);
     } finally {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
 import { POS_REASON } from '../../dev/sample/pos/schema.ts';
 import { reserveQuant } from '../../dev/sample/warehouse/operations.ts';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   server = await startStorefrontServer(STOREFRONT_PORT, 'storefront');
   overrides = { webshop: server.endpoint };
   env = await startChannelEnvironment({ endpointOverrides: overrides });
-  pos = await mysql.createConnection(endpoints.pos);
+  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   wms = new pg.Client(endpoints.warehouse);
   await wms.connect();
 }, 300_000);

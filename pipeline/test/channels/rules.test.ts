@@ -86,6 +86,21 @@ describe('channel rules file', () => {
     );
   });
 
+  it('fills in the defaults of channels.schema.json', () => {
+    const file = writeConfig(['channels:', '  tiny:', '    store: { kind: postgres, endpoint: tiny }', '    locations: ["A"]', ''].join('\n'));
+    const [tiny] = loadChannelsConfig(file).channels;
+    expect(tiny).toMatchObject({
+      store: { kind: 'postgres', endpoint: 'tiny', table: 'channel_stock' },
+      safetyStock: { fromSource: true, byLocation: {}, default: '0' },
+      buffer: null,
+      cap: null,
+      rateLimit: { requestsPerSecond: 5, burst: 10 },
+      batchSize: 500,
+    });
+    const rate = writeConfig(['channels:', '  tiny:', '    store: { kind: postgres, endpoint: tiny }', '    locations: ["A"]', '    rate_limit: { requests_per_second: 2.5 }', ''].join('\n'));
+    expect(loadChannelsConfig(rate).channels[0]!.rateLimit).toEqual({ requestsPerSecond: 2.5, burst: 6 });
+  });
+
   it('reports YAML syntax errors with their place', () => {
     const file = writeConfig('channels:\n  a: { store: [\n');
     expect(() => loadChannelsConfig(file)).toThrow(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: YAML syntax`));

@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import type { ChannelEndpoint } from '../../src/channels/config.ts';
+import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
 
 export interface StorefrontServer {
-  endpoint: ChannelEndpoint;
+  endpoint: DatabaseEndpoint;
   /** Stops the server (clean shutdown) and waits until it exited. */
   stop(): Promise<void>;
   /** Starts it again on the same data directory and waits until it accepts connections. */
@@ -86,7 +86,7 @@ export async function startStorefrontServer(port: number, database: string): Pro
     await root.end();
   }
   return {
-    endpoint: { host: '127.0.0.1', port, user: 'storefront', password: 'storefront', database },
+    endpoint: { kind: 'mysql', host: '127.0.0.1', port, user: 'storefront', password: 'storefront', database },
     stop,
     start,
     async destroy() {

@@ -12,15 +12,17 @@ import { parseDeadLetter, readTopicToEnd } from '../../src/dead-letter/read.ts';
 import { REPLAY_HEADERS, replayRecord } from '../../src/dead-letter/replay.ts';
 import { selectDeadLetters } from '../../src/dead-letter/select.ts';
 import { createKafkaClient, type KafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
-import { DEAD_LETTER_TOPIC, deadLetterRecord, sendDeadLetters, type DeadLetter } from '../../src/dead-letter/dead-letter.ts';
+import { deadLetterRecord, sendDeadLetters, type DeadLetter } from '../../src/dead-letter/dead-letter.ts';
+import type { DeadLetterReason } from '../../src/dead-letter/reasons.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
+import { DEAD_LETTER_TOPIC } from '../../src/config/names.ts';
 
 const run = promisify(execFile);
 const CLI = path.join(projectRoot, 'pipeline/bin/stocksync.js');
 const stocksync = async (args: string[]) => (await run(process.execPath, [CLI, ...args], { cwd: projectRoot, env: process.env })).stdout;
 
 /** A dead letter as the pipeline builds it, for a record of `topic`. */
-function letter(topic: string, partition: number, offset: string, reason: string, key: string | null, value: string): DeadLetter {
+function letter(topic: string, partition: number, offset: string, reason: DeadLetterReason, key: string | null, value: string): DeadLetter {
   const record: KafkaRecord = {
     topic, partition, offset, timestamp: 0, headers: {}, key: key === null ? null : Buffer.from(key), value: Buffer.from(value),
   };

@@ -10,10 +10,11 @@ import { resetCapture, seedSources, type SeededEnvironment } from '../../dev/dem
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import { waitStable } from '../../dev/demo/quiescence.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
-import { DEFAULT_GROUP_ID, startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/processor/processor.ts';
+import { startPipeline, type PipelineOptions, type RunningPipeline } from '../../src/processor/processor.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { topicRoles } from '../../src/normalize/normalize.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';
+import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 
 export const TEST_SAMPLE = { seed: 7, products: 150 };
 
@@ -46,7 +47,7 @@ export function pipelineTopics(): string[] {
  * Waits until a pipeline group has no lag for 1.5 s on its topics (default: the shipped mappings'
  * topics) — the connectors must be idle by then.
  */
-export async function waitForLagZero(groupId = DEFAULT_GROUP_ID, timeoutMs = 120_000, topics = pipelineTopics()): Promise<void> {
+export async function waitForLagZero(groupId = PIPELINE_GROUP_ID, timeoutMs = 120_000, topics = pipelineTopics()): Promise<void> {
   const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test-lag' });
   // Lag zero before the connectors have written their snapshot would mean nothing.
   const written = async () => {

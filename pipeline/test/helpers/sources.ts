@@ -1,12 +1,12 @@
 /** Connections to the stack's sample sources for tests, with the sample schemas in place. */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createPosSchema } from '../../dev/sample/pos/schema.ts';
 import { createWarehouseSchema } from '../../dev/sample/warehouse/schema.ts';
 
 export async function posConnection(): Promise<mysql.Connection> {
-  const conn = await mysql.createConnection(stackEndpoints().pos);
+  const conn = await mysql.createConnection(connectionOptions(stackEndpoints().pos));
   await createPosSchema(conn);
   return conn;
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
@@ -39,7 +39,7 @@ afterAll(async () => {
 describe('crash safety', () => {
   it('SIGKILL of the pipeline mid-run, then a restart, loses no change (oracle mismatches = 0)', async () => {
     const first = startPipelineProcess();
-    const pos = await mysql.createConnection(endpoints.pos);
+    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     try {

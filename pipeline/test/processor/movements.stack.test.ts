@@ -8,17 +8,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import path from 'node:path';
-import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { resetCapture, seedSources } from '../../dev/demo/environment.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMapping, mappingsDir } from '../../src/normalize/mapping.ts';
-import { DEFAULT_GROUP_ID, prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
+import { prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
 import { runErpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
-import { erpnextEndpoint } from '../../dev/sample/erpnext/schema.ts';
 import { quietPipeline, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
+import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 
 const endpoints = stackEndpoints();
 const MOVEMENTS_GROUP = 'stocksync-test-movements';
@@ -49,7 +49,7 @@ async function stockLevels(database: string): Promise<Array<{ sku: string; locat
 }
 
 beforeAll(async () => {
-  await resetCapture(endpoints, [DEFAULT_GROUP_ID, MOVEMENTS_GROUP]);
+  await resetCapture(endpoints, [PIPELINE_GROUP_ID, MOVEMENTS_GROUP]);
   await prepareCanonicalStore(movementsStore);
   const client = new pg.Client(movementsStore.canonical);
   await client.connect();
@@ -74,8 +74,8 @@ afterAll(async () => {
 
 describe('level and movement configurations of the POS', () => {
   it('give identical canonical stock on the same workload, equal to the oracle', async () => {
-    const pos = await mysql.createConnection(endpoints.pos);
-    const erpnext = await mysql.createConnection(erpnextEndpoint(endpoints));
+    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     try {

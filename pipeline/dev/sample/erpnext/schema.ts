@@ -11,15 +11,13 @@
  * `date`, Time as `time(6)`; naming-series counters in `tabSeries`.
  *
  * The sample lives in its own database (`erpnext` by default) on the stack's binlog-enabled POS
- * MariaDB instance, captured by its own connector (`connectors/debezium/erpnext.json`).
+ * MariaDB instance (the stack's `erpnext` endpoint, `STOCKSYNC_ERPNEXT_*`, config/endpoints.ts),
+ * captured by its own connector (`connectors/debezium/erpnext.json`).
  *
  * Target: MariaDB 10.11, InnoDB, utf8mb4 (Frappe's default collation utf8mb4_unicode_ci).
  */
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { stackEndpoints, type MysqlEndpoint, type StackEndpoints } from '../../../src/config/endpoints.ts';
-
-/** Default name of the sample ERPNext database (env `STOCKSYNC_ERPNEXT_DATABASE` overrides it). */
-export const ERPNEXT_DEFAULT_DATABASE = 'erpnext';
+import { connectionOptions, stackEndpoints, type DatabaseEndpoint } from '../../../src/config/endpoints.ts';
 
 /** Tables the ERPNext connector captures, dimensions first. */
 export const ERPNEXT_CAPTURED_TABLES = ['tabItem', 'tabWarehouse', 'tabBin', 'tabStock Ledger Entry'] as const;
@@ -29,14 +27,6 @@ export const ERPNEXT_TABLES = [...ERPNEXT_CAPTURED_TABLES, 'tabSeries'] as const
 
 /** One of {@link ERPNEXT_TABLES}. */
 export type ErpnextTable = (typeof ERPNEXT_TABLES)[number];
-
-/**
- * The ERPNext sample's endpoint: the stack's POS MariaDB server (same host, port and credentials)
- * with the database `STOCKSYNC_ERPNEXT_DATABASE` (default `erpnext`).
- */
-export function erpnextEndpoint(endpoints: StackEndpoints = stackEndpoints()): MysqlEndpoint {
-  return { ...endpoints.pos, database: process.env.STOCKSYNC_ERPNEXT_DATABASE ?? ERPNEXT_DEFAULT_DATABASE };
-}
 
 const TABLE_OPTIONS = 'ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci';
 
@@ -216,9 +206,9 @@ export async function createErpnextSchema(conn: Connection): Promise<void> {
  * Creates the database of `endpoint` on its server if it does not exist (utf8mb4_unicode_ci, as
  * Frappe creates site databases). The user needs CREATE privilege (the stack's `stocksync` has ALL).
  */
-export async function ensureErpnextDatabase(endpoint: MysqlEndpoint = erpnextEndpoint()): Promise<void> {
+export async function ensureErpnextDatabase(endpoint: DatabaseEndpoint = stackEndpoints().erpnext): Promise<void> {
   if (!/^\w+$/.test(endpoint.database)) throw new Error(`ensureErpnextDatabase: unsupported database name ${JSON.stringify(endpoint.database)}`);
-  const { database, ...server } = endpoint;
+  const { database, ...server } = connectionOptions(endpoint);
   const admin = await mysql.createConnection(server);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
@@ -231,11 +221,12 @@ export async function ensureErpnextDatabase(endpoint: MysqlEndpoint = erpnextEnd
  * Opens a connection to the ERPNext sample database, creating the database and the tables first
  * when missing — what a caller needs before seeding or applying the ERPNext connector.
  *
- * @param endpoint - defaults to {@link erpnextEndpoint} (the stack's POS server, database `erpnext`).
+ * @param endpoint - defaults to the stack's `erpnext` endpoint (`STOCKSYNC_ERPNEXT_*`; by default
+ *   the POS server, database `erpnext`).
  */
-export async function openErpnext(endpoint: MysqlEndpoint = erpnextEndpoint()): Promise<Connection> {
+export async function openErpnext(endpoint: DatabaseEndpoint = stackEndpoints().erpnext): Promise<Connection> {
   await ensureErpnextDatabase(endpoint);
-  const conn = await mysql.createConnection(endpoint);
+  const conn = await mysql.createConnection(connectionOptions(endpoint));
   try {
     await createErpnextSchema(conn);
   } catch (err) {

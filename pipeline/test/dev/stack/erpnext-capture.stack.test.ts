@@ -16,11 +16,11 @@ import type { KafkaRecord } from '../../../src/kafka/client.ts';
 import { createSchemaRegistry } from '../../../src/registry/registry.ts';
 import { ERPNEXT_WAREHOUSE } from '../../../dev/sample/erpnext/model.ts';
 import { cancelVoucher, receiveStock } from '../../../dev/sample/erpnext/operations.ts';
-import { erpnextEndpoint, openErpnext } from '../../../dev/sample/erpnext/schema.ts';
+import { openErpnext } from '../../../dev/sample/erpnext/schema.ts';
 import { waitForRecord } from '../../helpers/kafka.ts';
 import { uniqueToken } from '../../helpers/sources.ts';
 
-const database = erpnextEndpoint().database;
+const database = stackEndpoints().erpnext.database;
 const TOPIC = {
   bin: `erp.${database}.tabBin`,
   ledger: `erp.${database}.tabStock_Ledger_Entry`,

@@ -2,12 +2,13 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAuthoritative } from '../../../../src/normalize/mapping.ts';
 import { placeholderValues } from '../../../../src/connectors/apply.ts';
+import { stackEndpoints } from '../../../../src/config/endpoints.ts';
 import { skuOf } from '../../../../dev/sample/shared/model.ts';
 import { diffStock } from '../../../../dev/sample/shared/oracle.ts';
 import { checkErpnextConsistency } from '../../../../dev/sample/erpnext/consistency.ts';
 import { ERPNEXT_WAREHOUSE, addDecimals, buildErpnextCatalog, erpnextLocationCodes, erpnextWarehouses, mulDecimals, subDecimals } from '../../../../dev/sample/erpnext/model.ts';
 import { erpnextLedgerOracle, erpnextOracle } from '../../../../dev/sample/erpnext/oracle.ts';
-import { ERPNEXT_DEFAULT_DATABASE, ERPNEXT_TABLES, erpnextEndpoint } from '../../../../dev/sample/erpnext/schema.ts';
+import { ERPNEXT_TABLES } from '../../../../dev/sample/erpnext/schema.ts';
 import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
 import { dropPosDatabase, freshPosDatabase } from '../databases.ts';
 
@@ -76,8 +77,9 @@ describe('ERPNext model', () => {
   });
 
   it('puts the sample on the POS server in a database of its own, named alike for the connector', () => {
-    expect(ERPNEXT_DEFAULT_DATABASE).toBe('erpnext');
-    expect(erpnextEndpoint().database).toBe(placeholderValues().STOCKSYNC_ERPNEXT_DATABASE);
+    const defaults = stackEndpoints({});
+    expect(defaults.erpnext).toEqual({ ...defaults.pos, database: 'erpnext' });
+    expect(stackEndpoints().erpnext.database).toBe(placeholderValues().STOCKSYNC_ERPNEXT_DATABASE);
   });
 });
 

@@ -1,0 +1,108 @@
+/**
+ * One convention for every database's endpoint (STOCKSYNC_<NAME>_HOST/PORT/USER/PASSWORD/DATABASE),
+ * the local stack's defaults, and the connector placeholders filled from it. Pure unit test: the
+ * environment is given, never read from the process.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { STACK_DATABASES, stackEndpoints } from '../../src/config/endpoints.ts';
+import { channelEndpoint } from '../../src/channels/config.ts';
+import { connectorFiles, loadConnector, placeholderValues } from '../../src/connectors/apply.ts';
+import { projectRoot } from '../../src/config/project-root.ts';
+
+describe('database endpoints', () => {
+  it("defaults to the local stack's databases", () => {
+    const e = stackEndpoints({});
+    expect(e.pos).toEqual({ kind: 'mysql', host: '127.0.0.1', port: 3307, user: 'stocksync', password: 'stocksync', database: 'pos' });
+    expect(e.erpnext).toEqual({ ...e.pos, database: 'erpnext' });
+    expect(e.warehouse).toEqual({ kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'postgres', password: 'postgres', database: 'wms' });
+    expect(e.canonical).toEqual({ kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: 'stocksync' });
+    expect(e.webshop).toEqual({ kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'channel_webshop' });
+    expect(e.marketplace).toEqual({ ...e.canonical, database: 'channel_marketplace' });
+  });
+
+  it('reads every database from STOCKSYNC_<NAME>_HOST, _PORT, _USER, _PASSWORD, _DATABASE', () => {
+    for (const name of STACK_DATABASES) {
+      const p = `STOCKSYNC_${name.toUpperCase()}_`;
+      const e = stackEndpoints({
+        [`${p}HOST`]: `${name}.example`,
+        [`${p}PORT`]: '4242',
+        [`${p}USER`]: 'u',
+        [`${p}PASSWORD`]: 'pw',
+        [`${p}DATABASE`]: `db_${name}`,
+      });
+      expect(e[name], name).toMatchObject({ host: `${name}.example`, port: 4242, user: 'u', password: 'pw', database: `db_${name}` });
+    }
+  });
+
+  it('puts ERPNext on the POS server unless its own variables say otherwise', () => {
+    expect(stackEndpoints({ STOCKSYNC_POS_PORT: '13307', STOCKSYNC_POS_HOST: 'pos.example' }).erpnext).toMatchObject({
+      host: 'pos.example',
+      port: 13307,
+      database: 'erpnext',
+    });
+    expect(stackEndpoints({ STOCKSYNC_POS_PORT: '13307', STOCKSYNC_ERPNEXT_PORT: '3310' }).erpnext.port).toBe(3310);
+  });
+
+  it('gives channel stores the same convention: the stack channel databases by name, any other name by kind', () => {
+    const env = { STOCKSYNC_CANONICAL_PORT: '15432', STOCKSYNC_OUTLET_PORT: '3999' };
+    const e = stackEndpoints(env);
+    expect(channelEndpoint({ kind: 'mariadb', endpoint: 'webshop' }, e, env)).toEqual(e.webshop);
+    expect(channelEndpoint({ kind: 'postgres', endpoint: 'marketplace' }, e, env)).toEqual(e.marketplace);
+    expect(channelEndpoint({ kind: 'mariadb', endpoint: 'outlet' }, e, env)).toEqual({
+      kind: 'mysql',
+      host: '127.0.0.1',
+      port: 3999,
+      user: 'root',
+      password: '',
+      database: 'channel_outlet',
+    });
+    expect(channelEndpoint({ kind: 'postgres', endpoint: 'b2b' }, e, env)).toEqual({ ...e.canonical, database: 'channel_b2b' });
+  });
+
+  it('keeps the second stack apart by the variables of deploy/local/second-stack.env', () => {
+    const env: Record<string, string> = {};
+    for (const line of fs.readFileSync(path.join(projectRoot, 'deploy/local/second-stack.env'), 'utf8').split('\n')) {
+      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (m) env[m[1]!] = m[2]!;
+    }
+    const e = stackEndpoints(env);
+    expect([e.pos.port, e.erpnext.port, e.warehouse.port]).toEqual([13307, 13307, 15433]);
+    expect([e.canonical.database, e.webshop.database, e.marketplace.database]).toEqual([
+      'stocksync_second',
+      'channel_webshop_second',
+      'channel_marketplace_second',
+    ]);
+  });
+});
+
+describe('connector placeholders', () => {
+  it('fills every placeholder of the shipped connectors from the defaults', () => {
+    const values = placeholderValues('connect', {});
+    for (const file of connectorFiles()) expect(() => loadConnector(file, values)).not.toThrow();
+  });
+
+  it('lets STOCKSYNC_CONNECT_<NAME> give the addresses Kafka Connect sees, ERPNext following the POS server', () => {
+    const env = { STOCKSYNC_CONNECT_POS_HOST: 'pos', STOCKSYNC_CONNECT_POS_PORT: '3306', STOCKSYNC_ERPNEXT_DATABASE: 'erp' };
+    const connect = placeholderValues('connect', env);
+    expect([
+      connect.STOCKSYNC_POS_HOST,
+      connect.STOCKSYNC_POS_PORT,
+      connect.STOCKSYNC_ERPNEXT_HOST,
+      connect.STOCKSYNC_ERPNEXT_PORT,
+      connect.STOCKSYNC_ERPNEXT_DATABASE,
+    ]).toEqual(['pos', '3306', 'pos', '3306', 'erp']);
+    const cli = placeholderValues('cli', env);
+    expect([cli.STOCKSYNC_POS_HOST, cli.STOCKSYNC_POS_PORT, cli.STOCKSYNC_ERPNEXT_HOST, cli.STOCKSYNC_ERPNEXT_PORT]).toEqual([
+      '127.0.0.1',
+      '3307',
+      '127.0.0.1',
+      '3307',
+    ]);
+  });
+
+  it('still offers any other STOCKSYNC_* variable', () => {
+    expect(placeholderValues('cli', { STOCKSYNC_NEWSOURCE_HOST: 'db.example' }).STOCKSYNC_NEWSOURCE_HOST).toBe('db.example');
+  });
+});
