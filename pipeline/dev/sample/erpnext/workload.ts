@@ -35,7 +35,7 @@ import {
 } from './operations.ts';
 import { resolveSampleOptions } from '../shared/model.ts';
 import type { WorkloadOptions, WorkloadResult } from '../shared/workload.ts';
-import type { CommitStamp } from '../pos/operations.ts';
+import type { CommitStamp } from '../shared/commit.ts';
 import { Rng, ZipfSampler, deriveSeed } from '../shared/prng.ts';
 
 /** ERPNext operation kinds. */

@@ -19,7 +19,8 @@ import {
   type SampleLocations,
   type SampleOptions,
 } from './model.ts';
-import { applyPosMovements, type CommitStamp, type PosMovement } from '../pos/operations.ts';
+import type { CommitStamp } from './commit.ts';
+import { applyPosMovements, type PosMovement } from '../pos/operations.ts';
 import { POS_REASON } from '../pos/schema.ts';
 import { Rng, ZipfSampler, deriveSeed } from './prng.ts';
 import {

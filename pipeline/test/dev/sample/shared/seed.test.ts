@@ -2,7 +2,8 @@ import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POS_TABLES } from '../../../../dev/sample/pos/schema.ts';
-import { seedPos, seedWarehouse } from '../../../../dev/sample/shared/seed.ts';
+import { seedPos } from '../../../../dev/sample/pos/seed.ts';
+import { seedWarehouse } from '../../../../dev/sample/warehouse/seed.ts';
 import { WAREHOUSE_TABLES } from '../../../../dev/sample/warehouse/schema.ts';
 import { dropPosDatabase, dropWarehouseDatabase, dumpPos, dumpWarehouse, freshPosDatabase, freshWarehouseDatabase } from '../databases.ts';
 
