@@ -1,7 +1,9 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sampleOracle, type OracleRow } from '../../../../dev/sample/shared/oracle.ts';
+import { compareStockKeys, type OracleRow } from '../../../../dev/sample/shared/oracle.ts';
+import { posOracle } from '../../../../dev/sample/pos/oracle.ts';
+import { warehouseOracle } from '../../../../dev/sample/warehouse/oracle.ts';
 import { applyPosMovements } from '../../../../dev/sample/pos/operations.ts';
 import { POS_REASON } from '../../../../dev/sample/pos/schema.ts';
 import { buildCatalog } from '../../../../dev/sample/shared/model.ts';
@@ -26,6 +28,11 @@ afterAll(async () => {
   await dropPosDatabase(pos, POS_DB);
   await dropWarehouseDatabase(wms, WMS_DB);
 });
+
+/** Expected stock of both sources together, sorted by (sku, location). */
+async function bothOracles(): Promise<OracleRow[]> {
+  return [...(await posOracle(pos)), ...(await warehouseOracle(wms))].sort(compareStockKeys);
+}
 
 async function units(location: string, product: string): Promise<number | null> {
   const [rows] = await pos.query<RowDataPacket[]>(
@@ -193,7 +200,7 @@ describe('runWorkload', { timeout: 20_000 }, () => {
 
   it('runs a count of operations whose recorded deltas explain the change the oracle sees', async () => {
     await seedBoth();
-    const before = await sampleOracle({ pos, warehouse: wms });
+    const before = await bothOracles();
     const seen: CommittedOperation[] = [];
     const result = await runWorkload({ pos, warehouse: wms }, { ...SAMPLE, count: 400, onCommit: (op) => seen.push(op) });
     expect(result.committed).toBe(400);
@@ -213,7 +220,7 @@ describe('runWorkload', { timeout: 20_000 }, () => {
       expect(hr.every((t, i) => i === 0 || t > (hr[i - 1] as bigint))).toBe(true); // each lane is sequential
     }
 
-    const after = await sampleOracle({ pos, warehouse: wms });
+    const after = await bothOracles();
     expect(asMap(applyTouched(before, result.operations))).toEqual(asMap(after));
     expect(asMap(after)).not.toEqual(asMap(before));
   });
@@ -221,13 +228,13 @@ describe('runWorkload', { timeout: 20_000 }, () => {
   it('gives the same final state for the same seed', async () => {
     await seedBoth();
     await runWorkload({ pos, warehouse: wms }, { ...SAMPLE, workloadSeed: 5, count: 300 });
-    const first = await sampleOracle({ pos, warehouse: wms });
+    const first = await bothOracles();
     await seedBoth();
     await runWorkload({ pos, warehouse: wms }, { ...SAMPLE, workloadSeed: 5, count: 300 });
-    expect(await sampleOracle({ pos, warehouse: wms })).toEqual(first);
+    expect(await bothOracles()).toEqual(first);
     await seedBoth();
     await runWorkload({ pos, warehouse: wms }, { ...SAMPLE, workloadSeed: 6, count: 300 });
-    expect(await sampleOracle({ pos, warehouse: wms })).not.toEqual(first);
+    expect(await bothOracles()).not.toEqual(first);
   });
 
   it('paces operations at the requested rate and stops at the end of the duration', async () => {
