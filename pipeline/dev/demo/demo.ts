@@ -12,7 +12,9 @@ import { applyConnector, connectorFiles, loadConnector } from '../../src/connect
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { DEFAULT_GROUP_ID, startPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
-import { runErpnextWorkload } from '../sample/erpnext/workload.ts';
+import { posWorkload } from '../sample/pos/workload.ts';
+import { warehouseWorkload } from '../sample/warehouse/workload.ts';
+import { erpnextWorkload } from '../sample/erpnext/workload.ts';
 import { erpnextEndpoint } from '../sample/erpnext/schema.ts';
 import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
@@ -135,8 +137,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       // Two thirds of the rate on the POS and warehouse lanes, one third on ERPNext.
       const common = { seed: options.seed, products: options.products, durationMs: options.durationMs, keepOperations: false };
       const [main, erp] = await Promise.all([
-        runWorkload({ pos, warehouse }, { ...common, rate: (options.rate * 2) / 3, onCommit: (op) => tracker.addOperation(op) }),
-        runErpnextWorkload(erpnext, { ...common, rate: options.rate / 3, onCommit: (op) => tracker.addOperation(op) }),
+        runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], { ...common, rate: (options.rate * 2) / 3, onCommit: (op) => tracker.addOperation(op) }),
+        runWorkload([erpnextWorkload(erpnext)], { ...common, rate: options.rate / 3, onCommit: (op) => tracker.addOperation(op) }),
       ]);
       committed = main.committed + erp.committed;
       achievedRate = main.achievedRate + erp.achievedRate;

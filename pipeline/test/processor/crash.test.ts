@@ -11,6 +11,8 @@ import pg from 'pg';
 import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
+import { posWorkload } from '../../dev/sample/pos/workload.ts';
+import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
 import { canonicalQuery, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 
@@ -43,7 +45,7 @@ describe('crash safety', () => {
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     try {
-      const workload = runWorkload({ pos, warehouse }, { ...TEST_SAMPLE, rate: 40, durationMs: 12_000, keepOperations: false });
+      const workload = runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], { ...TEST_SAMPLE, rate: 40, durationMs: 12_000, keepOperations: false });
       // Kill once the pipeline is busy merging live changes.
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       const merged = await canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level');

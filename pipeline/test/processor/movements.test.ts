@@ -16,7 +16,9 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMapping, mappingsDir } from '../../src/normalize/mapping.ts';
 import { DEFAULT_GROUP_ID, prepareCanonicalStore, type RunningPipeline } from '../../src/processor/processor.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
-import { runErpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
+import { posWorkload } from '../../dev/sample/pos/workload.ts';
+import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
+import { erpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
 import { erpnextEndpoint } from '../../dev/sample/erpnext/schema.ts';
 import { quietPipeline, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 
@@ -80,8 +82,8 @@ describe('level and movement configurations of the POS', () => {
     await warehouse.connect();
     try {
       const [result, erp] = await Promise.all([
-        runWorkload({ pos, warehouse }, { ...TEST_SAMPLE, rate: 40, durationMs: 8_000, keepOperations: false, workloadSeed: 99 }),
-        runErpnextWorkload(erpnext, { ...TEST_SAMPLE, rate: 20, durationMs: 8_000, keepOperations: false, workloadSeed: 99 }),
+        runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], { ...TEST_SAMPLE, rate: 40, durationMs: 8_000, keepOperations: false, workloadSeed: 99 }),
+        runWorkload([erpnextWorkload(erpnext)], { ...TEST_SAMPLE, rate: 20, durationMs: 8_000, keepOperations: false, workloadSeed: 99 }),
       ]);
       expect(result.counts['pos.sale']).toBeGreaterThan(20);
       expect(erp.counts['erp.cancel']).toBeGreaterThan(0);

@@ -5,7 +5,8 @@ import { checkErpnextConsistency } from '../../../../dev/sample/erpnext/consiste
 import { addDecimals } from '../../../../dev/sample/erpnext/model.ts';
 import { erpnextLedgerOracle, erpnextOracle } from '../../../../dev/sample/erpnext/oracle.ts';
 import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
-import { ERPNEXT_OPERATION_KINDS, runErpnextWorkload, type ErpnextCommittedOperation } from '../../../../dev/sample/erpnext/workload.ts';
+import { ERPNEXT_OPERATION_KINDS, erpnextWorkload, type ErpnextOperation } from '../../../../dev/sample/erpnext/workload.ts';
+import { runWorkload } from '../../../../dev/sample/shared/workload.ts';
 import { dropPosDatabase, freshPosDatabase } from '../databases.ts';
 
 const DB = 'sample_test_erpnext_wl';
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 /** Applies the operations' recorded deltas to oracle rows, exactly. */
-function applyTouched(rows: readonly OracleRow[], ops: readonly ErpnextCommittedOperation[]): Map<string, string> {
+function applyTouched(rows: readonly OracleRow[], ops: readonly ErpnextOperation[]): Map<string, string> {
   const byKey = new Map(rows.map((r) => [`${r.sku}|${r.location}`, { onHand: r.onHand, reserved: r.reserved }]));
   for (const op of ops) {
     for (const t of op.touched) {
@@ -43,12 +44,12 @@ async function state(): Promise<unknown[]> {
   return [bins, sles];
 }
 
-describe('runErpnextWorkload', { timeout: 20_000 }, () => {
+describe('ERPNext workload', { timeout: 20_000 }, () => {
   it('runs every kind; the recorded deltas explain the change; Bins and ledger stay consistent and both oracles agree', async () => {
     await seedErpnext(conn, SAMPLE);
     const before = await erpnextOracle(conn);
-    const seen: ErpnextCommittedOperation[] = [];
-    const result = await runErpnextWorkload(conn, { ...SAMPLE, count: 300, onCommit: (op) => seen.push(op) });
+    const seen: ErpnextOperation[] = [];
+    const result = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, count: 300, onCommit: (op) => seen.push(op) });
     expect(result.committed).toBe(300);
     expect(result.operations).toEqual(seen);
     expect(result.operations.map((o) => o.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
@@ -76,26 +77,26 @@ describe('runErpnextWorkload', { timeout: 20_000 }, () => {
 
   it('gives the same final state, names included, for the same seed, and another for another workload seed', async () => {
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150 });
     const first = await state();
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150 });
     expect(await state()).toEqual(first);
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 6, count: 150 });
+    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 6, count: 150 });
     expect(await state()).not.toEqual(first);
   });
 
   it('paces at the requested rate, stops on abort, and refuses a database seeded with other options', async () => {
     await seedErpnext(conn, SAMPLE);
-    const paced = await runErpnextWorkload(conn, { ...SAMPLE, rate: 50, durationMs: 600 });
+    const paced = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, durationMs: 600 });
     expect(paced.planned).toBe(30);
     expect(paced.committed).toBeGreaterThanOrEqual(27);
     expect(paced.committed).toBeLessThanOrEqual(30);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 200);
-    const aborted = await runErpnextWorkload(conn, { ...SAMPLE, rate: 20, durationMs: 5000, signal: ac.signal });
+    const aborted = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 20, durationMs: 5000, signal: ac.signal });
     expect(aborted.committed).toBeLessThan(10);
-    await expect(runErpnextWorkload(conn, { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
+    await expect(runWorkload([erpnextWorkload(conn)], { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
   });
 });
