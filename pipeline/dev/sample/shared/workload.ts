@@ -148,8 +148,9 @@ const OPEN_ENDED_CAP_PER_MS = 100;
  * Runs a workload over `lanes` until `count` operations committed, `durationMs` elapsed, or
  * `signal` aborted, whichever comes first; each lane finishes its current operation, then the
  * promise resolves. The rate is split between the lanes by their mix weights (POS and warehouse by
- * default 63 % / 37 %) and each lane is paced evenly at `rate` × share on a fixed schedule, never
- * ahead of it; a lane that falls behind runs back to back until it has caught up.
+ * default 63 % / 37 %) and each lane is paced evenly at `rate` × share on a fixed schedule: lane j
+ * of n schedules its operation i at start + (i + j / n) × 1000 / (`rate` × share) ms and never
+ * starts it earlier; a lane that falls behind runs back to back until it has caught up.
  *
  * @param lanes - at most one lane per source, e.g. `[posWorkload(pos), warehouseWorkload(wms)]`.
  *   Each lane's connection must not be used by anyone else meanwhile. A lane whose kinds all
@@ -263,17 +264,20 @@ export async function runWorkload<L extends AnyLane>(
   };
 }
 
-/** Resolves at `atMs` (Date.now() scale) or as soon as `signal` aborts. */
-function sleepUntil(atMs: number, signal: AbortSignal): Promise<void> {
-  const delay = atMs - Date.now();
-  if (delay <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, delay);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/**
+ * Resolves once `Date.now()` reaches `atMs`, or as soon as `signal` aborts. A timer may fire a
+ * little early by `Date.now()`; then it waits again, so an operation never starts before its time.
+ */
+async function sleepUntil(atMs: number, signal: AbortSignal): Promise<void> {
+  for (let delay = atMs - Date.now(); delay > 0 && !signal.aborted; delay = atMs - Date.now()) {
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, delay);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
 }

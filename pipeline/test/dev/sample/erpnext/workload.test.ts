@@ -8,15 +8,19 @@ import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
 import { ERPNEXT_OPERATION_KINDS, erpnextWorkload, type ErpnextOperation } from '../../../../dev/sample/erpnext/workload.ts';
 import { runWorkload } from '../../../../dev/sample/shared/workload.ts';
 import { dropPosDatabase, freshPosDatabase } from '../databases.ts';
+import { expectPaced } from '../pacing.ts';
+import { WorkloadRuns } from '../workloads.ts';
 
 const DB = 'sample_test_erpnext_wl';
 const SAMPLE = { seed: 42, products: 300 } as const;
 let conn: Connection;
+const runs = new WorkloadRuns();
 
 beforeAll(async () => {
   conn = await freshPosDatabase(DB);
 });
 afterAll(async () => {
+  await runs.stopAll();
   await dropPosDatabase(conn, DB);
 });
 
@@ -44,12 +48,12 @@ async function state(): Promise<unknown[]> {
   return [bins, sles];
 }
 
-describe('ERPNext workload', { timeout: 20_000 }, () => {
+describe('ERPNext workload', () => {
   it('runs every kind; the recorded deltas explain the change; Bins and ledger stay consistent and both oracles agree', async () => {
     await seedErpnext(conn, SAMPLE);
     const before = await erpnextOracle(conn);
     const seen: ErpnextOperation[] = [];
-    const result = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, count: 300, onCommit: (op) => seen.push(op) });
+    const result = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, count: 300, signal, onCommit: (op) => seen.push(op) }));
     expect(result.committed).toBe(300);
     expect(result.operations).toEqual(seen);
     expect(result.operations.map((o) => o.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
@@ -77,26 +81,44 @@ describe('ERPNext workload', { timeout: 20_000 }, () => {
 
   it('gives the same final state, names included, for the same seed, and another for another workload seed', async () => {
     await seedErpnext(conn, SAMPLE);
-    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150, signal }));
     const first = await state();
     await seedErpnext(conn, SAMPLE);
-    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150, signal }));
     expect(await state()).toEqual(first);
     await seedErpnext(conn, SAMPLE);
-    await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 6, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 6, count: 150, signal }));
     expect(await state()).not.toEqual(first);
   });
 
-  it('paces at the requested rate, stops on abort, and refuses a database seeded with other options', async () => {
+  it('never runs ahead of the requested rate, stops at the end of the duration or on abort, and refuses a database seeded with other options', async () => {
     await seedErpnext(conn, SAMPLE);
-    const paced = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, durationMs: 600 });
-    expect(paced.planned).toBe(30);
-    expect(paced.committed).toBeGreaterThanOrEqual(27);
-    expect(paced.committed).toBeLessThanOrEqual(30);
+    const paced = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, count: 30, signal }));
+    expect(paced.committed).toBe(30);
+    expectPaced(paced, 50, [{ source: 'erpnext', share: 1 }]);
+    // 30 operations 20 ms apart: the last cannot start before 580 ms.
+    expect(paced.endedAtMs - paced.startedAtMs).toBeGreaterThanOrEqual(580);
+
+    const timed = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, durationMs: 600, signal }));
+    expect(timed.planned).toBe(30);
+    expect(timed.committed).toBeLessThanOrEqual(30);
+    expectPaced(timed, 50, [{ source: 'erpnext', share: 1 }]);
+    for (const op of timed.operations) expect(op.startedAtMs).toBeLessThan(timed.startedAtMs + 600);
+
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 200);
-    const aborted = await runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 20, durationMs: 5000, signal: ac.signal });
-    expect(aborted.committed).toBeLessThan(10);
+    const aborted = await runs.run((signal) =>
+      runWorkload([erpnextWorkload(conn)], {
+        ...SAMPLE,
+        rate: 20,
+        durationMs: 60_000,
+        signal: AbortSignal.any([signal, ac.signal]),
+        onCommit: (op) => {
+          if (op.seq === 4) ac.abort();
+        },
+      }),
+    );
+    expect(aborted.committed).toBe(5); // one lane: it stops right after the operation that saw the abort
+    expect(aborted.planned).toBe(1200);
     await expect(runWorkload([erpnextWorkload(conn)], { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
   });
 });

@@ -31,7 +31,7 @@ async function diaryCount(): Promise<number> {
   return Number(rows[0]?.n);
 }
 
-describe('POS operations (uniCenta)', { timeout: 20_000 }, () => {
+describe('POS operations (uniCenta)', () => {
   beforeEach(async () => {
     await seedPos(pos, SAMPLE);
   });

@@ -28,7 +28,7 @@ afterAll(async () => {
   await dropPosDatabase(pos, POS_DB);
 });
 
-describe('POS oracle on a hand-built dataset', { timeout: 20_000 }, () => {
+describe('POS oracle on a hand-built dataset', () => {
   it('sums POS stockcurrent per reference and store code, rounding doubles to 6 decimals', async () => {
     expect(await posOracle(pos)).toEqual([
       { sku: 'SKU-A', location: 'STORE-01', onHand: '3.8', reserved: '0' },

@@ -14,7 +14,7 @@ afterAll(async () => {
   await dropPosDatabase(pos, POS_DB);
 });
 
-describe('seedPos', { timeout: 20_000 }, () => {
+describe('seedPos', () => {
   it('writes the same rows for the same seed, other rows for another seed, quickly', async () => {
     const t0 = performance.now();
     const first = await seedPos(pos, { seed: 42 });

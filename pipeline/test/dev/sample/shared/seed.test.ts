@@ -19,7 +19,7 @@ afterAll(async () => {
   await dropWarehouseDatabase(wms, WMS_DB);
 });
 
-describe('POS and warehouse seeders', { timeout: 20_000 }, () => {
+describe('POS and warehouse seeders', () => {
   it('share ~95 % of SKUs (one catalogue)', async () => {
     await seedPos(pos, { seed: 42 });
     await seedWarehouse(wms, { seed: 42 });

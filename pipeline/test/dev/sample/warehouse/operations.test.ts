@@ -17,7 +17,7 @@ afterAll(async () => {
   await dropWarehouseDatabase(wms, WMS_DB);
 });
 
-describe('warehouse operations (Odoo)', { timeout: 20_000 }, () => {
+describe('warehouse operations (Odoo)', () => {
   beforeEach(async () => {
     await seedWarehouse(wms, SAMPLE);
   });

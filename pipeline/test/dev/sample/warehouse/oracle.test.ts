@@ -36,7 +36,7 @@ afterAll(async () => {
   await dropWarehouseDatabase(wms, WMS_DB);
 });
 
-describe('warehouse oracle on a hand-built dataset', { timeout: 20_000 }, () => {
+describe('warehouse oracle on a hand-built dataset', () => {
   it('sums warehouse quants exactly, for internal locations and coded products only', async () => {
     expect(await warehouseOracle(wms)).toEqual([
       { sku: 'SKU-A', location: 'WH1/Stock', onHand: '12.75', reserved: '1.125' },

@@ -14,7 +14,7 @@ afterAll(async () => {
   await dropWarehouseDatabase(wms, WMS_DB);
 });
 
-describe('seedWarehouse', { timeout: 20_000 }, () => {
+describe('seedWarehouse', () => {
   it('writes the same rows for the same seed, with Odoo locations and several lots per product', async () => {
     const t0 = performance.now();
     const first = await seedWarehouse(wms, { seed: 42 });
