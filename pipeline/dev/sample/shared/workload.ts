@@ -265,6 +265,27 @@ export async function runWorkload<L extends AnyLane>(
 }
 
 /**
+ * Waits for workloads started together, all with `stop.signal`: when one fails, aborts `stop` so
+ * the others stop after their current operation, waits until every one has stopped, then throws
+ * the first failure. So no workload still runs when the caller then closes the connections.
+ *
+ * @returns the results, in the order of `runs`.
+ */
+export async function awaitWorkloads<T extends readonly Promise<unknown>[]>(stop: AbortController, runs: [...T]): Promise<{ -readonly [I in keyof T]: Awaited<T[I]> }> {
+  const settled = await Promise.allSettled(
+    runs.map((run) =>
+      run.catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      }),
+    ),
+  );
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [I in keyof T]: Awaited<T[I]> };
+}
+
+/**
  * Resolves once `Date.now()` reaches `atMs`, or as soon as `signal` aborts. A timer may fire a
  * little early by `Date.now()`; then it waits again, so an operation never starts before its time.
  */
