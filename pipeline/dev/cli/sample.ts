@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { seedSources } from '../demo/environment.ts';
+import { posWorkload } from '../sample/pos/workload.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
+import { warehouseWorkload } from '../sample/warehouse/workload.ts';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 
 /** `stocksync sample seed | workload`. */
@@ -33,7 +35,7 @@ export function register(program: Command): void {
       await warehouse.connect();
       try {
         const result = await runWorkload(
-          { pos, warehouse },
+          [posWorkload(pos), warehouseWorkload(warehouse)],
           { seed: Number(options.seed), products: Number(options.products), rate: Number(options.rate), durationMs: Number(options.seconds) * 1000, keepOperations: false },
         );
         console.log(JSON.stringify({ committed: result.committed, achievedRate: result.achievedRate, counts: result.counts }));

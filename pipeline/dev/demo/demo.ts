@@ -11,8 +11,10 @@ import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { startPipeline } from '../../src/processor/processor.ts';
-import { runWorkload } from '../sample/shared/workload.ts';
-import { runErpnextWorkload } from '../sample/erpnext/workload.ts';
+import { awaitWorkloads, runWorkload } from '../sample/shared/workload.ts';
+import { posWorkload } from '../sample/pos/workload.ts';
+import { warehouseWorkload } from '../sample/warehouse/workload.ts';
+import { erpnextWorkload } from '../sample/erpnext/workload.ts';
 import { stackUp } from '../stack/stack.ts';
 import { resetCapture, seedSources } from './environment.ts';
 import { LatencyTracker, type LatencyStats } from './latency.ts';
@@ -133,10 +135,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     let achievedRate = 0;
     try {
       // Two thirds of the rate on the POS and warehouse lanes, one third on ERPNext.
-      const common = { seed: options.seed, products: options.products, durationMs: options.durationMs, keepOperations: false };
-      const [main, erp] = await Promise.all([
-        runWorkload({ pos, warehouse }, { ...common, rate: (options.rate * 2) / 3, onCommit: (op) => tracker.addOperation(op) }),
-        runErpnextWorkload(erpnext, { ...common, rate: options.rate / 3, onCommit: (op) => tracker.addOperation(op) }),
+      // One failing stops the other, and both have stopped before the connections close.
+      const stop = new AbortController();
+      const common = { seed: options.seed, products: options.products, durationMs: options.durationMs, keepOperations: false, signal: stop.signal };
+      const [main, erp] = await awaitWorkloads(stop, [
+        runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], { ...common, rate: (options.rate * 2) / 3, onCommit: (op) => tracker.addOperation(op) }),
+        runWorkload([erpnextWorkload(erpnext)], { ...common, rate: options.rate / 3, onCommit: (op) => tracker.addOperation(op) }),
       ]);
       committed = main.committed + erp.committed;
       achievedRate = main.achievedRate + erp.achievedRate;

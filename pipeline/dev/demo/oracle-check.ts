@@ -1,13 +1,15 @@
 /**
  * Invariant 1 check: at quiescence the canonical table equals what an independent SQL oracle
- * computes straight from the source databases (`sample/oracle.ts`, no pipeline code involved).
+ * computes straight from the source databases (`sample/<source>/oracle.ts`, no pipeline code involved).
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectionOptions, stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
-import { diffStock, posOracle, warehouseOracle, type OracleRow, type StockMismatch } from '../sample/shared/oracle.ts';
+import { diffStock, type OracleRow, type StockMismatch } from '../sample/shared/oracle.ts';
+import { posOracle } from '../sample/pos/oracle.ts';
+import { warehouseOracle } from '../sample/warehouse/oracle.ts';
 import { erpnextOracle } from '../sample/erpnext/oracle.ts';
-import { normalizeDecimal } from '../../src/normalize/decimal.ts';
+import { normalizeDecimal } from '../sample/shared/decimal.ts';
 
 /** The sample sources, by mapping source name. */
 export type SampleSourceName = 'pos' | 'warehouse' | 'erpnext';

@@ -11,8 +11,10 @@ import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { runWorkload } from '../../dev/sample/shared/workload.ts';
+import { posWorkload } from '../../dev/sample/pos/workload.ts';
+import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
-import { canonicalQuery, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
+import { canonicalQuery, eventually, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 
 const endpoints = stackEndpoints();
 const children: ChildProcess[] = [];
@@ -37,34 +39,64 @@ afterAll(async () => {
 });
 
 describe('crash safety', () => {
-  it('SIGKILL of the pipeline mid-run, then a restart, loses no change (oracle mismatches = 0)', async () => {
+  it('SIGKILL of the pipeline mid-run, then a restart, loses no change (oracle mismatches = 0)', { timeout: 900_000 }, async () => {
     const first = startPipelineProcess();
     const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
+    // The workload runs until stopped, so the kill and the restart fall inside it however slow the machine is.
+    const stop = new AbortController();
+    let committed = 0;
+    let failure: unknown;
+    const workload = runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], {
+      ...TEST_SAMPLE,
+      rate: 40,
+      durationMs: 600_000,
+      keepOperations: false,
+      signal: stop.signal,
+      onCommit: () => committed++,
+    });
+    const outcome = workload.then(
+      (result) => ({ result }),
+      (error: unknown) => {
+        failure = error;
+        return { error };
+      },
+    );
+    const committedSoFar = async (): Promise<number> => {
+      if (failure !== undefined) throw failure;
+      return committed;
+    };
+    let atRestart = 0;
     try {
-      const workload = runWorkload({ pos, warehouse }, { ...TEST_SAMPLE, rate: 40, durationMs: 12_000, keepOperations: false });
-      // Kill once the pipeline is busy merging live changes.
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
-      const merged = await canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level');
-      expect(Number(merged[0]!.n)).toBeGreaterThan(0);
+      // Kill once the pipeline has merged rows and live changes are flowing.
+      await eventually(() => canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level'), (rows) => Number(rows[0]!.n) > 0, 180_000);
+      await eventually(committedSoFar, (n) => n >= 40, 120_000);
       first.kill('SIGKILL');
       await exited(first);
       expect(first.signalCode).toBe('SIGKILL');
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      // Changes committed while no pipeline runs, then while the restarted one catches up.
+      const atKill = committed;
+      await eventually(committedSoFar, (n) => n >= atKill + 40, 120_000);
       startPipelineProcess();
-      const result = await workload;
-      expect(result.committed).toBeGreaterThan(300);
+      atRestart = committed;
+      await eventually(committedSoFar, (n) => n >= atRestart + 40, 120_000);
     } finally {
+      // Stop the workload and wait for its lanes before closing the connections they use.
+      stop.abort();
+      await outcome;
       await pos.end();
       await warehouse.end();
     }
+    const settled = await outcome;
+    if ('error' in settled) throw settled.error;
+    expect(settled.result.committed).toBeGreaterThanOrEqual(atRestart + 40);
     await waitForLagZero();
     const report = await checkAgainstOracle();
     expect(report.mismatches).toEqual([]);
     // And everything committed was published: the outbox is empty.
     await expect
-      .poll(async () => Number((await canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM canonical_outbox'))[0]!.n), { timeout: 20_000 })
+      .poll(async () => Number((await canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM canonical_outbox'))[0]!.n), { timeout: 60_000 })
       .toBe(0);
   });
 });

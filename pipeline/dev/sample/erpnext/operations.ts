@@ -38,7 +38,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Connection, RowDataPacket } from 'mysql2/promise';
-import type { CommitStamp } from '../pos/operations.ts';
+import type { CommitStamp } from '../shared/commit.ts';
 import {
   CANCELLABLE_VOUCHERS,
   ERPNEXT_COMPANY,

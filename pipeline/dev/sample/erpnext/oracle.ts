@@ -14,14 +14,7 @@
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
 import { normalizeDecimal } from '../shared/decimal.ts';
-import type { OracleRow } from '../shared/oracle.ts';
-
-/** Sorts by sku, then location, by code unit (no locale), as the other oracles do. */
-function byKey(a: { sku: string; location: string }, b: { sku: string; location: string }): number {
-  if (a.sku !== b.sku) return a.sku < b.sku ? -1 : 1;
-  if (a.location !== b.location) return a.location < b.location ? -1 : 1;
-  return 0;
-}
+import { compareStockKeys, type OracleRow } from '../shared/oracle.ts';
 
 function codeOf(codes: Readonly<Record<string, string>> | undefined, warehouse: string, who: string): string {
   const location = codes ? codes[warehouse] : warehouse;
@@ -56,7 +49,7 @@ export async function erpnextOracle(conn: Connection, locationCodes?: Readonly<R
       onHand: normalizeDecimal(String(r.on_hand)),
       reserved: normalizeDecimal(String(r.reserved)),
     }))
-    .sort(byKey);
+    .sort(compareStockKeys);
 }
 
 /**
@@ -93,5 +86,5 @@ export async function erpnextLedgerOracle(
       onHand: normalizeDecimal(String(r.on_hand)),
       reserved: normalizeDecimal(String(r.reserved)),
     }))
-    .sort(byKey);
+    .sort(compareStockKeys);
 }

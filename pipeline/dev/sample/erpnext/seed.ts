@@ -3,7 +3,7 @@
  * timestamps included (the seeded history is dated January 2026, before any workload).
  *
  * The seeder replays, in memory, a month of stock documents with the same rules as
- * `erpnext-operations.ts` — an opening Stock Reconciliation, then Purchase Receipts, Sales Invoices,
+ * `operations.ts` — an opening Stock Reconciliation, then Purchase Receipts, Sales Invoices,
  * Material Transfers and a few cancellations (original entries flagged `is_cancelled = 1`,
  * reversing entries inserted with `is_cancelled = 1`, later balances reposted) — then Sales Order
  * reservations and open purchase orders on the Bins, and bulk-inserts the result.

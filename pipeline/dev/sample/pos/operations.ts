@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { CommitStamp } from '../shared/commit.ts';
 import type { PosReason } from './schema.ts';
 
 /** One stock movement (one ticket line or one side of a transfer). */
@@ -23,19 +24,6 @@ export interface PosMovement {
   price: number;
   /** `stockdiary.id`; a random UUID (as uniCenta uses) when omitted. */
   diaryId?: string;
-}
-
-/** When and where a source transaction committed. */
-export interface CommitStamp {
-  /** `Date.now()` (ms since the epoch) taken right after COMMIT returned. */
-  committedAtMs: number;
-  /** `process.hrtime.bigint()` (ns, monotonic) taken at the same moment. */
-  committedAtHr: bigint;
-  /**
-   * Source transaction id as Debezium reports it: the MariaDB GTID (`source.gtid`, e.g. `0-1-42`)
-   * or the Postgres xid (`source.txId`), as a string; null when unavailable (binlog disabled).
-   */
-  txId: string | null;
 }
 
 /** Result of {@link applyPosMovements}. */

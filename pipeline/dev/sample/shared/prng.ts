@@ -1,7 +1,7 @@
 /**
  * Seeded pseudo-random numbers for the sample data and workload.
  *
- * Everything in `pipeline/src/sample/` draws from these generators, never from `Math.random`, so a
+ * Everything in `pipeline/dev/sample/` draws from these generators, never from `Math.random`, so a
  * seed reproduces the same catalogue, the same initial stock and the same sequence of operations.
  */
 

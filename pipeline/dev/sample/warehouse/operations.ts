@@ -10,7 +10,7 @@
  * change; nothing was written then.
  */
 import type { Client } from 'pg';
-import type { CommitStamp } from '../pos/operations.ts';
+import type { CommitStamp } from '../shared/commit.ts';
 import { negateDecimal, normalizeDecimal } from '../shared/decimal.ts';
 
 /** One quant row changed by an operation. */

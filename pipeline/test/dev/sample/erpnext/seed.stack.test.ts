@@ -83,7 +83,7 @@ describe('ERPNext model', () => {
   });
 });
 
-describe('seedErpnext', { timeout: 20_000 }, () => {
+describe('seedErpnext', () => {
   it('writes identical rows, names and timestamps included, for the same options, and other rows for another seed', async () => {
     const counts = await seedErpnext(conn, SAMPLE);
     const first = await dump();

@@ -5,22 +5,27 @@ import { checkErpnextConsistency } from '../../../../dev/sample/erpnext/consiste
 import { addDecimals } from '../../../../dev/sample/erpnext/model.ts';
 import { erpnextLedgerOracle, erpnextOracle } from '../../../../dev/sample/erpnext/oracle.ts';
 import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
-import { ERPNEXT_OPERATION_KINDS, runErpnextWorkload, type ErpnextCommittedOperation } from '../../../../dev/sample/erpnext/workload.ts';
+import { ERPNEXT_OPERATION_KINDS, erpnextWorkload, type ErpnextOperation } from '../../../../dev/sample/erpnext/workload.ts';
+import { runWorkload } from '../../../../dev/sample/shared/workload.ts';
 import { dropPosDatabase, freshPosDatabase } from '../databases.ts';
+import { expectPaced } from '../pacing.ts';
+import { WorkloadRuns } from '../workloads.ts';
 
 const DB = 'sample_test_erpnext_wl';
 const SAMPLE = { seed: 42, products: 300 } as const;
 let conn: Connection;
+const runs = new WorkloadRuns();
 
 beforeAll(async () => {
   conn = await freshPosDatabase(DB);
 });
 afterAll(async () => {
+  await runs.stopAll();
   await dropPosDatabase(conn, DB);
 });
 
 /** Applies the operations' recorded deltas to oracle rows, exactly. */
-function applyTouched(rows: readonly OracleRow[], ops: readonly ErpnextCommittedOperation[]): Map<string, string> {
+function applyTouched(rows: readonly OracleRow[], ops: readonly ErpnextOperation[]): Map<string, string> {
   const byKey = new Map(rows.map((r) => [`${r.sku}|${r.location}`, { onHand: r.onHand, reserved: r.reserved }]));
   for (const op of ops) {
     for (const t of op.touched) {
@@ -43,12 +48,12 @@ async function state(): Promise<unknown[]> {
   return [bins, sles];
 }
 
-describe('runErpnextWorkload', { timeout: 20_000 }, () => {
+describe('ERPNext workload', () => {
   it('runs every kind; the recorded deltas explain the change; Bins and ledger stay consistent and both oracles agree', async () => {
     await seedErpnext(conn, SAMPLE);
     const before = await erpnextOracle(conn);
-    const seen: ErpnextCommittedOperation[] = [];
-    const result = await runErpnextWorkload(conn, { ...SAMPLE, count: 300, onCommit: (op) => seen.push(op) });
+    const seen: ErpnextOperation[] = [];
+    const result = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, count: 300, signal, onCommit: (op) => seen.push(op) }));
     expect(result.committed).toBe(300);
     expect(result.operations).toEqual(seen);
     expect(result.operations.map((o) => o.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
@@ -76,26 +81,44 @@ describe('runErpnextWorkload', { timeout: 20_000 }, () => {
 
   it('gives the same final state, names included, for the same seed, and another for another workload seed', async () => {
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150, signal }));
     const first = await state();
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 5, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 5, count: 150, signal }));
     expect(await state()).toEqual(first);
     await seedErpnext(conn, SAMPLE);
-    await runErpnextWorkload(conn, { ...SAMPLE, workloadSeed: 6, count: 150 });
+    await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, workloadSeed: 6, count: 150, signal }));
     expect(await state()).not.toEqual(first);
   });
 
-  it('paces at the requested rate, stops on abort, and refuses a database seeded with other options', async () => {
+  it('never runs ahead of the requested rate, stops at the end of the duration or on abort, and refuses a database seeded with other options', async () => {
     await seedErpnext(conn, SAMPLE);
-    const paced = await runErpnextWorkload(conn, { ...SAMPLE, rate: 50, durationMs: 600 });
-    expect(paced.planned).toBe(30);
-    expect(paced.committed).toBeGreaterThanOrEqual(27);
-    expect(paced.committed).toBeLessThanOrEqual(30);
+    const paced = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, count: 30, signal }));
+    expect(paced.committed).toBe(30);
+    expectPaced(paced, 50, [{ source: 'erpnext', share: 1 }]);
+    // 30 operations 20 ms apart: the last cannot start before 580 ms.
+    expect(paced.endedAtMs - paced.startedAtMs).toBeGreaterThanOrEqual(580);
+
+    const timed = await runs.run((signal) => runWorkload([erpnextWorkload(conn)], { ...SAMPLE, rate: 50, durationMs: 600, signal }));
+    expect(timed.planned).toBe(30);
+    expect(timed.committed).toBeLessThanOrEqual(30);
+    expectPaced(timed, 50, [{ source: 'erpnext', share: 1 }]);
+    for (const op of timed.operations) expect(op.startedAtMs).toBeLessThan(timed.startedAtMs + 600);
+
     const ac = new AbortController();
-    setTimeout(() => ac.abort(), 200);
-    const aborted = await runErpnextWorkload(conn, { ...SAMPLE, rate: 20, durationMs: 5000, signal: ac.signal });
-    expect(aborted.committed).toBeLessThan(10);
-    await expect(runErpnextWorkload(conn, { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
+    const aborted = await runs.run((signal) =>
+      runWorkload([erpnextWorkload(conn)], {
+        ...SAMPLE,
+        rate: 20,
+        durationMs: 60_000,
+        signal: AbortSignal.any([signal, ac.signal]),
+        onCommit: (op) => {
+          if (op.seq === 4) ac.abort();
+        },
+      }),
+    );
+    expect(aborted.committed).toBe(5); // one lane: it stops right after the operation that saw the abort
+    expect(aborted.planned).toBe(1200);
+    await expect(runWorkload([erpnextWorkload(conn)], { ...SAMPLE, seed: 43, count: 1 })).rejects.toThrow(/seeded with the same seed and products/);
   });
 });
