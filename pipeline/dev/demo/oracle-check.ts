@@ -8,7 +8,7 @@ import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.
 import { diffStock, posOracle, warehouseOracle, type OracleRow, type StockMismatch } from '../sample/shared/oracle.ts';
 import { erpnextOracle } from '../sample/erpnext/oracle.ts';
 import { erpnextEndpoint } from '../sample/erpnext/schema.ts';
-import { normalizeDecimal } from '../../src/normalize/decimal.ts';
+import { normalizeDecimal } from '../../src/decimal/index.ts';
 
 /** The sample sources, by mapping source name. */
 export type SampleSourceName = 'pos' | 'warehouse' | 'erpnext';

@@ -9,7 +9,7 @@ import type { ErrorObject } from 'ajv';
 import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { normalizeDecimal } from '../normalize/decimal.ts';
+import { normalizeDecimal } from '../decimal/index.ts';
 import { projectRoot } from '../config/project-root.ts';
 
 export const channelsDir = path.join(projectRoot, 'schemas', 'channels');

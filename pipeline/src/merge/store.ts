@@ -9,7 +9,7 @@ import type pg from 'pg';
 import pRetry from 'p-retry';
 import type { DimensionChange, LevelChange, NormalizedChange, TruncateChange } from '../normalize/normalize.ts';
 import type { SourceMapping } from '../normalize/mapping.ts';
-import { normalizeDecimal, parseDecimal, formatDecimal } from '../normalize/decimal.ts';
+import { formatNormalized, normalizeDecimal, parseDecimal, subtractDecimal } from '../decimal/index.ts';
 import { resolveLevelRow, type Resolution } from '../normalize/resolve.ts';
 import { validateStockLevel, type StockLevelEvent } from './canonical-schema.ts';
 
@@ -410,13 +410,7 @@ async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChan
         continue;
       }
       const trigger = affectedKeys.get(id)!;
-      const on = parseDecimal(onHand);
-      const res = parseDecimal(reserved);
-      const scale = Math.max(on.scale, res.scale);
-      const available = formatDecimal({
-        unscaled: on.unscaled * 10n ** BigInt(scale - on.scale) - res.unscaled * 10n ** BigInt(scale - res.scale),
-        scale,
-      });
+      const available = formatNormalized(subtractDecimal(parseDecimal(onHand), parseDecimal(reserved)));
       events.push({
         sku: sum.sku,
         location: sum.location,

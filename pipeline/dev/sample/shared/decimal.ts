@@ -1,6 +1,9 @@
 /**
  * Exact decimal strings as the sample code exchanges them: quantities leave the databases as text
  * (Postgres NUMERIC, MariaDB DECIMAL) and are compared as text, never through binary floats.
+ *
+ * The product's decimal module (pipeline/src/decimal/) is deliberately not used here: this code is
+ * part of the sample oracle, and an independent oracle must not share the code it checks.
  */
 
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?$/;
