@@ -84,8 +84,12 @@ export interface MergeContext {
   result: MergeResult;
 }
 
+// Map keys of the steps, parts joined by U+001F (the unit separator, which no identifier contains).
+/** Identity of a source row: (source, table, row key). */
 export const rowId = (source: string, table: string, rowKey: string) => `${source}\u001f${table}\u001f${rowKey}`;
+/** Identity of a dimension row: (source, dimension, key). */
 export const dimId = (source: string, dimension: string, key: string) => `${source}\u001f${dimension}\u001f${key}`;
+/** Identity of a canonical row: (sku, location); step 6 splits it back on U+001F. */
 export const keyId = (sku: string, location: string) => `${sku}\u001f${location}`;
 
 /**
