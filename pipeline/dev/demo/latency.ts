@@ -6,7 +6,7 @@
  * after committing and that Debezium reports as `source.gtid` / `source.txId`.
  * All times are `Date.now()` on this host, so they share one clock.
  */
-import type { MergeResult } from '../../src/merge/store.ts';
+import type { MergeResult } from '../../src/merge/index.ts';
 import type { PublishedChange } from '../../src/serve/publisher.ts';
 import type { SampleSourceName } from './oracle-check.ts';
 

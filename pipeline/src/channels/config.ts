@@ -18,7 +18,7 @@ import {
   type Environment,
   type StackEndpoints,
 } from '../config/endpoints.ts';
-import { normalizeDecimal } from '../normalize/decimal.ts';
+import { normalizeDecimal } from '../decimal/index.ts';
 import { projectRoot } from '../config/project-root.ts';
 import { channelsSchema } from './channels-schema.ts';
 

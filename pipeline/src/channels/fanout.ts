@@ -4,8 +4,9 @@
  * retries the batch, heartbeating, without committing offsets, while the other channels go on.
  *
  * For the SKUs a batch touches at the channel's locations (in chunks of `batch_size`):
- *   1. take advisory locks on the channel's SKU buckets (so every instance computes one SKU of one
- *      channel in turn: a computation that starts later reads a newer canonical state);
+ *   1. take advisory locks on the channel's SKU buckets (postgres/advisory-locks.ts; so every
+ *      instance computes one SKU of one channel in turn: a computation that starts later reads a
+ *      newer canonical state);
  *   2. read the SKUs' canonical rows and compute available to sell by the channel's rules
  *      (rules.ts); the row's version is the sum of the canonical versions at the channel's
  *      locations, which only grows;
@@ -28,13 +29,15 @@ import { ensureStockLevelsTopic } from '../serve/publisher.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
 import type { DeadLetterReason } from '../dead-letter/reasons.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
+import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
+import { withTransaction } from '../postgres/transaction.ts';
 import { groupLag } from '../kafka/group-lag.ts';
 import { channelEndpoint, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
 import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
 import { prepareChannelState, type ChannelNotification } from './state.ts';
 import { createNotifier, type Notifier } from './notify.ts';
-import { channelGroupId, channelLockKey, STOCK_LEVELS_TOPIC } from '../config/names.ts';
+import { channelGroupId, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 
 /** One chunk of SKUs brought up to date in a channel. */
 export interface ChannelCommit {
@@ -106,10 +109,6 @@ const channelStale = new client.Counter({
   labelNames: ['channel'],
   registers: [metricsRegistry],
 });
-
-const LOCK_BUCKETS_SQL = `
-  SELECT pg_advisory_lock(hashtext($1), b)
-  FROM (SELECT DISTINCT (hashtext(s) & 1023) AS b FROM unnest($2::text[]) AS s ORDER BY 1) AS buckets`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -314,7 +313,7 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
     const client = await pool.connect();
     let commit: ChannelCommit | null = null;
     try {
-      await client.query(LOCK_BUCKETS_SQL, [channelLockKey(rule.name), skus]);
+      await lockChannelSkuBuckets(client, rule.name, skus);
       const canonical = await client.query<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null; version: string }>(
         `SELECT sku, location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = ANY($1::text[])`,
         [skus],
@@ -371,25 +370,19 @@ function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchCon
         const notifications: ChannelNotification[] = writes.map((w) => ({
           channel: rule.name, sku: w.sku, quantity: w.quantity, previous: w.previous, version: w.version, committedAtMs,
         }));
-        await client.query('BEGIN');
-        await client.query(upsertMirror, [...params, false]);
-        await client.query('INSERT INTO channel_notification_outbox (channel, payload) SELECT $1, p FROM unnest($2::jsonb[]) AS p', [
-          rule.name,
-          notifications.map((n) => JSON.stringify(n)),
-        ]);
-        await client.query('COMMIT');
+        await withTransaction(client, async () => {
+          await client.query(upsertMirror, [...params, false]);
+          await client.query('INSERT INTO channel_notification_outbox (channel, payload) SELECT $1, p FROM unnest($2::jsonb[]) AS p', [
+            rule.name,
+            notifications.map((n) => JSON.stringify(n)),
+          ]);
+        });
       } else if (unchanged.length > 0) {
         commit = { channel: rule.name, committedAtMs: Date.now(), rows: [], unchanged };
       }
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
     } finally {
       // Session-level locks: release them, or drop the connection (which releases them too).
-      const released = await client.query('SELECT pg_advisory_unlock_all()').then(
-        () => true,
-        () => false,
-      );
+      const released = await releaseSessionLocks(client);
       client.release(released ? undefined : true);
     }
     if (commit) {

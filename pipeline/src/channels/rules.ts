@@ -1,6 +1,7 @@
 /**
  * Available to sell, by a channel's rules, from the canonical rows of one SKU. Exact decimal
- * arithmetic on scaled bigints (quantities may be fractional, e.g. POS DOUBLE units at scale 6):
+ * arithmetic on scaled bigints (decimal/decimal.ts; quantities may be fractional, e.g. POS DOUBLE
+ * units at scale 6):
  *
  *   per location l of the channel:  a(l) = max(0, on_hand − reserved − safety_stock(l))
  *   total = Σ a(l);  buffered = total − units  |  total × (100 − percent) / 100
@@ -9,7 +10,7 @@
  * safety_stock(l) is the canonical row's safety_stock when the channel takes it from the source and
  * the source states one, else the channel's per-location value, else its default.
  */
-import { parseDecimal, type ScaledDecimal } from '../normalize/decimal.ts';
+import { addDecimal, floorDecimal, minDecimal, multiplyDecimal, parseDecimal, subtractDecimal, type ScaledDecimal } from '../decimal/index.ts';
 import { matchesLocation, type ChannelRule } from './config.ts';
 
 /** A canonical stock_level row as the channel stage reads it (quantities as decimal strings). */
@@ -33,32 +34,8 @@ export interface ChannelAvailability {
   canonicalVersions: Record<string, number>;
 }
 
-const align = (a: ScaledDecimal, scale: number): bigint => a.unscaled * 10n ** BigInt(scale - a.scale);
-
-function sub(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
-  const scale = Math.max(a.scale, b.scale);
-  return { unscaled: align(a, scale) - align(b, scale), scale };
-}
-
-function add(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
-  const scale = Math.max(a.scale, b.scale);
-  return { unscaled: align(a, scale) + align(b, scale), scale };
-}
-
-function min(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
-  const scale = Math.max(a.scale, b.scale);
-  return align(a, scale) <= align(b, scale) ? a : b;
-}
-
 const ZERO: ScaledDecimal = { unscaled: 0n, scale: 0 };
 const maxZero = (a: ScaledDecimal): ScaledDecimal => (a.unscaled < 0n ? ZERO : a);
-
-/** Largest integer <= a. */
-function floor(a: ScaledDecimal): bigint {
-  const divisor = 10n ** BigInt(a.scale);
-  const q = a.unscaled / divisor; // truncates toward zero
-  return a.unscaled < 0n && q * divisor !== a.unscaled ? q - 1n : q;
-}
 
 /** The safety stock the channel applies to one canonical row. */
 export function safetyStockOf(rule: ChannelRule, row: Pick<CanonicalRow, 'location' | 'safetyStock'>): string {
@@ -78,21 +55,21 @@ export function availableToSell(rule: ChannelRule, sku: string, rows: readonly C
   for (const row of rows) {
     if (row.sku !== sku || !matchesLocation(rule.locations, row.location)) continue;
     any = true;
-    const free = sub(sub(parseDecimal(row.onHand), parseDecimal(row.reserved)), parseDecimal(safetyStockOf(rule, row)));
-    total = add(total, maxZero(free));
+    const free = subtractDecimal(subtractDecimal(parseDecimal(row.onHand), parseDecimal(row.reserved)), parseDecimal(safetyStockOf(rule, row)));
+    total = addDecimal(total, maxZero(free));
     version += row.version;
     canonicalVersions[row.location] = row.version;
   }
   if (!any) return null;
   let exposed = total;
   if (rule.buffer && 'units' in rule.buffer) {
-    exposed = sub(exposed, parseDecimal(rule.buffer.units));
+    exposed = subtractDecimal(exposed, parseDecimal(rule.buffer.units));
   } else if (rule.buffer && 'percent' in rule.buffer) {
-    const keep = sub({ unscaled: 100n, scale: 0 }, parseDecimal(rule.buffer.percent));
-    const scale = Math.max(exposed.scale, keep.scale);
-    exposed = { unscaled: align(exposed, scale) * align(keep, scale), scale: 2 * scale + 2 };
+    const keep = subtractDecimal({ unscaled: 100n, scale: 0 }, parseDecimal(rule.buffer.percent));
+    const kept = multiplyDecimal(exposed, keep);
+    exposed = { unscaled: kept.unscaled, scale: kept.scale + 2 }; // ÷ 100
   }
-  if (rule.cap !== null) exposed = min(exposed, parseDecimal(rule.cap));
-  const units = floor(exposed);
+  if (rule.cap !== null) exposed = minDecimal(exposed, parseDecimal(rule.cap));
+  const units = floorDecimal(exposed);
   return { sku, quantity: units < 0n ? 0 : Number(units), version, canonicalVersions };
 }

@@ -12,15 +12,13 @@
  *   notifications, it does not drop them).
  */
 import type pg from 'pg';
-
-const STATE_LOCK = 7_316_601;
+import { lockChannelStateSetup } from '../postgres/advisory-locks.ts';
+import { withTransaction } from '../postgres/transaction.ts';
 
 /** Creates the channel stage's tables if missing (safe from several instances at once). */
 export async function prepareChannelState(pool: pg.Pool): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [STATE_LOCK]);
+  await withTransaction(pool, async (client) => {
+    await lockChannelStateSetup(client);
     await client.query(`
       CREATE TABLE IF NOT EXISTS channel_mirror (
         channel     text        NOT NULL,
@@ -38,13 +36,7 @@ export async function prepareChannelState(pool: pg.Pool): Promise<void> {
         payload     jsonb       NOT NULL,
         created_at  timestamptz NOT NULL DEFAULT clock_timestamp()
       )`);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** A channel quantity change as notified on `stocksync:channel:<name>` (all stream fields are strings). */

@@ -50,10 +50,3 @@ export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 export function channelStream(channel: string): string {
   return `${REDIS_KEY_PREFIX}channel:${channel}`;
 }
-
-// Canonical store (PostgreSQL)
-
-/** The advisory lock key (hashed with `hashtext`) under which a channel's writes of a SKU bucket are serialized. */
-export function channelLockKey(channel: string): string {
-  return `stocksync-channel:${channel}`;
-}

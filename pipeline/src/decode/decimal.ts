@@ -1,6 +1,6 @@
 /**
  * Exact decimals from Debezium's two decimal encodings (`decimal.handling.mode=precise`), as
- * canonical decimal strings — never through a JS number.
+ * exact decimal strings at the source's scale — never through a JS number.
  *
  * - `org.apache.kafka.connect.data.Decimal`: the unscaled value as big-endian two's-complement
  *   bytes (Java `BigInteger.toByteArray()`), the scale in the schema parameter `scale`
@@ -11,11 +11,13 @@
  *   byte encoding, used for PostgreSQL NUMERIC without precision/scale (Debezium PostgreSQL
  *   connector docs, "Decimal types").
  *
- * Canonical form chosen here: plain notation, `-` for negatives, and exactly `scale` digits after
- * the point — the scale the source had (`NUMERIC '1.50'` → `'1.50'`, unscaled 0 scale 2 → `'0.00'`).
- * Scale 0 has no point; a negative scale appends zeros (unscaled 12 scale -2 → `'1200'`). Use
- * `normalizeDecimal` (sample/decimal.ts) to drop trailing zeros where equality by value is meant.
+ * Form chosen here: `formatAtScale` (decimal/decimal.ts) — plain notation, `-` for negatives, and
+ * exactly `scale` digits after the point, the scale the source had (`NUMERIC '1.50'` → `'1.50'`,
+ * unscaled 0 scale 2 → `'0.00'`). Scale 0 has no point; a negative scale appends zeros (unscaled 12
+ * scale -2 → `'1200'`). Normalize drops trailing zeros (`normalizeDecimal`) where equality by value
+ * is meant.
  */
+import { formatAtScale } from '../decimal/index.ts';
 import { DecodeError } from './errors.ts';
 
 /**
@@ -30,28 +32,11 @@ export function unscaledFromBytes(bytes: Uint8Array): bigint {
 }
 
 /**
- * Formats `unscaled × 10^-scale` in the canonical form above.
- * @example formatDecimal(-12340n, 3) === '-12.340'; formatDecimal(5n, 3) === '0.005'
- */
-export function formatDecimal(unscaled: bigint, scale: number): string {
-  if (!Number.isInteger(scale)) throw new DecodeError('schema-mismatch', `decimal scale ${scale} is not an integer`);
-  const negative = unscaled < 0n;
-  let digits = (negative ? -unscaled : unscaled).toString();
-  if (scale <= 0) {
-    if (digits !== '0') digits += '0'.repeat(-scale);
-  } else {
-    digits = digits.padStart(scale + 1, '0');
-    digits = `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
-  }
-  return negative ? `-${digits}` : digits;
-}
-
-/**
  * Connect Decimal bytes → decimal string.
  * @param scale - the schema's `scale` parameter.
  */
 export function decimalFromBytes(bytes: Uint8Array, scale: number): string {
-  return formatDecimal(unscaledFromBytes(bytes), scale);
+  return formatAtScale(unscaledFromBytes(bytes), scale);
 }
 
 const LITERAL_RE = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/;
@@ -76,7 +61,7 @@ export function decimalFromLiteral(literal: string, scale: number): string {
     if (unscaled % divisor !== 0n) throw new DecodeError('schema-mismatch', `decimal ${literal} has more than ${scale} fraction digits`);
     unscaled /= divisor;
   }
-  return formatDecimal(m[1] === '-' ? -unscaled : unscaled, scale);
+  return formatAtScale(m[1] === '-' ? -unscaled : unscaled, scale);
 }
 
 /**

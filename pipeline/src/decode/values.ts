@@ -7,7 +7,8 @@
  * is the same for both; the rules are in {@link FieldValue}'s table.
  */
 import { LOGICAL, type ConnectSchema } from './connect-schema.ts';
-import { decimalFromBytes, decimalFromLiteral, decimalScale, formatDecimal, unscaledFromBytes } from './decimal.ts';
+import { formatAtScale } from '../decimal/index.ts';
+import { decimalFromBytes, decimalFromLiteral, decimalScale, unscaledFromBytes } from './decimal.ts';
 import type { FieldValue } from './types.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
@@ -229,7 +230,7 @@ function variableScaleDecimal(raw: unknown, wire: Wire): string {
     mismatch('VariableScaleDecimal {scale, value}', raw);
   }
   const { scale, value } = raw as { scale?: unknown; value?: unknown };
-  return formatDecimal(unscaledFromBytes(within('value', () => bytes(value, wire))), within('scale', () => int32(scale, wire)));
+  return formatAtScale(unscaledFromBytes(within('value', () => bytes(value, wire))), within('scale', () => int32(scale, wire)));
 }
 
 /** Runs `fn`, prefixing the path of a DecodeError it throws with `segment`. */

@@ -7,16 +7,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { lockMigrations } from '../postgres/advisory-locks.ts';
+import { withTransaction } from '../postgres/transaction.ts';
 
 const migrationsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
-const MIGRATION_LOCK = 7_316_001;
 
 /** Applies pending migrations; returns the names applied. @throws the failing statement's error. */
 export async function migrate(client: pg.ClientBase): Promise<string[]> {
   const applied: string[] = [];
-  await client.query('BEGIN');
-  try {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await withTransaction(client, async () => {
+    await lockMigrations(client);
     await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
     for (const file of fs.readdirSync(migrationsDir).filter((f) => f.endsWith('.sql')).sort()) {
@@ -25,10 +25,6 @@ export async function migrate(client: pg.ClientBase): Promise<string[]> {
       await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
       applied.push(file);
     }
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK');
-    throw error;
-  }
+  });
   return applied;
 }

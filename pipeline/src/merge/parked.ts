@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { SourceMapping } from '../normalize/mapping.ts';
 import { tableTopic } from '../normalize/normalize.ts';
 import type { DeadLetter } from '../dead-letter/dead-letter.ts';
+import { withTransaction } from '../postgres/transaction.ts';
 
 /**
  * Claims overdue parked rows, hands their dead letters to `report` inside the transaction (a failed
@@ -19,9 +20,7 @@ export async function reportOverdueParked(
 ): Promise<number> {
   let reported = 0;
   for (const mapping of mappings) {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    const count = await withTransaction(pool, async (client) => {
       const overdue = await client.query<{
         table_name: string;
         row_key: string;
@@ -64,15 +63,10 @@ export async function reportOverdueParked(
           `UPDATE source_row SET parked_reported_at = now() WHERE source = $1 AND table_name = ANY($2::text[]) AND row_key = ANY($3::text[])`,
           [mapping.source, overdue.rows.map((r) => r.table_name), overdue.rows.map((r) => r.row_key)],
         );
-        reported += overdue.rows.length;
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return overdue.rows.length;
+    });
+    reported += count;
   }
   return reported;
 }

@@ -7,7 +7,7 @@
  */
 import type { DebeziumEnvelope, FieldValue, Row } from '../decode/index.ts';
 import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
-import { formatDecimal, normalizeDecimal, parseDecimal, roundDouble } from './decimal.ts';
+import { formatNormalized, multiplyDecimal, normalizeDecimal, parseDecimal, roundDouble } from '../decimal/index.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
 import { truncateAction } from '../decode/index.ts';
 import { isUnchanged, isUnknown } from '../decode/index.ts';
@@ -159,9 +159,7 @@ export function quantity(row: Row, rule: QuantityRule): string {
     throw new NormalizeError('bad-quantity', rule.column, `quantity column ${rule.column}: ${(error as Error).message}`);
   }
   if (rule.factor === undefined) return text;
-  const a = parseDecimal(text);
-  const f = parseDecimal(String(rule.factor));
-  return formatDecimal({ unscaled: a.unscaled * f.unscaled, scale: a.scale + f.scale });
+  return formatNormalized(multiplyDecimal(parseDecimal(text), parseDecimal(String(rule.factor))));
 }
 
 function decimalOf(value: FieldValue, rule: QuantityRule): string {

@@ -15,9 +15,7 @@ import { createDecoder, DecodeError, type Decoder, type Row } from '../decode/in
 import { loadMappings, type SourceMapping } from '../normalize/mapping.ts';
 import { normalizeChange, NormalizeError, topicRoles, type NormalizedChange, type TopicRole } from '../normalize/normalize.ts';
 import { PositionError } from '../normalize/position.ts';
-import { migrate } from '../merge/migrate.ts';
-import { mergeBatch, type MergeResult } from '../merge/store.ts';
-import { reportOverdueParked } from '../merge/parked.ts';
+import { mergeBatch, migrate, reportOverdueParked, type MergeResult } from '../merge/index.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/publisher.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
 import type { DeadLetterReason } from '../dead-letter/reasons.ts';

@@ -6,6 +6,7 @@
  * Used for canonical changes (serve/publisher.ts) and channel notifications (channels/notify.ts).
  */
 import type pg from 'pg';
+import { withTransaction } from '../postgres/transaction.ts';
 
 export interface OutboxDrainer {
   /** Asks for a round now (e.g. after a commit that queued rows). */
@@ -38,28 +39,19 @@ export function createOutboxDrainer<Payload, Published>(options: OutboxOptions<P
 
   /** One round: claim, publish, delete. Returns how many rows it published. */
   async function round(): Promise<number> {
-    const client = await options.pool.connect();
-    try {
-      await client.query('BEGIN');
+    const outcome = await withTransaction(options.pool, async (client) => {
       const claimed = await client.query<{ id: string; payload: Payload }>(
         `SELECT id::text, payload FROM ${options.table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [batchSize],
       );
-      if (claimed.rows.length === 0) {
-        await client.query('COMMIT');
-        return 0;
-      }
+      if (claimed.rows.length === 0) return null;
       const published = await options.publish(claimed.rows.map((r) => r.payload));
       await client.query(`DELETE FROM ${options.table} WHERE id = ANY($1::bigint[])`, [claimed.rows.map((r) => r.id)]);
-      await client.query('COMMIT');
-      options.onPublished?.(published);
-      return claimed.rows.length;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return { count: claimed.rows.length, published };
+    });
+    if (!outcome) return 0;
+    options.onPublished?.(outcome.published);
+    return outcome.count;
   }
 
   async function loop(): Promise<void> {

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { KafkaClient } from '../kafka/client.ts';
-import { canonicalSchemaJson, type StockLevelEvent } from '../merge/canonical-schema.ts';
+import { canonicalSchemaJson, type StockLevelEvent } from '../merge/index.ts';
 import { redisKeys, STOCK_CHANGES_CHANNEL, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 import { createOutboxDrainer, type OutboxDrainer } from './outbox.ts';
 

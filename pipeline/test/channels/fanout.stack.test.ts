@@ -15,7 +15,7 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import { applyPosMovements } from '../../dev/sample/pos/operations.ts';
 import { POS_REASON } from '../../dev/sample/pos/schema.ts';
 import { reserveQuant } from '../../dev/sample/warehouse/operations.ts';
-import type { StockLevelEvent } from '../../src/merge/canonical-schema.ts';
+import type { StockLevelEvent } from '../../src/merge/index.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { channelEndpoint, channelRule } from '../../src/channels/config.ts';
 import { createAvailabilityReader, readChannelChanges } from '../../src/channels/availability.ts';

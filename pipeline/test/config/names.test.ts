@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import {
   availabilityField,
   channelGroupId,
-  channelLockKey,
   channelStream,
   DEAD_LETTER_TOPIC,
   PIPELINE_GROUP_ID,
@@ -23,6 +22,5 @@ describe('names', () => {
     expect(availabilityField('webshop')).toBe('channel:webshop');
     expect(STOCK_CHANGES_CHANNEL).toBe('stocksync:stock-changes');
     expect(channelStream('webshop')).toBe('stocksync:channel:webshop');
-    expect(channelLockKey('webshop')).toBe('stocksync-channel:webshop');
   });
 });

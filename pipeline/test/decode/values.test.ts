@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
-import { decimalFromLiteral, formatDecimal, unscaledFromBytes } from '../../src/decode/decimal.ts';
+import { decimalFromLiteral, unscaledFromBytes } from '../../src/decode/decimal.ts';
 import { columnTypes, createDecoder, DecodeError, LocalDate, LocalDateTime, staticSchemaLookup, type DecodedRecord } from '../../src/decode/index.ts';
 import { JsonNumber, parseJsonLossless, type JsonValue } from '../../src/decode/lossless-json.ts';
 import { int64Value } from '../../src/decode/values.ts';
@@ -50,19 +50,6 @@ describe('decimal bytes (Connect Decimal / VariableScaleDecimal encoding)', () =
     for (const n of [123456789012345678123456789n, -123456789012345678123456789n, -(1n << 200n), (1n << 200n) - 1n, 1n, -1n]) {
       expect(unscaledFromBytes(twosComplement(n))).toBe(n);
     }
-  });
-
-  it('formats with exactly `scale` fraction digits, keeping the sign', () => {
-    expect(formatDecimal(-12340n, 3)).toBe('-12.340');
-    expect(formatDecimal(12345n, 3)).toBe('12.345');
-    expect(formatDecimal(-5n, 1)).toBe('-0.5');
-    expect(formatDecimal(5n, 3)).toBe('0.005');
-    expect(formatDecimal(-5n, 3)).toBe('-0.005');
-    expect(formatDecimal(0n, 2)).toBe('0.00');
-    expect(formatDecimal(0n, 0)).toBe('0');
-    expect(formatDecimal(42n, 0)).toBe('42');
-    expect(formatDecimal(12n, -2)).toBe('1200');
-    expect(formatDecimal(123456789012345678123456789n, 9)).toBe('123456789012345678.123456789');
   });
 
   it('rescales a NUMERIC-format JSON literal exactly, refusing to drop digits', () => {

@@ -2,9 +2,8 @@
  * Exact decimal strings as the sample code exchanges them: quantities leave the databases as text
  * (Postgres NUMERIC, MariaDB DECIMAL) and are compared as text, never through binary floats.
  *
- * The pipeline has decimal code of its own (`pipeline/src/normalize/decimal.ts`,
- * `pipeline/src/decode/decimal.ts`); the sample keeps this separate code on purpose. The SQL oracle
- * computes the expected stock with it, and an independent oracle must not share the code it checks.
+ * The product's decimal module (pipeline/src/decimal/) is deliberately not used here: this code is
+ * part of the sample oracle, and an independent oracle must not share the code it checks.
  */
 
 const DECIMAL_RE = /^([+-]?)(\d*)(?:\.(\d*))?$/;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeDecimal, parseDecimal, roundDouble } from '../../src/normalize/decimal.ts';
+import { formatAtScale, normalizeDecimal, parseDecimal, roundDouble } from '../../src/decimal/index.ts';
 
 describe('decimal strings', () => {
   it('normalizes', () => {
@@ -22,5 +22,18 @@ describe('decimal strings', () => {
     expect(roundDouble(1.0000004, 6)).toBe('1');
     expect(roundDouble(7.5, 6)).toBe('7.5');
     expect(() => roundDouble(Number.NaN, 6)).toThrow(/finite/);
+  });
+
+  it('formats with exactly `scale` fraction digits, keeping the sign', () => {
+    expect(formatAtScale(-12340n, 3)).toBe('-12.340');
+    expect(formatAtScale(12345n, 3)).toBe('12.345');
+    expect(formatAtScale(-5n, 1)).toBe('-0.5');
+    expect(formatAtScale(5n, 3)).toBe('0.005');
+    expect(formatAtScale(-5n, 3)).toBe('-0.005');
+    expect(formatAtScale(0n, 2)).toBe('0.00');
+    expect(formatAtScale(0n, 0)).toBe('0');
+    expect(formatAtScale(42n, 0)).toBe('42');
+    expect(formatAtScale(12n, -2)).toBe('1200');
+    expect(formatAtScale(123456789012345678123456789n, 9)).toBe('123456789012345678.123456789');
   });
 });

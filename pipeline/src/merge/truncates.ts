@@ -1,0 +1,50 @@
+/**
+ * Merge step 3b: truncates under the delete-rows policy: rows written before the TRUNCATE count no
+ * more. Applied after the upserts of steps 2 and 3, so the position test sorts out rows of this very
+ * batch too.
+ */
+import type { TruncateChange } from '../normalize/normalize.ts';
+import { touchKey, type MergeContext, type Trigger } from './context.ts';
+
+/**
+ * Clears the truncated tables' rows older than the TRUNCATE: level rows are marked deleted (their
+ * canonical keys touched), dimension rows deleted and added to `ctx.appliedDims` so the rows
+ * joined to them are re-resolved.
+ */
+export async function applyTruncates(ctx: MergeContext): Promise<void> {
+  const { client, result } = ctx;
+  for (const truncate of ctx.batch.filter((c): c is TruncateChange => c.kind === 'truncate')) {
+    const trigger: Trigger = { source: truncate.source, positionText: truncate.position.text, position: truncate.position.value, sourceTsMs: null };
+    if (truncate.dimension === null) {
+      const cleared = await client.query<{ sku: string | null; location: string | null; status: string }>(
+        `UPDATE source_row SET deleted = true, on_hand = 0, reserved = 0, position = $3, position_text = $4, updated_at = now()
+         WHERE source = $1 AND table_name = $2 AND position < $3 AND NOT deleted
+         RETURNING sku, location, status`,
+        [truncate.source, truncate.table, truncate.position.value.toString(), truncate.position.text],
+      );
+      for (const row of cleared.rows) if (row.status === 'mapped') touchKey(ctx, row.sku, row.location, trigger);
+      result.applied += cleared.rowCount ?? 0;
+    } else {
+      const cleared = await client.query<{ dim_key: string }>(
+        `UPDATE dimension_row SET deleted = true, attributes = NULL, position = $3, position_text = $4
+         WHERE source = $1 AND dimension = $2 AND position < $3 AND NOT deleted
+         RETURNING dim_key`,
+        [truncate.source, truncate.dimension, truncate.position.value.toString(), truncate.position.text],
+      );
+      // The rows joined to them are re-resolved in steps 4 and 5, as for deleted dimension rows.
+      for (const row of cleared.rows) {
+        ctx.appliedDims.push({
+          kind: 'dimension',
+          source: truncate.source,
+          dimension: truncate.dimension,
+          key: row.dim_key,
+          attributes: null,
+          position: truncate.position,
+          snapshot: false,
+          superseded: [],
+        });
+      }
+      result.applied += cleared.rowCount ?? 0;
+    }
+  }
+}
