@@ -7,7 +7,7 @@
  * already showing the quantity (the change was invisible to the channel: a location the channel
  * does not sell, a quantity clamped at 0 or at the cap, ...), there is no sample for that event.
  */
-import type { ChannelCommit } from '../../src/channels/fanout.ts';
+import type { ChannelCommit } from '../../src/channels/index.ts';
 import type { SampleSourceName } from './oracle-check.ts';
 
 export class ChannelLatencyRecorder {

@@ -7,7 +7,7 @@
  * All times are `Date.now()` on this host, so they share one clock.
  */
 import type { MergeResult } from '../../src/merge/index.ts';
-import type { PublishedChange } from '../../src/serve/publisher.ts';
+import type { PublishedChange } from '../../src/serve/index.ts';
 import type { SampleSourceName } from './oracle-check.ts';
 
 /** What the tracker needs of a committed source transaction (any sample workload's operation). */

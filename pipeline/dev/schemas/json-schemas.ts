@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { projectRoot } from '../../src/config/project-root.ts';
-import { channelsDir } from '../../src/channels/config.ts';
-import { channelsSchema } from '../../src/channels/channels-schema.ts';
-import { mappingsDir } from '../../src/normalize/mapping.ts';
-import { mappingSchema } from '../../src/normalize/mapping-schema.ts';
+import { channelsDir } from '../../src/channels/index.ts';
+import { channelsSchema } from '../../src/channels/index.ts';
+import { mappingsDir } from '../../src/normalize/index.ts';
+import { mappingSchema } from '../../src/normalize/index.ts';
 
 /** Each shipped JSON Schema file (absolute path) and the text it must hold. */
 export function jsonSchemaFiles(): Array<{ file: string; text: string }> {

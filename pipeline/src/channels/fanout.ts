@@ -14,7 +14,7 @@
  *   4. mark the changed rows pending in the mirror, write them to the channel database in one
  *      versioned conditional upsert (one request, through the channel's token bucket), then clear
  *      pending and queue a notification per row in one transaction; release the locks.
- * Kafka offsets are committed after every chunk of the batch is done (design.md invariants 2, 6).
+ * Kafka offsets are committed after every chunk of the batch is done (docs/design.md invariants 2, 6).
  */
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -25,9 +25,9 @@ import { createKafkaClient, LEAVE_UNCOMMITTED, type BatchControl, type KafkaReco
 import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
-import { ensureStockLevelsTopic } from '../serve/publisher.ts';
-import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
-import type { DeadLetterReason } from '../dead-letter/reasons.ts';
+import { ensureStockLevelsTopic } from '../serve/index.ts';
+import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
+import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
 import { withTransaction } from '../postgres/transaction.ts';

@@ -9,7 +9,7 @@
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { ChannelNotification } from './state.ts';
-import { createOutboxDrainer, type OutboxDrainer } from '../serve/outbox.ts';
+import { createOutboxDrainer, type OutboxDrainer } from '../serve/index.ts';
 import { channelStream } from '../config/names.ts';
 
 /** Approximate maximum length of each channel stream (XADD MAXLEN ~). */

@@ -1,5 +1,5 @@
 /**
- * The channel oracle (design.md invariant 1, issue 6 item 4): at quiescence every channel table
+ * The channel oracle (docs/design.md invariant 1, issue 6 item 4): at quiescence every channel table
  * equals the channel rules applied to the canonical table. Expected quantities are computed here in
  * one SQL query over `stock_level` per channel — independently of the TypeScript rules the writer
  * uses (rules.ts) — and compared with the channel tables read back from the channel databases.

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient } from '../kafka/client.ts';
-import { prepareCanonicalStore } from '../processor/processor.ts';
+import { prepareCanonicalStore } from '../merge/index.ts';
 import { channelEndpoint, channelRule, loadChannelsConfig, type ChannelsConfig } from './config.ts';
 import { prepareChannelState } from './state.ts';
 import { createChannelStore } from './stores.ts';

@@ -1,7 +1,7 @@
 /**
  * Channel databases: one table per channel, one row per SKU —
  * `(sku, quantity, version, canonical_versions, updated_at)` — written with a versioned conditional
- * upsert (a row is never replaced by a lower version: design.md invariant 6; an equal version
+ * upsert (a row is never replaced by a lower version: docs/design.md invariant 6; an equal version
  * rewrites the same state, which lets `channels resync` apply changed rules), many SKUs per
  * statement. Every request to a channel database takes a token from the channel's token bucket
  * (package `limiter`), as marketplace APIs impose request rates.

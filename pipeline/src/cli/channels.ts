@@ -1,5 +1,19 @@
 import type { Command } from 'commander';
-import { channelEndpoint, ChannelsConfigError, loadChannelsConfig, defaultChannelsFile, type ChannelRule } from '../channels/config.ts';
+import {
+  channelEndpoint,
+  ChannelsConfigError,
+  checkChannels,
+  createAvailabilityReader,
+  defaultChannelsFile,
+  loadChannelsConfig,
+  resetChannels,
+  resyncChannel,
+  startChannels,
+  type ChannelRule,
+} from '../channels/index.ts';
+import { serveMetrics } from '../metrics/server.ts';
+import { isAuthoritative, loadMappings } from '../normalize/index.ts';
+import { untilSignal } from './signals.ts';
 
 /** `stocksync channels check | run | oracle | get | reset | resync`. */
 export function register(program: Command): void {
@@ -10,7 +24,6 @@ export function register(program: Command): void {
     .description('validate the channel rules file and print each channel\'s rules')
     .argument('[file]', 'channels file', process.env.STOCKSYNC_CHANNELS_FILE ?? defaultChannelsFile)
     .action(async (file: string) => {
-      const { loadMappings, isAuthoritative } = await import('../normalize/mapping.ts');
       let config;
       try {
         config = loadChannelsConfig(file);
@@ -40,9 +53,6 @@ export function register(program: Command): void {
     .option('--channels <names>', 'comma-separated channel names (default all)')
     .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_CHANNELS_METRICS_PORT ?? '9465')
     .action(async (options: { channels?: string; metricsPort: string }) => {
-      const { startChannels } = await import('../channels/fanout.ts');
-      const { serveMetrics } = await import('../metrics/server.ts');
-      const { untilSignal } = await import('./signals.ts');
       const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
       const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
       await untilSignal();
@@ -55,7 +65,6 @@ export function register(program: Command): void {
     .description('compare every channel table with the rules applied to the canonical table (exit 1 on any mismatch)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const { checkChannels } = await import('../channels/oracle.ts');
       const report = await checkChannels();
       if (options.json) console.log(JSON.stringify(report));
       else {
@@ -73,7 +82,6 @@ export function register(program: Command): void {
     .argument('<sku>')
     .argument('<channel>')
     .action(async (sku: string, channel: string) => {
-      const { createAvailabilityReader } = await import('../channels/availability.ts');
       const reader = createAvailabilityReader();
       try {
         console.log(JSON.stringify(await reader.getAvailability(sku, channel)));
@@ -86,7 +94,6 @@ export function register(program: Command): void {
     .command('reset')
     .description('empty every channel table, the channel groups, mirror and streams (channel consumers must be stopped)')
     .action(async () => {
-      const { resetChannels } = await import('../channels/reset.ts');
       await resetChannels();
       console.log('channels reset');
     });
@@ -96,7 +103,6 @@ export function register(program: Command): void {
     .description('rewrite one channel from the whole stock.levels topic on the next `channels run` (its consumers must be stopped)')
     .argument('<channel>')
     .action(async (channel: string) => {
-      const { resyncChannel } = await import('../channels/reset.ts');
       await resyncChannel(channel);
       console.log(`${channel}: will be rewritten from the start of stock.levels by the next \`stocksync channels run\``);
     });

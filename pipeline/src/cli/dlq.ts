@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { stackEndpoints } from '../config/endpoints.ts';
-import { deadLetterJson, formatDeadLetter } from '../dead-letter/format.ts';
-import { readDeadLetters } from '../dead-letter/read.ts';
-import { replayDeadLetters } from '../dead-letter/replay.ts';
-import { selectDeadLetters, type DeadLetterFilter } from '../dead-letter/select.ts';
+import { deadLetterJson, formatDeadLetter } from '../dead-letter/index.ts';
+import { readDeadLetters } from '../dead-letter/index.ts';
+import { replayDeadLetters } from '../dead-letter/index.ts';
+import { selectDeadLetters, type DeadLetterFilter } from '../dead-letter/index.ts';
 import { createKafkaClient } from '../kafka/client.ts';
 import { DEAD_LETTER_TOPIC } from '../config/names.ts';
 

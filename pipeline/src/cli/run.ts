@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startPipeline } from '../processor/processor.ts';
-import { loadMapping } from '../normalize/mapping.ts';
+import { loadMapping } from '../normalize/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { untilSignal } from './signals.ts';

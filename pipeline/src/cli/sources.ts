@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { mappingsDir } from '../normalize/mapping.ts';
+import { mappingsDir } from '../normalize/index.ts';
 import { checkSources } from '../sources/check.ts';
 
 /** `stocksync sources check [FILE...]`. */

@@ -11,7 +11,7 @@
 /** The compacted topic of canonical changes, keyed by {sku, location} (schema subjects `stock.levels-key` / `-value`). */
 export const STOCK_LEVELS_TOPIC = 'stock.levels';
 
-/** The dead-letter topic (design.md invariant 5): records the pipeline could not process, with why. */
+/** The dead-letter topic (docs/design.md invariant 5): records the pipeline could not process, with why. */
 export const DEAD_LETTER_TOPIC = 'stocksync.dlq';
 
 // Kafka consumer groups

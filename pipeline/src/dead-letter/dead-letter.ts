@@ -1,5 +1,5 @@
 /**
- * The dead-letter topic (design.md invariant 5): a record that cannot be decoded or mapped is
+ * The dead-letter topic (docs/design.md invariant 5): a record that cannot be decoded or mapped is
  * produced, with its original key and value bytes, to `stocksync.dlq` with headers naming where it
  * came from and why. The pipeline then commits past it and goes on.
  */

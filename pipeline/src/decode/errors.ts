@@ -5,7 +5,7 @@
  * is transient: the caller retries the record and must not dead-letter it.
  */
 
-import type { DeadLetterReasonOf } from '../dead-letter/reasons.ts';
+import type { DeadLetterReasonOf } from '../dead-letter/index.ts';
 
 /**
  * Machine-readable reason of a {@link DecodeError}: the decode-stage reasons of the dead-letter

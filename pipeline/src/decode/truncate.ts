@@ -18,7 +18,7 @@
  *   rows whose position is after it were written after the TRUNCATE and stay. This is the only
  *   reading that is correct whatever the partition interleaving.
  */
-import type { DeadLetterReason } from '../dead-letter/reasons.ts';
+import type { DeadLetterReason } from '../dead-letter/index.ts';
 
 /** The configured policy of a table. */
 export type TruncatePolicy = 'quarantine' | 'ignore' | 'delete-rows';

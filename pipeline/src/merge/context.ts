@@ -5,9 +5,9 @@
  * what earlier steps filled in and fills in its own part.
  */
 import type pg from 'pg';
-import type { DimensionChange, LevelChange, NormalizedChange } from '../normalize/normalize.ts';
-import type { SourceMapping } from '../normalize/mapping.ts';
-import type { Resolution } from '../normalize/resolve.ts';
+import type { DimensionChange, LevelChange, NormalizedChange } from '../normalize/index.ts';
+import type { SourceMapping } from '../normalize/index.ts';
+import type { Resolution } from '../normalize/index.ts';
 import type { StockLevelEvent } from './canonical-schema.ts';
 
 /** Result of merging one batch. */

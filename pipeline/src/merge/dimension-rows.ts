@@ -1,6 +1,6 @@
 /**
  * Merge step 2: dimension rows (`dimension_row`), newer positions only — a change at or before the
- * stored position is skipped (design.md invariant 3).
+ * stored position is skipped (docs/design.md invariant 3).
  */
 import { dimId, type MergeContext } from './context.ts';
 

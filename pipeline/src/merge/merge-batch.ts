@@ -1,6 +1,6 @@
 /**
  * Merge: writes one batch of normalized changes into the canonical store in ONE transaction —
- * dimension rows, source rows (with the position check of design.md invariant 3), dimension joins,
+ * dimension rows, source rows (with the position check of docs/design.md invariant 3), dimension joins,
  * and the recomputed canonical `stock_level` rows, plus an outbox row per canonical change for the
  * serve stage. Safe with several pipeline instances: keys are serialized with advisory locks taken
  * in a fixed order (dimension keys first, then canonical keys, each sorted;
@@ -19,8 +19,8 @@
  */
 import type pg from 'pg';
 import pRetry from 'p-retry';
-import type { NormalizedChange } from '../normalize/normalize.ts';
-import type { SourceMapping } from '../normalize/mapping.ts';
+import type { NormalizedChange } from '../normalize/index.ts';
+import type { SourceMapping } from '../normalize/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 import { createMergeContext, type MergeResult } from './context.ts';
 import { lockDimensionKeys } from './dimension-locks.ts';

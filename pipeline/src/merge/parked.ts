@@ -4,9 +4,9 @@
  * (reason `dimension-timeout`). It stays parked: if the dimension row arrives later it is applied.
  */
 import type pg from 'pg';
-import type { SourceMapping } from '../normalize/mapping.ts';
-import { tableTopic } from '../normalize/normalize.ts';
-import type { DeadLetter } from '../dead-letter/dead-letter.ts';
+import type { SourceMapping } from '../normalize/index.ts';
+import { tableTopic } from '../normalize/index.ts';
+import type { DeadLetter } from '../dead-letter/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 
 /**

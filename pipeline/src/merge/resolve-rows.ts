@@ -5,7 +5,7 @@
  * again when it does), `filtered`, `unmapped` or `not-authoritative`. The canonical keys a row
  * leaves and enters are touched for step 6.
  */
-import { resolveLevelRow, type Resolution } from '../normalize/resolve.ts';
+import { resolveLevelRow, type Resolution } from '../normalize/index.ts';
 import { dimId, rowId, touchKey, type MergeContext, type StoredRow } from './context.ts';
 
 /**

@@ -1,5 +1,5 @@
 /**
- * Merge step 3: source rows (`source_row`), newer positions only — the position check of design.md
+ * Merge step 3: source rows (`source_row`), newer positions only — the position check of docs/design.md
  * invariant 3: a change at or before the stored position (replays, connector restarts, late
  * snapshot events) is skipped. The previous canonical keys of the rows are read first (locked), as
  * the new images may change them. A written row is `parked` until step 5 resolves it.

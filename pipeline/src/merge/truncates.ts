@@ -3,7 +3,7 @@
  * more. Applied after the upserts of steps 2 and 3, so the position test sorts out rows of this very
  * batch too.
  */
-import type { TruncateChange } from '../normalize/normalize.ts';
+import type { TruncateChange } from '../normalize/index.ts';
 import { touchKey, type MergeContext, type Trigger } from './context.ts';
 
 /**

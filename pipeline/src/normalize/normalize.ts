@@ -12,7 +12,7 @@ import { sourcePosition, type SourcePosition } from './position.ts';
 import { truncateAction } from '../decode/index.ts';
 import { isUnchanged, isUnknown } from '../decode/index.ts';
 import { isTemporal } from '../decode/index.ts';
-import type { DeadLetterReasonOf } from '../dead-letter/reasons.ts';
+import type { DeadLetterReasonOf } from '../dead-letter/index.ts';
 
 /** What a topic carries for the pipeline. */
 export type TopicRole =

@@ -1,6 +1,6 @@
 /**
  * Source positions: where in a source's change log an event sits, as one totally ordered number
- * per source row (design.md invariant 3), plus a readable form.
+ * per source row (docs/design.md invariant 3), plus a readable form.
  *
  * - MariaDB/MySQL (Debezium `source.file`, `source.pos`, `source.row`): binlog file sequence, byte
  *   position of the event, and row index within the event. value = seq * 2^52 + pos * 2^20 + row.

@@ -1,7 +1,7 @@
 /**
  * The stream processor: one consumer group over every topic the mapping files name. Each Kafka
  * batch (one partition) is decoded, normalized and merged in one database transaction; dead
- * letters are produced; only then does the consumer commit the batch's offsets (design.md
+ * letters are produced; only then does the consumer commit the batch's offsets (docs/design.md
  * invariant 2). Canonical changes reach Redis and stock.levels through the outbox publisher.
  */
 import pg from 'pg';
@@ -12,13 +12,13 @@ import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import { createKafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 import { createDecoder, DecodeError, type Decoder, type Row } from '../decode/index.ts';
-import { loadMappings, type SourceMapping } from '../normalize/mapping.ts';
-import { normalizeChange, NormalizeError, topicRoles, type NormalizedChange, type TopicRole } from '../normalize/normalize.ts';
-import { PositionError } from '../normalize/position.ts';
-import { mergeBatch, migrate, reportOverdueParked, type MergeResult } from '../merge/index.ts';
-import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/publisher.ts';
-import { sendDeadLetters, type DeadLetter } from '../dead-letter/dead-letter.ts';
-import type { DeadLetterReason } from '../dead-letter/reasons.ts';
+import { loadMappings, type SourceMapping } from '../normalize/index.ts';
+import { normalizeChange, NormalizeError, topicRoles, type NormalizedChange, type TopicRole } from '../normalize/index.ts';
+import { PositionError } from '../normalize/index.ts';
+import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResult } from '../merge/index.ts';
+import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
+import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
+import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { canonicalChanges, deadLettered, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
 
@@ -63,25 +63,6 @@ function retryWhileKafkaSettles<T>(step: () => Promise<T>): Promise<T> {
     maxTimeout: 2000,
     shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
   });
-}
-
-/** Creates the canonical database if missing and applies migrations. */
-export async function prepareCanonicalStore(endpoints: StackEndpoints): Promise<void> {
-  const admin = new pg.Client({ ...endpoints.canonical, database: 'postgres' });
-  await admin.connect();
-  try {
-    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [endpoints.canonical.database]);
-    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${endpoints.canonical.database}"`);
-  } finally {
-    await admin.end();
-  }
-  const client = new pg.Client(endpoints.canonical);
-  await client.connect();
-  try {
-    await migrate(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Starts the pipeline; resolves once the consumer has joined its group. */

@@ -3,7 +3,7 @@
  * against the live source database and the connector config, then across files. Every problem
  * names file:line:column, says what is wrong and, where there is one, how to fix it.
  */
-import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/mapping.ts';
+import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
 import { openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';

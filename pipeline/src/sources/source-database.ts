@@ -6,7 +6,7 @@
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
-import type { SourceMapping } from '../normalize/mapping.ts';
+import type { SourceMapping } from '../normalize/index.ts';
 
 /** A column as the source's information_schema describes it. */
 export interface SourceColumn {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { stackEndpoints } from '../../src/config/endpoints.ts';
-import { prepareCanonicalStore } from '../../src/processor/processor.ts';
+import { prepareCanonicalStore } from '../../src/merge/index.ts';
 import type { ChannelRule } from '../../src/channels/config.ts';
 import { availableToSell, type CanonicalRow } from '../../src/channels/rules.ts';
 import { expectedChannelRows } from '../../src/channels/oracle.ts';

@@ -17,7 +17,7 @@ CREATE TABLE stock_level (
 );
 
 -- The latest image of every captured source row that feeds a level, with the source position of
--- its last change (design.md invariant 3: a change at or before it is skipped). Deleted rows are
+-- its last change (docs/design.md invariant 3: a change at or before it is skipped). Deleted rows are
 -- kept, flagged, so a replayed older insert cannot bring them back.
 CREATE TABLE source_row (
   source          text        NOT NULL,

