@@ -402,6 +402,11 @@ const registry: Component = {
         `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
         '-Dapicurio.datasource.username=postgres',
         '-Dapicurio.datasource.password=postgres',
+        // Its pool defaults to 20 idle connections (up to 100): a few stacks on one machine would
+        // take every connection of the canonical PostgreSQL (max_connections 100).
+        '-Dapicurio.datasource.jdbc.initial-size=2',
+        '-Dapicurio.datasource.jdbc.min-size=2',
+        '-Dapicurio.datasource.jdbc.max-size=10',
         '-jar',
         path.join(home, 'quarkus-run.jar'),
       ],
