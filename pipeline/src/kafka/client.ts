@@ -60,6 +60,12 @@ export interface BatchConsumerOptions {
   /** Partitions processed at the same time by this member (default 1). Order within a partition is kept. */
   concurrency?: number;
   /**
+   * Most bytes fetched per partition in one fetch, which bounds a batch (default 1 MiB, the
+   * client's). Records of JSON with schemas are large (a few KB each, the schema repeated), so a
+   * consumer that wants batches of thousands of such records raises it.
+   */
+  maxBytesPerPartition?: number;
+  /**
    * Handles one batch. Offsets up to the batch's last record are committed only after this
    * resolves: put everything durable before returning. Throwing stops the consumer (the batch is
    * re-delivered on restart) — catch per-record errors and dead-letter them instead. A handler
@@ -220,6 +226,9 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
         heartbeatInterval: 2_000,
         // An idle fetch waits at most 1 s: records still arrive at once, and a stop takes a second, not five.
         maxWaitTimeInMs: 1_000,
+        ...(options.maxBytesPerPartition
+          ? { maxBytesPerPartition: options.maxBytesPerPartition, maxBytes: Math.max(options.maxBytesPerPartition * 3, 10 * 1024 * 1024) }
+          : {}),
         // A failing batch (e.g. the database is down) must never stop the member for good: the
         // consumer restarts with backoff and the batch, whose offsets were not committed, comes again.
         retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: 10, restartOnFailure: async () => true },

@@ -1,24 +1,41 @@
 /**
- * Merge step 7: durable counters (`pipeline_counter`), shared by every instance, added to in the
- * merge transaction: stale changes skipped, rows of locations the source is not authoritative for,
- * and unmapped rows.
+ * Merge step 7: the durable counters shared by every instance (`pipeline_counter`): stale changes
+ * skipped, rows not authoritative, rows unmapped. Added by the statement that writes the canonical
+ * rows, or by one of their own when the batch changed no canonical row.
  */
+import { StatementParams } from '../postgres/statement.ts';
 import type { MergeContext } from './context.ts';
 
-/** Adds the batch's non-zero counts to `pipeline_counter`. */
-export async function addCounters(ctx: MergeContext): Promise<void> {
+/** The counters this batch adds to (only those it moved). */
+function counterIncrements(ctx: MergeContext): Array<[string, number]> {
   const { result } = ctx;
   const counters: Record<string, number> = {
     'merge.skipped_stale': result.skippedStale,
     'merge.not_authoritative': result.resolutions['not-authoritative'],
     'merge.unmapped': result.resolutions.unmapped,
   };
-  const nonZero = Object.entries(counters).filter(([, v]) => v > 0);
-  if (nonZero.length > 0) {
-    await ctx.client.query(
-      `INSERT INTO pipeline_counter (name, value) SELECT * FROM unnest($1::text[], $2::bigint[])
-       ON CONFLICT (name) DO UPDATE SET value = pipeline_counter.value + EXCLUDED.value`,
-      [nonZero.map(([k]) => k), nonZero.map(([, v]) => v)],
-    );
-  }
+  return Object.entries(counters).filter(([, v]) => v > 0);
+}
+
+/** The CTE (`counters AS (…)`) adding this batch's counts, or null when it counted nothing. */
+export function countersCte(params: StatementParams, ctx: MergeContext): string | null {
+  const increments = counterIncrements(ctx);
+  if (increments.length === 0) return null;
+  return `counters AS (
+    INSERT INTO pipeline_counter (name, value)
+    SELECT * FROM unnest(${params.add(
+      increments.map(([k]) => k),
+      'text[]',
+    )}, ${params.add(
+      increments.map(([, v]) => v),
+      'bigint[]',
+    )})
+    ON CONFLICT (name) DO UPDATE SET value = pipeline_counter.value + EXCLUDED.value)`;
+}
+
+/** Adds this batch's counts in a statement of their own (when no canonical row was written). */
+export async function addCounters(ctx: MergeContext): Promise<void> {
+  const params = new StatementParams();
+  const cte = countersCte(params, ctx);
+  if (cte) await ctx.client.query(`WITH ${cte} SELECT 1`, params.values);
 }

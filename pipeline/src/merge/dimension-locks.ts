@@ -1,19 +1,19 @@
 /**
  * Merge step 1: serialize on every dimension key this batch writes or joins against (advisory
  * locks, postgres/advisory-locks.ts), so a level row and the dimension row it joins are never
- * merged by two instances at once.
+ * merged by two instances at once. The locks are taken in the same round trip as BEGIN.
  */
-import { lockMergeKeys, mergeDimensionLock } from '../postgres/advisory-locks.ts';
+import { mergeDimensionLock, mergeLockStatement } from '../postgres/advisory-locks.ts';
 import type { MergeContext } from './context.ts';
 
-/** Takes the dimension key locks of the batch until the transaction ends. */
-export async function lockDimensionKeys(ctx: MergeContext): Promise<void> {
-  const dimLocks: string[] = ctx.dims.map((d) => mergeDimensionLock(d.source, d.dimension, d.key));
+/** The statement taking the batch's dimension key locks (null when there are none), to run with BEGIN. */
+export function dimensionLockStatement(ctx: MergeContext): string | null {
+  const names: string[] = ctx.dims.map((d) => mergeDimensionLock(d.source, d.dimension, d.key));
   for (const level of ctx.levels) {
     if (level.deleted) continue;
     const spec = ctx.mappingBySource.get(level.source)!.tables[level.table]!;
-    if (spec.sku.lookup) dimLocks.push(mergeDimensionLock(level.source, spec.sku.lookup.dimension, level.productRef!));
-    if (spec.location.lookup) dimLocks.push(mergeDimensionLock(level.source, spec.location.lookup.dimension, level.locationRef!));
+    if (spec.sku.lookup) names.push(mergeDimensionLock(level.source, spec.sku.lookup.dimension, level.productRef!));
+    if (spec.location.lookup) names.push(mergeDimensionLock(level.source, spec.location.lookup.dimension, level.locationRef!));
   }
-  await lockMergeKeys(ctx.client, dimLocks);
+  return mergeLockStatement('dimension', names);
 }

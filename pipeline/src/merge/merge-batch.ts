@@ -7,31 +7,33 @@
  * postgres/advisory-locks.ts).
  *
  * The steps, in order, each in its own module over one `MergeContext` (context.ts):
- *   1. dimension-locks.ts  lock the dimension keys the batch writes or joins against
+ *   1. dimension-locks.ts  lock the dimension keys the batch writes or joins against (with BEGIN)
  *   2. dimension-rows.ts   upsert dimension rows, newer positions only
  *   3. source-rows.ts      upsert source rows, newer positions only (the position check)
  *   3b. truncates.ts       apply truncates (delete-rows policy)
  *   4. rows-to-resolve.ts  collect the rows to (re-)resolve
- *   5. resolve-rows.ts     resolve them against the dimension rows (mapped, parked, ...)
+ *   5. resolve-rows.ts     resolve them against the dimension rows (mapped, parked, ...), lock the
+ *                          canonical keys to recompute
  *   6. canonical-rows.ts   recompute the touched canonical stock_level rows
- *   6b. outbox-rows.ts     queue the canonical changes for the serve stage
- *   7. counters.ts         add to the durable counters
+ *   6b. outbox-rows.ts     queue the canonical changes for the serve stage, and add to the durable
+ *                          counters (counters.ts), in the statement that writes the canonical rows
+ *
+ * Every step is one set-based statement (or none, when it has nothing to do), whatever the batch
+ * size: at most 10 round trips per batch, BEGIN and COMMIT included.
  */
 import type pg from 'pg';
 import pRetry from 'p-retry';
 import type { NormalizedChange } from '../normalize/index.ts';
 import type { SourceMapping } from '../normalize/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
-import { createMergeContext, type MergeResult } from './context.ts';
-import { lockDimensionKeys } from './dimension-locks.ts';
+import { createMergeContext, type MergeContext, type MergeResult } from './context.ts';
+import { dimensionLockStatement } from './dimension-locks.ts';
 import { writeDimensionRows } from './dimension-rows.ts';
 import { writeSourceRows } from './source-rows.ts';
 import { applyTruncates } from './truncates.ts';
 import { collectRowsToResolve } from './rows-to-resolve.ts';
 import { resolveRows } from './resolve-rows.ts';
 import { recomputeCanonicalRows } from './canonical-rows.ts';
-import { writeOutboxRows } from './outbox-rows.ts';
-import { addCounters } from './counters.ts';
 
 /** Runs inside the merge transaction, before COMMIT; a throw rolls the batch back. */
 export type BeforeCommit = (result: MergeResult) => Promise<void>;
@@ -47,11 +49,16 @@ export async function mergeBatch(pool: pg.Pool, changes: NormalizedChange[], map
       // Connected outside the try: a failure to get a connection is retried as well.
       const client = await pool.connect();
       try {
-        const result = await withTransaction(client, async () => {
-          const merged = await mergeInTransaction(client, changes, mappings);
-          await beforeCommit?.(merged);
-          return merged;
-        });
+        const ctx = createMergeContext(client, changes, mappings);
+        const result = await withTransaction(
+          client,
+          async () => {
+            const merged = await mergeInTransaction(ctx);
+            await beforeCommit?.(merged);
+            return merged;
+          },
+          { begin: dimensionLockStatement(ctx) },
+        );
         result.committedAtMs = Date.now();
         return result;
       } catch (error) {
@@ -74,17 +81,13 @@ class AbortRetry extends Error {
   }
 }
 
-/** The merge steps, in order, on a client inside a transaction. */
-async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChange[], mappings: SourceMapping[]): Promise<MergeResult> {
-  const ctx = createMergeContext(client, changes, mappings);
-  await lockDimensionKeys(ctx);
+/** The merge steps after step 1, in order, inside the transaction. */
+async function mergeInTransaction(ctx: MergeContext): Promise<MergeResult> {
   await writeDimensionRows(ctx);
   await writeSourceRows(ctx);
   await applyTruncates(ctx);
   await collectRowsToResolve(ctx);
   await resolveRows(ctx);
   await recomputeCanonicalRows(ctx);
-  await writeOutboxRows(ctx);
-  await addCounters(ctx);
   return ctx.result;
 }

@@ -3,9 +3,12 @@
  * included, written in step 2) by the source's mapping (normalize/resolve.ts): each becomes
  * `mapped` to a canonical (sku, location), `parked` (a dimension row has not arrived: it is resolved
  * again when it does), `filtered`, `unmapped` or `not-authoritative`. The canonical keys a row
- * leaves and enters are touched for step 6.
+ * leaves and enters are touched for step 6, and their locks are taken by the same statement that
+ * stores the resolutions (before step 6 reads the sums: a lock must be held before the statement
+ * whose snapshot it protects starts).
  */
 import { resolveLevelRow, type Resolution } from '../normalize/index.ts';
+import { mergeCanonicalLock, mergeLockStatement } from '../postgres/advisory-locks.ts';
 import { dimId, rowId, touchKey, type MergeContext, type StoredRow } from './context.ts';
 
 /**
@@ -54,22 +57,39 @@ export async function resolveRows(ctx: MergeContext): Promise<void> {
     if (resolution.status === 'mapped') touchKey(ctx, resolution.sku, resolution.location, trigger);
     updates.push({ row, resolution });
   }
-  if (updates.length > 0) {
-    await client.query(
-      `UPDATE source_row AS r SET sku = u.sku, location = u.location, status = u.status, status_reason = u.reason, status_field = u.field
+  const keyLocks = canonicalKeyLockStatement(ctx);
+  if (updates.length === 0) {
+    if (keyLocks) await client.query(keyLocks);
+    return;
+  }
+  await client.query(
+    `WITH resolved AS (
+       UPDATE source_row AS r SET sku = u.sku, location = u.location, status = u.status, status_reason = u.reason, status_field = u.field
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])
             AS u(s, t, k, sku, location, status, reason, field)
-       WHERE r.source = u.s AND r.table_name = u.t AND r.row_key = u.k`,
-      [
-        updates.map((u) => u.row.source),
-        updates.map((u) => u.row.table_name),
-        updates.map((u) => u.row.row_key),
-        updates.map((u) => (u.resolution.status === 'mapped' ? u.resolution.sku : null)),
-        updates.map((u) => (u.resolution.status === 'mapped' ? u.resolution.location : null)),
-        updates.map((u) => u.resolution.status),
-        updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.reason)),
-        updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.field)),
-      ],
-    );
-  }
+       WHERE r.source = u.s AND r.table_name = u.t AND r.row_key = u.k
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM resolved)${keyLocks ? `, (SELECT count(*) FROM (${keyLocks}) AS locks)` : ''}`,
+    [
+      updates.map((u) => u.row.source),
+      updates.map((u) => u.row.table_name),
+      updates.map((u) => u.row.row_key),
+      updates.map((u) => (u.resolution.status === 'mapped' ? u.resolution.sku : null)),
+      updates.map((u) => (u.resolution.status === 'mapped' ? u.resolution.location : null)),
+      updates.map((u) => u.resolution.status),
+      updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.reason)),
+      updates.map((u) => (u.resolution.status === 'mapped' ? null : u.resolution.field)),
+    ],
+  );
+}
+
+/** The statement taking the locks of every canonical key touched so far (null when none). */
+function canonicalKeyLockStatement(ctx: MergeContext): string | null {
+  return mergeLockStatement(
+    'canonical',
+    [...ctx.affectedKeys.keys()].map((id) => {
+      const [sku, location] = id.split('\u001f') as [string, string];
+      return mergeCanonicalLock(sku, location);
+    }),
+  );
 }

@@ -4,6 +4,16 @@
  */
 import pg from 'pg';
 
+/** How a transaction starts. */
+export interface TransactionOptions {
+  /**
+   * A statement without parameters sent in the same round trip as BEGIN (PostgreSQL's simple query
+   * protocol runs several statements in one message), e.g. taking advisory locks. Only text the
+   * product builds itself: never a value from configuration or data.
+   */
+  begin?: string | null;
+}
+
 /**
  * Runs `fn` in a transaction on `db` and returns what it returns once COMMIT succeeded.
  *
@@ -15,19 +25,19 @@ import pg from 'pg';
  * @throws what `fn` or BEGIN/COMMIT threw, after ROLLBACK (a failing ROLLBACK is ignored, so the
  *   original error is the one reported); the pool's connection error when no client is available.
  */
-export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-  if (!(db instanceof pg.Pool)) return inTransaction(db, fn);
+export async function withTransaction<T>(db: pg.Pool | pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  if (!(db instanceof pg.Pool)) return inTransaction(db, fn, options);
   const client = await db.connect();
   try {
-    return await inTransaction(client, fn);
+    return await inTransaction(client, fn, options);
   } finally {
     client.release();
   }
 }
 
-async function inTransaction<T>(client: pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+async function inTransaction<T>(client: pg.ClientBase, fn: (client: pg.ClientBase) => Promise<T>, options: TransactionOptions): Promise<T> {
   try {
-    await client.query('BEGIN');
+    await client.query(options.begin ? `BEGIN; ${options.begin}` : 'BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

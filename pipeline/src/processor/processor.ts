@@ -146,6 +146,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     groupId: options.groupId ?? PIPELINE_GROUP_ID,
     topics,
     concurrency: options.concurrency ?? 2,
+    // Batches of thousands of records: JSON-with-schema records are about 4.6 KB, so the client's
+    // default 1 MiB per partition gave batches of about 215 (one merge transaction each).
+    maxBytesPerPartition: 8 * 1024 * 1024,
     eachBatch: async (batch) => {
       const role = roles.get(batch.topic);
       if (!role) return;

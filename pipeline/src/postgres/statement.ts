@@ -1,0 +1,16 @@
+/**
+ * Building one parameterized statement from parts written in separate modules (e.g. the CTEs of a
+ * `WITH … SELECT`), each adding its values without knowing the others' parameter numbers.
+ */
+
+/** The parameters of one statement under construction. */
+export class StatementParams {
+  /** The values, in parameter order ($1 is `values[0]`). */
+  readonly values: unknown[] = [];
+
+  /** Adds a value and returns its placeholder, cast when `cast` is given: `$3` or `$3::text[]`. */
+  add(value: unknown, cast?: string): string {
+    this.values.push(value);
+    return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`;
+  }
+}
