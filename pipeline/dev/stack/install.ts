@@ -46,3 +46,19 @@ export function ensureJars(paths: StackPaths, log: (line: string) => void): bool
   fs.writeFileSync(stamp, wanted);
   return true;
 }
+
+/**
+ * Installs the Debian packages the stack runs on when any is missing (`deploy/local/install-system.sh`:
+ * a JDK, Maven, MariaDB, PostgreSQL, Redis), so `npm test` and `npm run demo` need nothing set up
+ * beforehand. Quick when nothing is missing (the script only checks).
+ * @throws Error with the script's output when an install fails.
+ */
+export function ensureSystemPackages(log: (line: string) => void): void {
+  try {
+    const out = execFileSync('bash', [path.join(projectRoot, 'deploy', 'local', 'install-system.sh')], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    for (const line of out.split('\n').filter(Boolean)) log(line);
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string };
+    throw new Error(`installing system packages failed (deploy/local/install-system.sh):\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+  }
+}

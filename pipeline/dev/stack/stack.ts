@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { components, logFile, pidFile, type Component } from './components.ts';
-import { ensureJars } from './install.ts';
+import { ensureJars, ensureSystemPackages } from './install.ts';
 import { isRecordAlive, processRssKiB, readPidRecord, stopRecorded } from './processes.ts';
 import { waitHealthy } from './probes.ts';
 import { stackPaths, type StackPaths } from './paths.ts';
@@ -48,7 +48,10 @@ export async function stackUp(log: (line: string) => void = console.log): Promis
   // The postgres user must reach its data directory under the stack home.
   fs.chmodSync(paths.home, 0o755);
   fs.chmodSync(paths.data, 0o755);
-  if (process.env.STOCKSYNC_STACK !== 'external') ensureJars(paths, log);
+  if (process.env.STOCKSYNC_STACK !== 'external') {
+    ensureSystemPackages(log);
+    ensureJars(paths, log);
+  }
 
   const started = new Map<string, Promise<UpResult>>();
   const bring = (component: Component): Promise<UpResult> => {
