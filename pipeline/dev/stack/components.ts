@@ -402,6 +402,11 @@ const registry: Component = {
         `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
         '-Dapicurio.datasource.username=postgres',
         '-Dapicurio.datasource.password=postgres',
+        // Apicurio keeps 20 connections open by default (min-size 20): five stacks' registries alone
+        // would fill the machine PostgreSQL's 100 connections, which the canonical stores share.
+        '-Dapicurio.datasource.jdbc.initial-size=2',
+        '-Dapicurio.datasource.jdbc.min-size=2',
+        '-Dapicurio.datasource.jdbc.max-size=10',
         '-jar',
         path.join(home, 'quarkus-run.jar'),
       ],
