@@ -47,14 +47,20 @@ export function selfTimes(profile: CpuProfile, root = process.cwd()): SelfTime[]
     .map(([name, us]) => ({ function: name, selfMs: Math.round(us / 100) / 10, percent: total === 0 ? 0 : Math.round((us / total) * 1000) / 10 }));
 }
 
-/** The newest `.cpuprofile` file in `dir`, or undefined. */
-export function newestProfile(dir: string): string | undefined {
+/**
+ * The `.cpuprofile` file in `dir` written since `sinceMs` with the most time outside `(idle)` — the
+ * main thread's: node writes one file per thread, and tsx's module loader runs in a worker thread.
+ */
+export function busiestProfile(dir: string, sinceMs: number): string | undefined {
   if (!fs.existsSync(dir)) return undefined;
+  const busy = (file: string) => selfTimes(readProfile(file)).reduce((sum, f) => sum + (f.function === '(idle)' ? 0 : f.selfMs), 0);
   return fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.cpuprofile'))
     .map((f) => path.join(dir, f))
-    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+    .filter((f) => fs.statSync(f).mtimeMs >= sinceMs)
+    .map((file) => ({ file, busy: busy(file) }))
+    .sort((a, b) => b.busy - a.busy)[0]?.file;
 }
 
 /** Reads a `.cpuprofile` file. */

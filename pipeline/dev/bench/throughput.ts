@@ -13,7 +13,8 @@ import { deleteConnector, placeholderValues } from '../../src/connectors/apply.t
 import { createKafkaClient, type KafkaClient } from '../../src/kafka/client.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import { loadMappings, type SourceMapping } from '../../src/normalize/mapping.ts';
-import { snapshotRowCount } from '../../src/sources/source-database.ts';
+import { openSourceDatabase, snapshotRowCount } from '../../src/sources/source-database.ts';
+import { tableTopic } from '../../src/normalize/normalize.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 import { emptyCanonicalStore, resetCapture, seedSources } from '../demo/environment.ts';
 import { checkAgainstOracle } from '../demo/oracle-check.ts';
@@ -36,7 +37,7 @@ import {
   waitForSnapshotInKafka,
   type Progress,
 } from './capture.ts';
-import { newestProfile, readProfile, selfTimes } from './profile.ts';
+import { busiestProfile, readProfile, selfTimes } from './profile.ts';
 
 /** Options of {@link runThroughput}. */
 export interface ThroughputOptions {
@@ -141,7 +142,10 @@ export async function runThroughput(options: ThroughputOptions): Promise<BenchPa
       fail('JDBC sink', error);
       return undefined;
     });
-    if (sink) rows.push(sink);
+    if (sink) {
+      rows.push(sink.row);
+      notes.push(...sink.notes);
+    }
 
     say(`[throughput 6/6] (c) ceiling: batched INSERT … ON CONFLICT DO UPDATE of the canonical rows, ${CEILING_BATCH} per transaction, one connection`);
     const ceiling = await measureCeiling(endpoints, scratch).catch((error: unknown) => {
@@ -209,11 +213,18 @@ async function measurePipeline(
     ];
     if (options.profileDir) {
       await run.stop();
-      const file = newestProfile(options.profileDir);
+      const file = busiestProfile(options.profileDir, startedAt);
       if (file) {
-        notes.push(`profile of the stocksync process: ${file}; top 15 self time:`);
-        for (const f of selfTimes(readProfile(file)).slice(0, 15))
-          notes.push(`  ${String(f.percent).padStart(5)}%  ${String(f.selfMs).padStart(9)} ms  ${f.function}`);
+        const times = selfTimes(readProfile(file));
+        const idle = times.find((f) => f.function === '(idle)');
+        const busy = times.filter((f) => f !== idle);
+        const busyMs = busy.reduce((sum, f) => sum + f.selfMs, 0);
+        notes.push(
+          `profile of the stocksync process (main thread): ${file}; ${round(busyMs / 1000)} s busy, ${idle?.percent ?? 0}% of the samples idle; ` +
+            'top 15 self time, % of busy time (lines are of the code tsx compiled):',
+        );
+        for (const f of busy.slice(0, 15))
+          notes.push(`  ${String(round((f.selfMs / busyMs) * 100)).padStart(5)}%  ${String(round(f.selfMs, 0)).padStart(7)} ms  ${f.function}`);
       }
     }
     return {
@@ -265,7 +276,7 @@ async function measureJdbcSink(
   records: number,
   database: string,
   progress: Progress,
-): Promise<BenchRow> {
+): Promise<{ row: BenchRow; notes: string[] }> {
   // The database as Kafka Connect reaches it (STOCKSYNC_CONNECT_* overrides apply).
   const seen = placeholderValues('connect');
   const target: DatabaseEndpoint = {
@@ -291,6 +302,10 @@ async function measureJdbcSink(
     // The deleted connector's consumer leaves its group within a session timeout.
     await pRetry(() => kafka.deleteGroups([group]), { retries: 30, minTimeout: 1000, maxTimeout: 2000 });
   }
+
+  const prepared = await prepareSinkTables(mappings, { ...endpoints.canonical, database });
+  if (prepared.length > 0)
+    progress(`      created ${prepared.join(', ')} beforehand: a key column may be NULL (UNIQUE NULLS NOT DISTINCT instead of a primary key)`);
 
   const connect = readPidRecord(path.join(stackPaths().run, 'kafka-connect.pid'));
   const connectPid = isRecordAlive(connect) ? connect.pid : null;
@@ -331,7 +346,15 @@ async function measureJdbcSink(
       await targetClient.end();
     }
     const per10k = (cpuSeconds: number | null) => (cpuSeconds === null ? null : quotient(cpuSeconds * 10_000, records, 2));
-    return {
+    const notes = [
+      `JDBC sink: ${sinks.map((s) => s.name).join(' and ')} at once (upsert, primary.key.mode=record_key, delete.enabled), from the earliest offsets; wall time from the first PUT to lag 0 of their groups; CPU of the whole Connect JVM (the idle source connectors included)`,
+    ];
+    if (prepared.length > 0) {
+      notes.push(
+        `JDBC sink: ${prepared.join(', ')} created beforehand with UNIQUE NULLS NOT DISTINCT on the record key: a key column may be NULL, which the sink's own primary key cannot hold`,
+      );
+    }
+    const row: BenchRow = {
       label: 'JDBC sink',
       figures: {
         records,
@@ -344,6 +367,7 @@ async function measureJdbcSink(
         'CPU s/10k rec, PG backends': per10k(backendsCpu),
       },
     };
+    return { row, notes };
   } finally {
     for (const { name, group } of groups) {
       await deleteConnector(name).catch(() => undefined);
@@ -351,6 +375,71 @@ async function measureJdbcSink(
     }
     await watcher.end();
   }
+}
+
+/** Source column types (information_schema, lower case) the bench can give the sink's tables, and their PostgreSQL type. */
+const SINK_COLUMN_TYPES: Record<string, string> = {
+  varchar: 'text',
+  char: 'text',
+  text: 'text',
+  'character varying': 'text',
+  character: 'text',
+  double: 'double precision',
+  'double precision': 'double precision',
+  float: 'real',
+  real: 'real',
+  int: 'integer',
+  integer: 'integer',
+  mediumint: 'integer',
+  smallint: 'smallint',
+  tinyint: 'smallint',
+  bigint: 'bigint',
+  decimal: 'numeric',
+  numeric: 'numeric',
+  boolean: 'boolean',
+};
+
+/**
+ * Creates the sink's table of every stock table whose row key has a column the source allows to be
+ * NULL (the POS's stockcurrent, keyed by location, product and attributesetinstance_id). The sink
+ * would make the record key its primary key, and a primary key column cannot hold NULL: its insert
+ * fails. A user does what this does — creates the table first, every column as in the source and the
+ * key as a UNIQUE NULLS NOT DISTINCT constraint (PostgreSQL 15) that the sink's ON CONFLICT uses.
+ * @returns the tables created.
+ * @throws Error when such a table has a column type this does not map.
+ */
+async function prepareSinkTables(mappings: SourceMapping[], target: DatabaseEndpoint): Promise<string[]> {
+  const statements: Array<{ table: string; sql: string }> = [];
+  for (const mapping of mappings) {
+    const source = await openSourceDatabase(mapping);
+    try {
+      for (const [table, spec] of Object.entries(mapping.tables)) {
+        const columns = await source.columns(table);
+        if (!columns || !spec.row_key.some((c) => columns.get(c)?.nullable)) continue;
+        const name = tableTopic(mapping, table).replace(/\./g, '_');
+        const definitions = [...columns].map(([column, { dataType, nullable }]) => {
+          const type = SINK_COLUMN_TYPES[dataType];
+          if (!type) throw new Error(`${mapping.source}.${table}.${column}: type ${dataType} has no sink column type in the bench`);
+          return `"${column}" ${type}${nullable ? '' : ' NOT NULL'}`;
+        });
+        statements.push({
+          table: name,
+          sql: `CREATE TABLE "${name}" (${definitions.join(', ')}, UNIQUE NULLS NOT DISTINCT (${spec.row_key.map((c) => `"${c}"`).join(', ')}))`,
+        });
+      }
+    } finally {
+      await source.close();
+    }
+  }
+  if (statements.length === 0) return [];
+  const client = new pg.Client(target);
+  await client.connect();
+  try {
+    for (const { sql } of statements) await client.query(sql);
+  } finally {
+    await client.end();
+  }
+  return statements.map((s) => s.table);
 }
 
 /** (c) The database's ceiling: the finished canonical rows upserted in batches, inserted then updated. */
