@@ -4,9 +4,11 @@
  * PostgreSQL server's processes.
  */
 import pg from 'pg';
+import pRetry from 'p-retry';
 import type { StackEndpoints, DatabaseEndpoint } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import type { KafkaClient } from '../../src/kafka/client.ts';
+import { groupLag } from '../../src/kafka/group-lag.ts';
 import type { SourceMapping } from '../../src/normalize/mapping.ts';
 import { topicRoles } from '../../src/normalize/normalize.ts';
 import { waitStable } from '../demo/quiescence.ts';
@@ -20,8 +22,25 @@ export function mappedTopics(mappings: SourceMapping[]): string[] {
   return [...topicRoles(mappings).keys()].sort();
 }
 
+/**
+ * Runs a Kafka read again on errors the client marks retriable: right after a connector creates its
+ * topics the broker may briefly answer that it is not the partitions' leader yet.
+ */
+export function retryWhileKafkaSettles<T>(read: () => Promise<T>): Promise<T> {
+  return pRetry(read, {
+    retries: 10,
+    minTimeout: 250,
+    maxTimeout: 2000,
+    shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
+  });
+}
+
 /** Sum of the end offsets of the topics (records written so far to topics never compacted); a missing topic counts 0. */
-export async function endOffsetTotal(kafka: KafkaClient, topics: string[]): Promise<number> {
+export function endOffsetTotal(kafka: KafkaClient, topics: string[]): Promise<number> {
+  return retryWhileKafkaSettles(() => sumEndOffsets(kafka, topics));
+}
+
+async function sumEndOffsets(kafka: KafkaClient, topics: string[]): Promise<number> {
   const existing = new Set(await kafka.listTopics());
   let total = 0n;
   for (const topic of topics) {
@@ -29,6 +48,11 @@ export async function endOffsetTotal(kafka: KafkaClient, topics: string[]): Prom
     for (const { offset } of await kafka.endOffsets(topic)) total += BigInt(offset);
   }
   return Number(total);
+}
+
+/** Total lag of a consumer group over the topics ({@link groupLag}), retried while Kafka settles. */
+export function lagOf(kafka: KafkaClient, groupId: string, topics: string[]): Promise<number> {
+  return retryWhileKafkaSettles(() => groupLag(kafka, groupId, topics));
 }
 
 /** Applies every shipped connector (the Debezium snapshot starts), in file order. */

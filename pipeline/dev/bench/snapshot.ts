@@ -12,7 +12,6 @@
 import pg from 'pg';
 import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
-import { groupLag } from '../../src/kafka/group-lag.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
@@ -21,7 +20,17 @@ import { checkAgainstOracle } from '../demo/oracle-check.ts';
 import { startPipelineProcess } from './pipeline-process.ts';
 import { peakRssMiB, processCpuSeconds, processesCpuSeconds } from './proc.ts';
 import { machineRecorder, quotient, round, type BenchPart, type BenchRow } from './report.ts';
-import { applyConnectors, clusterCpuSeconds, databaseBackends, endOffsetTotal, mappedTopics, postmasterPid, timeoutFor, type Progress } from './capture.ts';
+import {
+  applyConnectors,
+  clusterCpuSeconds,
+  lagOf,
+  databaseBackends,
+  endOffsetTotal,
+  mappedTopics,
+  postmasterPid,
+  timeoutFor,
+  type Progress,
+} from './capture.ts';
 
 /** Options of {@link runSnapshot}. */
 export interface SnapshotOptions {
@@ -139,7 +148,7 @@ export async function runSnapshot(options: SnapshotOptions): Promise<BenchPart> 
       const deadline = Date.now() + timeoutFor(expected) * 2;
       for (;;) {
         const inKafka = await endOffsetTotal(kafka, topics);
-        lag = await groupLag(kafka, PIPELINE_GROUP_ID, topics);
+        lag = await lagOf(kafka, PIPELINE_GROUP_ID, topics);
         if (debeziumDoneAt === null && inKafka >= expected) {
           debeziumDoneAt = Date.now();
           lagAtDebeziumDone = lag;

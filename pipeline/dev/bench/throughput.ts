@@ -11,7 +11,6 @@ import pRetry from 'p-retry';
 import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { deleteConnector, placeholderValues } from '../../src/connectors/apply.ts';
 import { createKafkaClient, type KafkaClient } from '../../src/kafka/client.ts';
-import { groupLag } from '../../src/kafka/group-lag.ts';
 import { loadMappings, type SourceMapping } from '../../src/normalize/mapping.ts';
 import { openSourceDatabase, snapshotRowCount } from '../../src/sources/source-database.ts';
 import { tableTopic } from '../../src/normalize/normalize.ts';
@@ -28,6 +27,8 @@ import { machineRecorder, quotient, round, type BenchPart, type BenchRow } from 
 import {
   applyConnectors,
   clusterCpuSeconds,
+  lagOf,
+  retryWhileKafkaSettles,
   databaseBackends,
   dropDatabase,
   mappedTopics,
@@ -186,7 +187,7 @@ async function measurePipeline(
   // As the demo's reset does: empty canonical tables, and the group starting over from the earliest offsets.
   await emptyCanonicalStore(endpoints);
   await pRetry(() => kafka.deleteGroups([PIPELINE_GROUP_ID]), { retries: 15, minTimeout: 1000, maxTimeout: 2000 });
-  for (const topic of topics) await kafka.resetGroupToEarliest(PIPELINE_GROUP_ID, topic);
+  for (const topic of topics) await retryWhileKafkaSettles(() => kafka.resetGroupToEarliest(PIPELINE_GROUP_ID, topic));
 
   const postmaster = await postmasterPid(endpoints.canonical);
   const watcher = new pg.Client(endpoints.canonical);
@@ -195,7 +196,7 @@ async function measurePipeline(
   const startedAt = Date.now();
   const run = await startPipelineProcess({ profileDir: options.profileDir, output: (line) => options.progress(`      [run] ${line}`) });
   try {
-    const doneAt = await untilLagZero(() => groupLag(kafka, PIPELINE_GROUP_ID, topics), 'stocksync', timeoutFor(records), options.progress);
+    const doneAt = await untilLagZero(() => lagOf(kafka, PIPELINE_GROUP_ID, topics), 'stocksync', timeoutFor(records), options.progress);
     // Sampled before the process stops: its counters, CPU and memory, and its database backends' CPU.
     const metrics = await run.metrics();
     const cpu = processCpuSeconds(run.pid);
@@ -322,7 +323,7 @@ async function measureJdbcSink(
     }
     const totalLag = async () => {
       let lag = 0;
-      for (const g of groups) lag += await groupLag(kafka, g.group, g.topics);
+      for (const g of groups) lag += await lagOf(kafka, g.group, g.topics);
       return lag;
     };
     const doneAt = await untilLagZero(totalLag, 'JDBC sink', timeoutFor(records), progress, async () => {
