@@ -7,7 +7,7 @@ import path from 'node:path';
 
 /** The parts of a `.cpuprofile` file this module reads (Chrome DevTools Protocol `Profiler.Profile`). */
 export interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber?: number } }>;
   samples: number[];
   /** µs between consecutive samples; the first is relative to `startTime`. */
   timeDeltas: number[];
@@ -15,7 +15,10 @@ export interface CpuProfile {
 
 /** One function's self time: time the sampled stack had it on top. */
 export interface SelfTime {
-  /** `name (file:line)`, the file relative to the project, line 1-based; `(program)`, `(garbage collector)`, `(idle)` as V8 names them. */
+  /**
+   * `name (file:line:column)`, the file relative to the project, line and column 1-based (of the code
+   * node ran: tsx's output for TypeScript); `(program)`, `(garbage collector)`, `(idle)` as V8 names them.
+   */
   function: string;
   selfMs: number;
   /** Share of all sampled time, percent. */
@@ -29,9 +32,9 @@ export interface SelfTime {
 export function selfTimes(profile: CpuProfile, root = process.cwd()): SelfTime[] {
   const nameOf = new Map<number, string>();
   for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, lineNumber, columnNumber } = node.callFrame;
     const file = url.startsWith('file://') ? path.relative(root, new URL(url).pathname) : url;
-    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} (${file}:${lineNumber + 1})` : functionName || '(anonymous)');
+    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} (${file}:${lineNumber + 1}:${(columnNumber ?? 0) + 1})` : functionName || '(anonymous)');
   }
   const micros = new Map<string, number>();
   let total = 0;

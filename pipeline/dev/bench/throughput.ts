@@ -221,8 +221,8 @@ async function measurePipeline(
         const busy = times.filter((f) => f !== idle);
         const busyMs = busy.reduce((sum, f) => sum + f.selfMs, 0);
         notes.push(
-          `profile of the stocksync process (main thread): ${file}; ${round(busyMs / 1000)} s busy, ${idle?.percent ?? 0}% of the samples idle; ` +
-            'top 15 self time, % of busy time (lines are of the code tsx compiled):',
+          `profile of the stocksync process (main thread; its figures above were measured with the profiler on): ${file}; ${round(busyMs / 1000)} s busy, ${idle?.percent ?? 0}% of the samples idle; ` +
+            'top 15 self time, % of busy time (line:column of the code tsx compiled):',
         );
         for (const f of busy.slice(0, 15))
           notes.push(`  ${String(round((f.selfMs / busyMs) * 100)).padStart(5)}%  ${String(round(f.selfMs, 0)).padStart(7)} ms  ${f.function}`);

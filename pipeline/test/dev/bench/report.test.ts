@@ -64,7 +64,7 @@ describe('sumSamples', () => {
 
 describe('selfTimes', () => {
   it('charges each sample the time to the next one and adds up nodes of the same function', () => {
-    const frame = (functionName: string, line: number) => ({ functionName, url: 'file:///p/src/merge.ts', lineNumber: line });
+    const frame = (functionName: string, line: number) => ({ functionName, url: 'file:///p/src/merge.ts', lineNumber: line, columnNumber: 4 });
     const profile: CpuProfile = {
       nodes: [
         { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 } },
@@ -76,7 +76,7 @@ describe('selfTimes', () => {
       timeDeltas: [0, 3000, 4000, 1000],
     };
     expect(selfTimes(profile, '/p')).toEqual([
-      { function: 'mergeBatch (src/merge.ts:10)', selfMs: 7, percent: 87.5 },
+      { function: 'mergeBatch (src/merge.ts:10:5)', selfMs: 7, percent: 87.5 },
       { function: '(garbage collector)', selfMs: 1, percent: 12.5 },
     ]);
   });
