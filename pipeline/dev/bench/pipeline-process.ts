@@ -13,6 +13,12 @@ export interface PipelineProcess {
   metricsPort: number;
   /** When the run command reported it had joined its consumer group, ms since epoch. */
   readyAtMs: number;
+  /**
+   * Why the process can make no more progress, once it cannot: it exited, or its Kafka consumer
+   * crashed for good (kafkajs does not restart a consumer after an error it deems non-retriable,
+   * e.g. a member that lost its group); undefined while it runs.
+   */
+  failure(): string | undefined;
   /** Sums of the process's Prometheus samples by metric name (labels summed over). */
   metrics(): Promise<Record<string, number>>;
   /** SIGTERM, then waits for the exit (up to 60 s, then SIGKILL); a CPU profile is written on that exit. */
@@ -30,6 +36,8 @@ export interface PipelineProcessOptions {
 }
 
 const READY = 'consuming as a member of';
+/** What kafkajs logs when a consumer stops on an error (JSON log line, field `message`). */
+const CRASH = '[Consumer] Crash';
 
 /**
  * Starts `node pipeline/bin/stocksync.js run --metrics-port <free port>` with this process's
@@ -44,7 +52,13 @@ export async function startPipelineProcess(options: PipelineProcessOptions): Pro
     [...profile, path.join(projectRoot, 'pipeline', 'bin', 'stocksync.js'), 'run', '--metrics-port', String(metricsPort)],
     { cwd: projectRoot, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let failure: string | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      failure ??= `stocksync run exited (code ${code})`;
+      resolve(code);
+    }),
+  );
   let ready: (at: number) => void = () => undefined;
   const joined = new Promise<number>((resolve) => (ready = resolve));
   for (const stream of [child.stdout!, child.stderr!]) {
@@ -56,6 +70,7 @@ export async function startPipelineProcess(options: PipelineProcessOptions): Pro
       pending = lines.pop()!;
       for (const line of lines) {
         if (line.includes(READY)) ready(Date.now());
+        if (line.includes(CRASH)) failure ??= `its Kafka consumer crashed: ${line.slice(0, 300)}`;
         options.output(line);
       }
     });
@@ -80,6 +95,7 @@ export async function startPipelineProcess(options: PipelineProcessOptions): Pro
     pid: child.pid!,
     metricsPort,
     readyAtMs,
+    failure: () => failure,
     async metrics() {
       const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { signal: AbortSignal.timeout(10_000) });
       return sumSamples(await response.text());

@@ -155,6 +155,8 @@ export async function runSnapshot(options: SnapshotOptions): Promise<BenchPart> 
           say(`      Debezium: all ${expected} snapshot records in Kafka after ${round((debeziumDoneAt - startedAt) / 1000)} s; pipeline lag ${lag}`);
         }
         if (debeziumDoneAt !== null && lag === 0) break;
+        const failure = run.failure();
+        if (failure) throw new Error(`${failure} (pipeline lag ${lag})`);
         if (Date.now() - shownAt > 5000) {
           shownAt = Date.now();
           say(`      ${inKafka}/${expected} snapshot records in Kafka, pipeline lag ${lag}`);

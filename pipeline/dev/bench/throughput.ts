@@ -196,7 +196,16 @@ async function measurePipeline(
   const startedAt = Date.now();
   const run = await startPipelineProcess({ profileDir: options.profileDir, output: (line) => options.progress(`      [run] ${line}`) });
   try {
-    const doneAt = await untilLagZero(() => lagOf(kafka, PIPELINE_GROUP_ID, topics), 'stocksync', timeoutFor(records), options.progress);
+    const doneAt = await untilLagZero(
+      () => lagOf(kafka, PIPELINE_GROUP_ID, topics),
+      'stocksync',
+      timeoutFor(records),
+      options.progress,
+      async () => {
+        const failure = run.failure();
+        if (failure) throw new Error(failure);
+      },
+    );
     // Sampled before the process stops: its counters, CPU and memory, and its database backends' CPU.
     const metrics = await run.metrics();
     const cpu = processCpuSeconds(run.pid);
