@@ -58,6 +58,10 @@ export function jdbcSinkConnector(options: JdbcSinkOptions): ConnectorFile {
       'delete.enabled': 'true',
       'schema.evolution': 'basic',
       'consumer.override.auto.offset.reset': 'earliest',
+      // One task writes through one connection at a time; the default pool (5 to 32) only takes
+      // connections from the PostgreSQL server every local stack shares.
+      'connection.pool.min_size': '1',
+      'connection.pool.max_size': '4',
       ...converter,
     },
   };

@@ -1,7 +1,8 @@
-/** The development harness's command groups: the local stack, the sample sources and the demo. */
+/** The development harness's command groups: the local stack, the sample sources, the demo and the bench. */
 import type { RegisterCommands } from '../../src/cli/index.ts';
+import { register as registerBench } from './bench.ts';
 import { register as registerDemo } from './demo.ts';
 import { register as registerSample } from './sample.ts';
 import { register as registerStack } from './stack.ts';
 
-export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample];
+export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample, registerBench];

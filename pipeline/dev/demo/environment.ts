@@ -73,14 +73,7 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
     await kafka.close();
   }
 
-  await prepareCanonicalStore(endpoints);
-  const canonical = new pg.Client(endpoints.canonical);
-  await canonical.connect();
-  try {
-    await canonical.query('TRUNCATE stock_level, source_row, dimension_row, canonical_outbox, pipeline_counter');
-  } finally {
-    await canonical.end();
-  }
+  await emptyCanonicalStore(endpoints);
 
   const redis = new Redis(endpoints.redisUrl);
   try {
@@ -92,6 +85,18 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
     } while (cursor !== '0');
   } finally {
     redis.disconnect();
+  }
+}
+
+/** Creates the canonical store if missing and empties its tables (stock levels, source and dimension rows, outbox, counters). */
+export async function emptyCanonicalStore(endpoints: StackEndpoints = stackEndpoints()): Promise<void> {
+  await prepareCanonicalStore(endpoints);
+  const canonical = new pg.Client(endpoints.canonical);
+  await canonical.connect();
+  try {
+    await canonical.query('TRUNCATE stock_level, source_row, dimension_row, canonical_outbox, pipeline_counter');
+  } finally {
+    await canonical.end();
   }
 }
 

@@ -37,3 +37,15 @@ export const publishErrors = new client.Counter({
   help: 'Failed outbox publication rounds (Redis or stock.levels unavailable); rows are retried',
   registers: [metricsRegistry],
 });
+
+export const mergeBatches = new client.Counter({
+  name: 'stocksync_merge_batches_total',
+  help: 'Merge calls (one per Kafka batch with changes; a call retried after a deadlock counts once)',
+  registers: [metricsRegistry],
+});
+
+export const mergeStatements = new client.Counter({
+  name: 'stocksync_merge_statements_total',
+  help: 'SQL statements (database round trips) the merge sent, BEGIN/COMMIT/ROLLBACK and retried attempts included',
+  registers: [metricsRegistry],
+});

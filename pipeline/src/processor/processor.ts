@@ -19,7 +19,8 @@ import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResul
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import type { DeadLetterReason } from '../dead-letter/index.ts';
-import { canonicalChanges, deadLettered, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
+import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
+import { countingStatements } from './statement-count.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
@@ -76,6 +77,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
 
   await prepareCanonicalStore(endpoints);
   const pool = new pg.Pool({ ...endpoints.canonical, max: 6 });
+  const mergePool = countingStatements(pool);
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 2 });
   const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-pipeline' });
   const registry = createSchemaRegistry(endpoints.registryUrl);
@@ -171,7 +173,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       if (changes.length === 0) return;
       // Rows whose codes resolve to nothing are quarantined inside the merge transaction, so a crash
       // cannot commit the merge without their dead letters.
-      const result = await mergeBatch(pool, changes, mappings, async (merged) => {
+      mergeBatches.inc();
+      const result = await mergeBatch(mergePool, changes, mappings, async (merged) => {
         await quarantine(
           merged.unmapped.map(({ change, reason, field }) => ({
             record: recordOf.get(changeId(change))!,
