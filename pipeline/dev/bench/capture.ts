@@ -9,8 +9,8 @@ import type { StackEndpoints, DatabaseEndpoint } from '../../src/config/endpoint
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import type { KafkaClient } from '../../src/kafka/client.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
-import type { SourceMapping } from '../../src/normalize/mapping.ts';
-import { topicRoles } from '../../src/normalize/normalize.ts';
+import type { SourceMapping } from '../../src/normalize/index.ts';
+import { topicRoles } from '../../src/normalize/index.ts';
 import { waitStable } from '../demo/quiescence.ts';
 import { parentPid, treeCpuSeconds } from './proc.ts';
 

@@ -12,7 +12,7 @@
 import pg from 'pg';
 import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
-import { loadMappings } from '../../src/normalize/mapping.ts';
+import { loadMappings } from '../../src/normalize/index.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 import { resetCapture, seedSources } from '../demo/environment.ts';
