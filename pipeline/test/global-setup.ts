@@ -16,7 +16,8 @@ import { stackStatus, stackUp } from '../dev/stack/stack.ts';
 function liveRecords(): Map<string, PidRecord> {
   const paths = stackPaths();
   const live = new Map<string, PidRecord>();
-  for (const component of components) {
+  // Machine services are never stopped, not even one `stack up` restarted: only managed components count.
+  for (const component of components.filter((c) => c.ownership === 'managed')) {
     const record = readPidRecord(pidFile(paths, component.name));
     if (isRecordAlive(record)) live.set(component.name, record);
   }

@@ -16,7 +16,7 @@ export function register(program: Command): void {
 
   stack
     .command('down')
-    .description('stop the processes `stack up` started (by pid)')
+    .description('stop the processes of the managed components `stack up` started (by pid); machine services (PostgreSQL, MariaDB, Redis) are never stopped')
     .option('--purge', 'also delete the data and generated configuration (keeps fetched jars)')
     .action(async (options: { purge?: boolean }) => {
       const stopped = await stackDown({ purge: options.purge });
@@ -25,7 +25,7 @@ export function register(program: Command): void {
 
   stack
     .command('status')
-    .description('components, ports, pids, memory and health')
+    .description("components, ports, pids, memory and health, and each connector's and task's state (exits 1 when something is down or FAILED)")
     .option('--json', 'print as JSON')
     .action(async (options: { json?: boolean }) => {
       const status = await stackStatus();
@@ -42,6 +42,8 @@ export function register(program: Command): void {
             health: s.healthy ? 'healthy' : `DOWN: ${s.problem}`,
           })),
         );
+        const connectors = status.flatMap((s) => s.connectors ?? []);
+        if (connectors.length > 0) console.table(connectors.map((c) => ({ connector: c.name, state: c.summary })));
       }
       if (status.some((s) => !s.healthy)) process.exitCode = 1;
     });

@@ -9,6 +9,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
+import { sourceCaughtUp } from '../../src/connectors/caught-up.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { startPipeline } from '../../src/processor/processor.ts';
 import { awaitWorkloads, runWorkload } from '../sample/shared/workload.ts';
@@ -151,15 +152,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       await warehouse.end();
     }
 
-    say('[5/6] draining: waiting until every committed transaction is merged and published');
+    say('[5/6] draining: waiting until the connectors have read their sources and every committed transaction is merged and published');
     const groupTopics = pipeline.topics;
-    await waitStable(async () => tracker.pending().length === 0 && (await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)) === 0, {
-      stableMs: 1000,
-      timeoutMs: 30_000,
-      describe: async () =>
-        `${tracker.pending().length} transactions not merged (${tracker.pending().slice(0, 5).map((op) => `${op.kind} tx ${op.txId}`).join(', ')}), ` +
-        `lag ${await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)}`,
-    });
+    const captureConnectors = [...new Set(loadMappings().map((m) => m.connector).filter((c): c is string => Boolean(c)))];
+    const capture = () => Promise.all(captureConnectors.map((c) => sourceCaughtUp(c)));
+    // Connectors first: a FAILED or lagging connector leaves changes in no topic, and lag 0 then means nothing.
+    await waitStable(
+      async () => (await capture()).every((c) => c.caughtUp) && tracker.pending().length === 0 && (await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)) === 0,
+      {
+        stableMs: 1000,
+        timeoutMs: 30_000,
+        describe: async () =>
+          `${(await capture()).filter((c) => !c.caughtUp).map((c) => `${c.connector} not caught up: ${c.reason}; `).join('')}` +
+          `${tracker.pending().length} transactions not merged (${tracker.pending().slice(0, 5).map((op) => `${op.kind} tx ${op.txId}`).join(', ')}), ` +
+          `lag ${await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)}`,
+      },
+    );
     await pipeline.drainOutbox();
     await waitStable(async () => Object.values(await channels.lag()).every((n) => n === 0), {
       stableMs: 1000,

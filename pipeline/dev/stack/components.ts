@@ -11,13 +11,13 @@ import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
-import { spawnDaemon, writePidRecord, type PidRecord } from './processes.ts';
+import { spawnDaemon, type PidRecord } from './processes.ts';
 import { stackPaths, type StackPaths } from './paths.ts';
 
 /**
  * `managed`: the stack owns the process and its data (own datadir, own port).
- * `machine`: a server this machine already runs (PostgreSQL 5432, MariaDB 3306, Redis 6379); the
- * stack only starts it when it is down, and only then stops it again on `stack down`.
+ * `machine`: a server this machine already runs (PostgreSQL 5432, MariaDB 3306, Redis 6379), which
+ * other stacks share; the stack starts it when it is down, and never stops it (`stack down` leaves it).
  */
 export type Ownership = 'managed' | 'machine';
 
@@ -31,7 +31,10 @@ export interface Component {
   dependsOn: string[];
   timeoutMs: number;
   probe: Probe;
-  /** Starts the process (after any one-time initialisation); returns its pid record. */
+  /**
+   * Starts the process (after any one-time initialisation); returns its record, which `up` keeps
+   * as the stack's own (managed) or as a note only (machine), see `stack.ts`.
+   */
   start(paths: StackPaths): Promise<PidRecord>;
   /** Runs once the probe passes, each `up` (idempotent): users, databases. */
   bootstrap?(paths: StackPaths): Promise<void>;
@@ -77,7 +80,13 @@ function userIds(name: string): { uid: number; gid: number } {
 }
 
 const logFile = (paths: StackPaths, name: string) => path.join(paths.logs, `${name}.log`);
+/** The pid file of a managed component: the process `down` stops. */
 const pidFile = (paths: StackPaths, name: string) => path.join(paths.run, `${name}.pid`);
+/**
+ * Where `up` notes a machine service it had to start (pid, start time, command): for `status` and
+ * for waiting on it; `down` never reads it, as the service is the machine's, not the stack's.
+ */
+const machineStartNote = (paths: StackPaths, name: string) => path.join(paths.run, `${name}.machine-start.json`);
 
 function pgProbe(port: number, database: string, check?: (rows: Record<string, unknown>[]) => void): Probe {
   return async () => {
@@ -143,7 +152,6 @@ const machinePostgres: Component = {
       command: pgBin('postgres'),
       args: ['-D', `/var/lib/postgresql/${version}/main`, '-c', `config_file=/etc/postgresql/${version}/main/postgresql.conf`],
       logFile: logFile(paths, 'postgres'),
-      pidFile: pidFile(paths, 'postgres'),
       ...ids,
     });
   },
@@ -167,7 +175,6 @@ const machineMariadb: Component = {
       command: '/usr/sbin/mariadbd',
       args: ['--user=mysql'],
       logFile: logFile(paths, 'mariadb'),
-      pidFile: pidFile(paths, 'mariadb'),
     });
   },
 };
@@ -196,7 +203,6 @@ const machineRedis: Component = {
       command: 'redis-server',
       args: ['--bind', '127.0.0.1', '-::1', '--port', '6379', '--save', '', '--appendonly', 'no', '--dir', '/var/lib/redis'],
       logFile: logFile(paths, 'redis'),
-      pidFile: pidFile(paths, 'redis'),
     });
   },
 };
@@ -245,7 +251,6 @@ const posMariadb: Component = {
         '--skip-name-resolve',
       ],
       logFile: logFile(paths, 'pos-mariadb'),
-      pidFile: pidFile(paths, 'pos-mariadb'),
     });
   },
   async bootstrap(paths) {
@@ -303,7 +308,6 @@ const warehousePostgres: Component = {
         '-c', 'shared_buffers=64MB',
       ],
       logFile: logFile(paths, 'wms-postgres'),
-      pidFile: pidFile(paths, 'wms-postgres'),
       ...ids,
     });
   },
@@ -371,7 +375,6 @@ const kafka: Component = {
       command: java,
       args: [...jvm, 'kafka.Kafka', config],
       logFile: logFile(paths, 'kafka'),
-      pidFile: pidFile(paths, 'kafka'),
     });
   },
 };
@@ -412,7 +415,6 @@ const registry: Component = {
       ],
       cwd: home,
       logFile: logFile(paths, 'schema-registry'),
-      pidFile: pidFile(paths, 'schema-registry'),
     });
   },
 };
@@ -475,7 +477,6 @@ const connect: Component = {
         config,
       ],
       logFile: logFile(paths, 'kafka-connect'),
-      pidFile: pidFile(paths, 'kafka-connect'),
     });
   },
 };
@@ -513,4 +514,4 @@ export const components: Component[] = [
   connect,
 ];
 
-export { logFile, pidFile, writePidRecord };
+export { logFile, machineStartNote, pidFile };

@@ -51,14 +51,20 @@ export function isRecordAlive(record: PidRecord | undefined): record is PidRecor
   return record !== undefined && processStartTicks(record.pid) === record.startTicks;
 }
 
-/** Records an already running process (e.g. one a service script forked) as started by the stack. */
-export function writePidRecord(file: string, pid: number, command: string): PidRecord {
+/**
+ * The record of a running process.
+ * @throws Error when the process is already gone.
+ */
+export function recordProcess(pid: number, command: string): PidRecord {
   const startTicks = processStartTicks(pid);
   if (startTicks === undefined) throw new Error(`process ${pid} (${command}) exited right after start`);
-  const record: PidRecord = { pid, startTicks, command, startedAt: Date.now() };
+  return { pid, startTicks, command, startedAt: Date.now() };
+}
+
+/** Writes a pid record (JSON) to `file`. */
+export function writePidRecord(file: string, record: PidRecord): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(record));
-  return record;
 }
 
 export interface DaemonOptions {
@@ -66,7 +72,6 @@ export interface DaemonOptions {
   args: string[];
   /** Appended with the process's stdout and stderr. */
   logFile: string;
-  pidFile: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
   /** Run as this user id (e.g. postgres, which refuses to run as root). */
@@ -74,7 +79,10 @@ export interface DaemonOptions {
   gid?: number;
 }
 
-/** Starts a process detached from this one (it outlives the CLI), logging to a file; records its pid. */
+/**
+ * Starts a process detached from this one (it outlives the CLI), logging to a file. Returns its
+ * record; the caller decides where (and whether) it is kept, see `stack.ts`.
+ */
 export function spawnDaemon(options: DaemonOptions): PidRecord {
   fs.mkdirSync(path.dirname(options.logFile), { recursive: true });
   if (options.cwd && !fs.existsSync(options.cwd)) throw new Error(`working directory ${options.cwd} does not exist`);
@@ -92,7 +100,7 @@ export function spawnDaemon(options: DaemonOptions): PidRecord {
   child.on('error', (error) => fs.appendFileSync(options.logFile, `\nstocksync: could not start ${options.command}: ${error.message}\n`));
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${options.command}`);
-  return writePidRecord(options.pidFile, child.pid, [options.command, ...options.args].join(' '));
+  return recordProcess(child.pid, [options.command, ...options.args].join(' '));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -114,4 +122,99 @@ export async function stopRecorded(pidFile: string, graceMs = 20_000): Promise<b
   while (isRecordAlive(record)) await sleep(50);
   fs.rmSync(pidFile, { force: true });
   return true;
+}
+
+/** A TCP socket in LISTEN state, from /proc/net/tcp or /proc/net/tcp6. */
+interface Listener {
+  port: number;
+  /** Socket inode, as it appears in /proc/<pid>/fd links (`socket:[inode]`). */
+  inode: string;
+}
+
+/** Sockets listening in this network namespace (/proc/net/tcp and tcp6; state 0A is LISTEN). */
+function listeners(): Listener[] {
+  const found: Listener[] = [];
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+      const fields = line.trim().split(/\s+/);
+      if (fields.length < 10 || fields[3] !== '0A') continue;
+      const port = Number.parseInt(fields[1]!.split(':')[1]!, 16);
+      found.push({ port, inode: fields[9]! });
+    }
+  }
+  return found;
+}
+
+/** Socket inodes a process holds open, or undefined when its fds cannot be read (gone, or not ours to read). */
+function socketInodes(pid: number): Set<string> | undefined {
+  try {
+    const inodes = new Set<string>();
+    for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const match = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (match) inodes.add(match[1]!);
+      } catch {
+        // The fd closed while we looked.
+      }
+    }
+    return inodes;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether process `pid` itself holds a socket listening on TCP `port` (on any address).
+ * `undefined` when that cannot be told (the process's fds are not readable).
+ */
+export function listensOn(pid: number, port: number): boolean | undefined {
+  const inodes = socketInodes(pid);
+  if (inodes === undefined) return undefined;
+  return listeners().some((l) => l.port === port && inodes.has(l.inode));
+}
+
+/** A process holding a listening socket on a port: pid and command line (empty when unreadable). */
+export interface PortHolder {
+  pid: number;
+  command: string;
+}
+
+/**
+ * The processes listening on TCP `port` (scans /proc/<pid>/fd; processes whose fds this user may
+ * not read are missed). Empty when nothing listens.
+ */
+export function portHolders(port: number): PortHolder[] {
+  const wanted = new Set(
+    listeners()
+      .filter((l) => l.port === port)
+      .map((l) => l.inode),
+  );
+  if (wanted.size === 0) return [];
+  const holders: PortHolder[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    const inodes = socketInodes(pid);
+    if (!inodes || ![...wanted].some((inode) => inodes.has(inode))) continue;
+    let command = '';
+    try {
+      command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    } catch {
+      // Gone meanwhile.
+    }
+    holders.push({ pid, command });
+  }
+  return holders;
+}
+
+/** True when something listens on TCP `port` in this network namespace (whoever it is). */
+export function portInUse(port: number): boolean {
+  return listeners().some((l) => l.port === port);
 }

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { databaseVariableValues, STACK_DATABASES, stackEndpoints, type Environment } from '../config/endpoints.ts';
 import { projectRoot } from '../config/project-root.ts';
+import { connectorPath, connectRequest, requestRestartOfFailed, type ConnectorStatusAnswer } from './connect-rest.ts';
 
 /** A connector file: `{ name, config }`, as Kafka Connect's POST /connectors takes it. */
 export interface ConnectorFile {
@@ -76,34 +77,24 @@ export function connectorFiles(): string[] {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function connectRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  const response = await fetch(`${stackEndpoints().connectUrl}${urlPath}`, {
-    method,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(30_000),
-  });
-  const text = await response.text();
-  return { status: response.status, json: text ? JSON.parse(text) : null };
-}
-
-/** Connector status as Kafka Connect reports it (GET /connectors/{name}/status). */
-interface ConnectorStatus {
-  connector: { state: string; trace?: string };
-  tasks: Array<{ id: number; state: string; trace?: string }>;
-}
-
 /** Thrown when a connector or task reports FAILED; carries Kafka Connect's stack trace. */
 export class ConnectorFailedError extends Error {}
 
 /**
  * PUTs one connector config (retrying while Connect answers 409 during a rebalance) and waits
- * for RUNNING. @throws ConnectorFailedError with the task trace when a task FAILED; Error on timeout.
+ * for RUNNING. A FAILED connector or task (say, one that failed while the schema registry was down
+ * and that Connect never restarts by itself) is reported through `log` with its trace and
+ * restarted once (`POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true`).
+ * @throws ConnectorFailedError with the trace when it FAILED again after that restart; Error on timeout.
  */
-export async function applyConnector(connector: ConnectorFile, timeoutMs = 120_000): Promise<void> {
+export async function applyConnector(
+  connector: ConnectorFile,
+  timeoutMs = 120_000,
+  log: (line: string) => void = () => undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const put = await connectRequest('PUT', `/connectors/${encodeURIComponent(connector.name)}/config`, connector.config);
+    const put = await connectRequest('PUT', connectorPath(connector.name, '/config'), connector.config);
     if (put.status === 200 || put.status === 201) break;
     if (put.status !== 409 || Date.now() > deadline) {
       throw new Error(`PUT /connectors/${connector.name}/config answered ${put.status}: ${JSON.stringify(put.json)}`);
@@ -111,15 +102,28 @@ export async function applyConnector(connector: ConnectorFile, timeoutMs = 120_0
     await sleep(1000);
   }
   let last = '';
+  let restartedAt: number | null = null;
+  let seenOtherState = false;
   while (Date.now() < deadline) {
-    const { status, json } = await connectRequest('GET', `/connectors/${encodeURIComponent(connector.name)}/status`);
+    const { status, json } = await connectRequest('GET', connectorPath(connector.name, '/status'));
     if (status === 200) {
-      const s = json as ConnectorStatus;
-      const failed = [s.connector, ...s.tasks].find((t) => t.state === 'FAILED');
+      const s = json as ConnectorStatusAnswer;
+      const parts = [{ which: 'connector', ...s.connector }, ...s.tasks.map((t) => ({ which: `task ${t.id}`, ...t }))];
+      const failed = parts.find((t) => t.state === 'FAILED');
+      if (!failed && restartedAt !== null) seenOtherState = true;
       if (failed) {
-        throw new ConnectorFailedError(`connector ${connector.name} FAILED:\n${failed.trace ?? '(no trace)'}`);
+        const { which } = failed;
+        if (restartedAt === null) {
+          log(`${connector.name}: ${which} FAILED; restarting the FAILED connector/tasks. Trace:\n${failed.trace ?? '(no trace)'}`);
+          await requestRestartOfFailed(connector.name, Math.max(1000, deadline - Date.now()));
+          restartedAt = Date.now();
+        } else if (seenOtherState || Date.now() - restartedAt > 15_000) {
+          // Failed again after the restart: the cause is still there (see the trace).
+          throw new ConnectorFailedError(`connector ${connector.name} ${which} FAILED again after a restart:\n${failed.trace ?? '(no trace)'}`);
+        }
+      } else if (s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING')) {
+        return;
       }
-      if (s.connector.state === 'RUNNING' && s.tasks.length > 0 && s.tasks.every((t) => t.state === 'RUNNING')) return;
       last = `connector ${s.connector.state}, tasks ${s.tasks.map((t) => t.state).join(',') || 'none yet'}`;
     }
     await sleep(500);
@@ -127,15 +131,9 @@ export async function applyConnector(connector: ConnectorFile, timeoutMs = 120_0
   throw new Error(`connector ${connector.name} not RUNNING after ${timeoutMs} ms (${last})`);
 }
 
-/** Restarts a connector and its tasks (POST /connectors/{name}/restart?includeTasks=true). */
-export async function restartConnector(name: string): Promise<void> {
-  const { status, json } = await connectRequest('POST', `/connectors/${encodeURIComponent(name)}/restart?includeTasks=true`);
-  if (status >= 300) throw new Error(`restart ${name} answered ${status}: ${JSON.stringify(json)}`);
-}
-
 /** Deletes a connector (its offsets stay in Connect's offset topic). */
 export async function deleteConnector(name: string): Promise<void> {
-  const { status, json } = await connectRequest('DELETE', `/connectors/${encodeURIComponent(name)}`);
+  const { status, json } = await connectRequest('DELETE', connectorPath(name));
   if (status >= 300 && status !== 404) throw new Error(`delete ${name} answered ${status}: ${JSON.stringify(json)}`);
 }
 
@@ -145,18 +143,18 @@ export async function deleteConnector(name: string): Promise<void> {
  * fresh snapshot. A connector that does not exist is ignored.
  */
 export async function deleteConnectorAndOffsets(name: string): Promise<void> {
-  const stop = await connectRequest('PUT', `/connectors/${encodeURIComponent(name)}/stop`);
+  const stop = await connectRequest('PUT', connectorPath(name, '/stop'));
   if (stop.status === 404) return;
   if (stop.status >= 300) throw new Error(`stop ${name} answered ${stop.status}: ${JSON.stringify(stop.json)}`);
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const { json } = await connectRequest('GET', `/connectors/${encodeURIComponent(name)}/status`);
-    if ((json as ConnectorStatus | null)?.connector?.state === 'STOPPED') break;
+    const { json } = await connectRequest('GET', connectorPath(name, '/status'));
+    if ((json as ConnectorStatusAnswer | null)?.connector?.state === 'STOPPED') break;
     if (Date.now() > deadline) throw new Error(`connector ${name} did not reach STOPPED`);
     await sleep(250);
   }
   for (;;) {
-    const offsets = await connectRequest('DELETE', `/connectors/${encodeURIComponent(name)}/offsets`);
+    const offsets = await connectRequest('DELETE', connectorPath(name, '/offsets'));
     if (offsets.status < 300) break;
     // Connect answers 409 while the stop is still propagating to the tasks.
     if (offsets.status !== 409 || Date.now() > deadline) {

@@ -1,10 +1,13 @@
 /**
  * `stocksync sources check`: validates mapping files against the JSON Schema (via the loader), then
- * against the live source database and the connector config, then across files. Every problem
+ * against the live source database and the connector config (its tables, key columns, and the
+ * columns it captures: `column.include.list` must cover every column the mapping reads), then
+ * across files. Every problem
  * names file:line:column, says what is wrong and, where there is one, how to fix it.
  */
 import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
-import { openSourceDatabase, type SourceColumn } from './source-database.ts';
+import { connectorOf, openSourceDatabase, type SourceColumn } from './source-database.ts';
+import { columnsRead, QUANTITY_KEY, SECTION_OF, uncapturedColumns } from './columns.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';
 
@@ -15,8 +18,6 @@ const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
   integer: /^(tinyint|smallint|mediumint|int|integer|bigint)$/,
 };
 
-const SECTION_OF: Record<StockTable['role'], string> = { level: 'levels', movement: 'movements', safety: 'safety_stock' };
-const QUANTITY_KEY: Record<StockTable['role'], string> = { level: 'on_hand', movement: 'delta', safety: 'quantity' };
 
 function problem(file: string, path: Array<string | number>, message: string, hint?: string, atKey = false): MappingProblem {
   return { file, ...locate(file, path, atKey), message, hint };
@@ -70,31 +71,24 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       return true;
     };
 
+    const existing = new Set<string>();
     for (const [name, dim] of Object.entries(mapping.dimensions)) {
-      if (await requireTable(dim.table, ['dimensions', name])) await requireColumn(dim.table, dim.key, ['dimensions', name, 'key'], `dimensions.${name}.key`);
+      if (await requireTable(dim.table, ['dimensions', name])) existing.add(dim.table);
     }
     for (const [table, spec] of Object.entries(mapping.tables)) {
+      if (await requireTable(table, [SECTION_OF[spec.role], table])) existing.add(table);
+    }
+    for (const read of columnsRead(mapping)) {
+      if (existing.has(read.table)) await requireColumn(read.table, read.column, read.path, read.what);
+    }
+    for (const [table, spec] of Object.entries(mapping.tables)) {
+      if (!existing.has(table)) continue;
       const section = SECTION_OF[spec.role];
       const base = [section, table];
-      if (!(await requireTable(table, base))) continue;
-      for (const [i, column] of spec.row_key.entries()) await requireColumn(table, column, [...base, 'row_key', i], `${section}.${table}.row_key`);
-      for (const which of ['sku', 'location'] as const) {
-        const rule = spec[which];
-        await requireColumn(table, rule.column, [...base, which, 'column'], `${section}.${table}.${which}`);
-        if (rule.lookup) {
-          const dim = mapping.dimensions[rule.lookup.dimension];
-          if (dim) {
-            await requireColumn(dim.table, rule.lookup.field, [...base, which, 'lookup', 'field'], `${section}.${table}.${which}.lookup.field`);
-            for (const column of Object.keys(rule.lookup.where ?? {})) {
-              await requireColumn(dim.table, column, [...base, which, 'lookup', 'where', column], `${section}.${table}.${which}.lookup.where`);
-            }
-          }
-        }
-      }
       const quantities: Array<[string, StockTable['quantity'] | undefined]> = [[QUANTITY_KEY[spec.role], spec.quantity], ['reserved', spec.reserved]];
       for (const [key, rule] of quantities) {
         if (!rule) continue;
-        const column = await requireColumn(table, rule.column, [...base, key, 'column'], `${section}.${table}.${key}`);
+        const column = (await columns(table))?.get(rule.column);
         if (column && !COMPATIBLE[rule.type].test(column.dataType)) {
           problems.push(
             problem(file, [...base, key, 'type'], `${section}.${table}.${key}: type ${rule.type} does not fit column ${rule.column} of SQL type ${column.dataType}`,
@@ -102,8 +96,6 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
           );
         }
       }
-      if (spec.cancelled) await requireColumn(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`);
-      for (const column of Object.keys(spec.where ?? {})) await requireColumn(table, column, [...base, 'where', column], `${section}.${table}.where`);
       // A table without a primary key has Kafka keys only through message.key.columns: they must be the row key.
       if (db.kind === 'mariadb') {
         const declared = keyColumns.split(';').map((e) => e.trim()).find((e) => e.startsWith(`${db!.namespace}.${table}:`));
@@ -164,6 +156,14 @@ export async function checkSources(files: string[], options: { offline?: boolean
     }
   }
   if (!options.offline) for (const mapping of mappings) problems.push(...(await checkAgainstSource(mapping)));
+  // Needs only the mapping and its connector config, so it runs offline too; a column already
+  // reported (say, one that does not exist in the source) is not reported twice.
+  const reported = new Set(problems.map((p) => `${p.file}:${p.line}:${p.column}`));
+  for (const mapping of mappings) {
+    const connector = mapping.connector ? connectorOf(mapping) : undefined;
+    if (!connector) continue;
+    problems.push(...uncapturedColumns(mapping, connector).filter((p) => !reported.has(`${p.file}:${p.line}:${p.column}`)));
+  }
   problems.push(...checkAcrossFiles(mappings));
   return problems;
 }

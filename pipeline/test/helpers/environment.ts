@@ -6,6 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
+import { sourceCaughtUp } from '../../src/connectors/caught-up.ts';
 import { resetCapture, seedSources, type SeededEnvironment } from '../../dev/demo/environment.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import { waitStable } from '../../dev/demo/quiescence.ts';
@@ -44,8 +45,9 @@ export function pipelineTopics(): string[] {
 }
 
 /**
- * Waits until a pipeline group has no lag for 1.5 s on its topics (default: the shipped mappings'
- * topics) — the connectors must be idle by then.
+ * Waits until capture and the pipeline are caught up, held for 1.5 s: every connector of the
+ * shipped mappings RUNNING and past every change of its source's log (`sourceCaughtUp`), and then
+ * the group without lag on its topics (default: the shipped mappings' topics).
  */
 export async function waitForLagZero(groupId = PIPELINE_GROUP_ID, timeoutMs = 120_000, topics = pipelineTopics()): Promise<void> {
   const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test-lag' });
@@ -55,11 +57,22 @@ export async function waitForLagZero(groupId = PIPELINE_GROUP_ID, timeoutMs = 12
     for (const topic of topics) for (const p of await kafka.endOffsets(topic).catch(() => [])) total += BigInt(p.offset);
     return Number(total);
   };
+  const connectors = [
+    ...new Set(
+      loadMappings()
+        .map((m) => m.connector)
+        .filter((c): c is string => Boolean(c)),
+    ),
+  ];
+  // The connectors first: once they have read their sources, what they read is in the topics.
+  const captured = async () => (await Promise.all(connectors.map((c) => sourceCaughtUp(c)))).every((c) => c.caughtUp);
   try {
-    await waitStable(async () => (await written()) >= snapshotRecords && (await groupLag(kafka, groupId, topics)) === 0, {
+    await waitStable(async () => (await written()) >= snapshotRecords && (await captured()) && (await groupLag(kafka, groupId, topics)) === 0, {
       stableMs: 1500,
       timeoutMs,
-      describe: async () => `lag ${await groupLag(kafka, groupId, topics)}, ${await written()} of at least ${snapshotRecords} snapshot records written`,
+      describe: async () =>
+        `lag ${await groupLag(kafka, groupId, topics)}, ${await written()} of at least ${snapshotRecords} snapshot records written; ` +
+        (await Promise.all(connectors.map((c) => sourceCaughtUp(c)))).map((c) => `${c.connector}: ${c.caughtUp ? 'caught up' : c.reason}`).join('; '),
     });
   } finally {
     await kafka.close();

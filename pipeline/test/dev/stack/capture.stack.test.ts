@@ -3,11 +3,13 @@
  * on its Kafka topic, read through our own Kafka module — POS as Avro in Confluent wire format via
  * the registry, warehouse as JSON with schemas.
  */
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { stackEndpoints } from '../../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../../src/connectors/apply.ts';
+import { connectorHealth } from '../../../src/connectors/health.ts';
 import { confluentHeader, createSchemaRegistry } from '../../../src/registry/registry.ts';
 import { posConnection, uniqueToken, warehouseClient } from '../../helpers/sources.ts';
 import { waitForRecord } from '../../helpers/kafka.ts';
@@ -94,5 +96,19 @@ describe('Debezium capture on the local stack', () => {
     expect(Buffer.from(envelope.payload.after.quantity.value, 'base64').readIntBE(0, 2)).toBe(12345);
     expect(envelope.payload.source.connector).toBe('postgresql');
     expect(typeof envelope.payload.source.lsn).toBe('number');
+  });
+
+  it('captures only the columns the mappings read: a 10 MB value in another column neither fails the task nor reaches Kafka', async () => {
+    const code = uniqueToken('T-BIG');
+    // Incompressible text (random base64), so compression alone could not bring it under the producer's 1 MB.
+    const name = crypto.randomBytes(7_500_000).toString('base64');
+    const product = await wms.query('INSERT INTO product_product (default_code, name, active) VALUES ($1, $2, true) RETURNING id', [code, name]);
+    const id = product.rows[0].id as number;
+
+    const record = await waitForRecord('wms.public.product_product', (r) => r.value !== null && JSON.parse(r.value.toString('utf8')).payload?.after?.id === id);
+    expect(JSON.parse(record.value!.toString('utf8')).payload.after).toEqual({ id, default_code: code });
+    expect(record.value!.length).toBeLessThan(10_000);
+    const [health] = await connectorHealth(['stocksync-warehouse']);
+    expect(health!.summary).toBe('RUNNING, task 0 RUNNING');
   });
 });
