@@ -9,7 +9,7 @@ import type { DebeziumEnvelope, FieldValue, Row } from '../decode/index.ts';
 import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
 import { formatNormalized, multiplyDecimal, normalizeDecimal, parseDecimal, roundDouble } from '../decimal/index.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
-import { truncateAction } from '../decode/index.ts';
+import { toBoolean, truncateAction } from '../decode/index.ts';
 import { isUnchanged, isUnknown } from '../decode/index.ts';
 import { isTemporal } from '../decode/index.ts';
 import type { DeadLetterReasonOf } from '../dead-letter/index.ts';
@@ -181,15 +181,35 @@ function decimalOf(value: FieldValue, rule: QuantityRule): string {
 }
 
 /**
- * Does a column value equal a value written in a mapping file? Compared as text, so that 1, 1n and
- * '1' agree, and a boolean equals 1/0: flags arrive as int, bigint or boolean depending on the
- * column type and the event (snapshot or streaming).
+ * A value as a flag, by truthiness: booleans as they are, integers (number, bigint, or integer
+ * text) **nonzero = true** (`toBoolean`: MySQL/MariaDB store -1 or 2 in a TINYINT(1)/BOOLEAN, and a
+ * TINYINT(1) arrives as an integer in some paths, a boolean in others), `'true'`/`'false'`.
+ * @returns null when the value is no flag (null, a non-integer, other text).
+ */
+export function flagOf(value: unknown): boolean | null {
+  if (typeof value === 'string') {
+    if (value === 'true' || value === 'false') return value === 'true';
+    return /^-?\d+$/.test(value) ? BigInt(value) !== 0n : null;
+  }
+  if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) return toBoolean(value);
+  return null;
+}
+
+/**
+ * Does a column value equal a value written in a mapping file (`where`, `lookup.where`,
+ * `cancelled.value`)? Flags compare by truthiness ({@link flagOf}) whenever one side is a boolean:
+ * the mapping writes `true`/`false` (then any nonzero integer is true), or the value arrives as a
+ * boolean (then it equals 1/0). Two non-booleans compare as text, so 1, 1n and '1' agree and a
+ * status `docstatus: 1` does not match 2 (ERPNext: 2 = cancelled).
  */
 export function sameValue(actual: unknown, expected: string | number | boolean | null): boolean {
   if (actual === expected) return true;
   if (actual === null || actual === undefined || expected === null) return false;
-  if (typeof actual === 'boolean' && (expected === 1 || expected === 0)) return actual === (expected === 1);
-  if (typeof expected === 'boolean' && (actual === 1 || actual === 0 || actual === '1' || actual === '0')) return expected === (String(actual) === '1');
+  if (typeof expected === 'boolean' || typeof actual === 'boolean') {
+    const a = flagOf(actual);
+    const e = flagOf(expected);
+    return a !== null && e !== null && a === e;
+  }
   return String(actual) === String(expected);
 }
 
@@ -202,12 +222,16 @@ function failedFilter(row: Row, filter: RowFilter | undefined): string | null {
   return null;
 }
 
-/** True when a movement row is cancelled by the mapping's `cancelled` rule. */
+/**
+ * True when a movement row is cancelled by the mapping's `cancelled` rule: its column equals the
+ * rule's `value` ({@link sameValue}, so `value: 1` also cancels `true`), or, without a `value`,
+ * is a true flag ({@link flagOf}), another nonzero number, or non-empty text other than '0'/'false'.
+ */
 function isCancelled(row: Row, rule: StockTable['cancelled']): boolean {
   if (!rule) return false;
   const value = scalar(row[rule.column]);
-  if (rule.value !== undefined) return value !== null && String(value) === String(rule.value);
-  return value === true || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== '0' && value !== 'false');
+  if (rule.value !== undefined) return sameValue(value, rule.value);
+  return flagOf(value) ?? ((typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== '0' && value !== 'false'));
 }
 
 /**

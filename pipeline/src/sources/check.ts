@@ -70,6 +70,18 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       return true;
     };
 
+    /**
+     * A TINYINT(1) (MySQL/MariaDB BOOLEAN) compared with a number: `1` would not match -1 or 2,
+     * which the column holds; flags compare by truthiness only against true/false (docs/sources.md).
+     */
+    const requireFlagAsBoolean = (column: SourceColumn | undefined, name: string, expected: unknown, path: Array<string | number>, what: string) => {
+      if (column?.columnType !== 'tinyint(1)' || typeof expected !== 'number') return;
+      problems.push(
+        problem(file, path, `${what}: column "${name}" is a TINYINT(1) flag compared with the number ${expected}, which does not match the other nonzero values it holds (-1, 2…)`,
+          `write ${expected === 0 ? 'false' : 'true'}: a flag compared with true/false matches by truthiness, however it arrives (integer or boolean)`),
+      );
+    };
+
     for (const [name, dim] of Object.entries(mapping.dimensions)) {
       if (await requireTable(dim.table, ['dimensions', name])) await requireColumn(dim.table, dim.key, ['dimensions', name, 'key'], `dimensions.${name}.key`);
     }
@@ -85,8 +97,10 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
           const dim = mapping.dimensions[rule.lookup.dimension];
           if (dim) {
             await requireColumn(dim.table, rule.lookup.field, [...base, which, 'lookup', 'field'], `${section}.${table}.${which}.lookup.field`);
-            for (const column of Object.keys(rule.lookup.where ?? {})) {
-              await requireColumn(dim.table, column, [...base, which, 'lookup', 'where', column], `${section}.${table}.${which}.lookup.where`);
+            for (const [column, expected] of Object.entries(rule.lookup.where ?? {})) {
+              const at = [...base, which, 'lookup', 'where', column];
+              const what = `${section}.${table}.${which}.lookup.where`;
+              requireFlagAsBoolean(await requireColumn(dim.table, column, at, what), column, expected, at, what);
             }
           }
         }
@@ -102,8 +116,14 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
           );
         }
       }
-      if (spec.cancelled) await requireColumn(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`);
-      for (const column of Object.keys(spec.where ?? {})) await requireColumn(table, column, [...base, 'where', column], `${section}.${table}.where`);
+      if (spec.cancelled) {
+        const column = await requireColumn(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`);
+        requireFlagAsBoolean(column, spec.cancelled.column, spec.cancelled.value, [...base, 'cancelled', 'value'], `${section}.${table}.cancelled`);
+      }
+      for (const [column, expected] of Object.entries(spec.where ?? {})) {
+        const at = [...base, 'where', column];
+        requireFlagAsBoolean(await requireColumn(table, column, at, `${section}.${table}.where`), column, expected, at, `${section}.${table}.where`);
+      }
       // A table without a primary key has Kafka keys only through message.key.columns: they must be the row key.
       if (db.kind === 'mariadb') {
         const declared = keyColumns.split(';').map((e) => e.trim()).find((e) => e.startsWith(`${db!.namespace}.${table}:`));

@@ -12,6 +12,11 @@ import type { SourceMapping } from '../normalize/index.ts';
 export interface SourceColumn {
   /** information_schema.columns.data_type, lower case (e.g. `double`, `numeric`, `varchar`). */
   dataType: string;
+  /**
+   * The full column type, lower case: MariaDB's information_schema.columns.column_type (e.g.
+   * `tinyint(1)`, `bigint(20) unsigned`); PostgreSQL's data_type.
+   */
+  columnType: string;
   nullable: boolean;
 }
 
@@ -65,7 +70,12 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
           [namespace, table],
         );
         if (res.rows.length === 0) return null;
-        return new Map(res.rows.map((r) => [r.column_name, { dataType: r.data_type.toLowerCase(), nullable: r.is_nullable === 'YES' }]));
+        return new Map(
+          res.rows.map((r) => [
+            r.column_name,
+            { dataType: r.data_type.toLowerCase(), columnType: r.data_type.toLowerCase(), nullable: r.is_nullable === 'YES' },
+          ]),
+        );
       },
       async count(table) {
         const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${namespace}"."${table.replace(/"/g, '""')}"`);
@@ -81,11 +91,16 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
     namespace,
     async columns(table) {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(
-        'SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
+        'SELECT column_name AS name, data_type AS type, column_type AS full_type, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
         [namespace, table],
       );
       if (rows.length === 0) return null;
-      return new Map(rows.map((r) => [String(r.name), { dataType: String(r.type).toLowerCase(), nullable: r.nullable === 'YES' }]));
+      return new Map(
+        rows.map((r) => [
+          String(r.name),
+          { dataType: String(r.type).toLowerCase(), columnType: String(r.full_type).toLowerCase(), nullable: r.nullable === 'YES' },
+        ]),
+      );
     },
     async count(table) {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table.replace(/`/g, '``')}\``);
