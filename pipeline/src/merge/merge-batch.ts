@@ -7,6 +7,7 @@
  * postgres/advisory-locks.ts).
  *
  * The steps, in order, each in its own module over one `MergeContext` (context.ts):
+ *   0. partial-images.ts   complete partial row images (unchanged TOAST columns) from the stored rows
  *   1. dimension-locks.ts  lock the dimension keys the batch writes or joins against
  *   2. dimension-rows.ts   upsert dimension rows, newer positions only
  *   3. source-rows.ts      upsert source rows, newer positions only (the position check)
@@ -23,6 +24,7 @@ import type { NormalizedChange } from '../normalize/index.ts';
 import type { SourceMapping } from '../normalize/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 import { createMergeContext, type MergeResult } from './context.ts';
+import { completePartialImages } from './partial-images.ts';
 import { lockDimensionKeys } from './dimension-locks.ts';
 import { writeDimensionRows } from './dimension-rows.ts';
 import { writeSourceRows } from './source-rows.ts';
@@ -77,6 +79,7 @@ class AbortRetry extends Error {
 /** The merge steps, in order, on a client inside a transaction. */
 async function mergeInTransaction(client: pg.ClientBase, changes: NormalizedChange[], mappings: SourceMapping[]): Promise<MergeResult> {
   const ctx = createMergeContext(client, changes, mappings);
+  await completePartialImages(ctx);
   await lockDimensionKeys(ctx);
   await writeDimensionRows(ctx);
   await writeSourceRows(ctx);
