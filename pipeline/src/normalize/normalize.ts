@@ -29,15 +29,28 @@ export function tableTopic(mapping: Pick<SourceMapping, 'topic_prefix'>, table: 
   return `${mapping.topic_prefix}.${table.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
-/** Topic name -> role, for every table of every mapping. */
+/**
+ * Topic name -> role, for every table of every mapping.
+ * @throws Error when two mappings read the same topic (the same `topic_prefix` and table): one
+ *   source's changes would be taken for the other's (`sources check` reports it too).
+ */
 export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
   const roles = new Map<string, TopicRole>();
+  const claim = (topic: string, role: TopicRole) => {
+    const other = roles.get(topic);
+    if (other && other.mapping !== role.mapping) {
+      throw new Error(
+        `topic ${topic} is read by two sources: ${other.mapping.source} (${other.mapping.file}) and ${role.mapping.source} (${role.mapping.file}); give each source its own topic_prefix`,
+      );
+    }
+    roles.set(topic, role);
+  };
   for (const mapping of mappings) {
     for (const [dimension, spec] of Object.entries(mapping.dimensions)) {
-      roles.set(tableTopic(mapping, spec.table), { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
+      claim(tableTopic(mapping, spec.table), { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
     }
     for (const [table, spec] of Object.entries(mapping.tables)) {
-      roles.set(tableTopic(mapping, table), { role: 'stock', mapping, table, spec });
+      claim(tableTopic(mapping, table), { role: 'stock', mapping, table, spec });
     }
   }
   return roles;

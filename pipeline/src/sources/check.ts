@@ -3,10 +3,11 @@
  * against the live source database and the connector config, then across files. Every problem
  * names file:line:column, says what is wrong and, where there is one, how to fix it.
  */
-import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
+import { locate, loadMapping, MappingError, tableTopic, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
 import { openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';
+import { sanitizeAvroName } from '../decode/index.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
 const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
@@ -55,7 +56,13 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       const cols = await columns(table);
       if (cols && !cols.has(column)) {
         const known = [...cols.keys()].join(', ');
-        problems.push(problem(file, path, `${what}: column "${column}" does not exist in ${db!.namespace}.${table}`, `columns of ${table} are: ${known}`));
+        // The Avro spelling of a SQL column (2nd-qty → _2nd_qty): normalize resolves it from the SQL name.
+        const sql = [...cols.keys()].find((c) => sanitizeAvroName(c) === column);
+        const hint =
+          sql !== undefined
+            ? `mapping files name SQL columns: write "${sql}" (the Avro converter delivers it as "${column}", and the pipeline finds it under either name)`
+            : `columns of ${table} are: ${known}`;
+        problems.push(problem(file, path, `${what}: column "${column}" does not exist in ${db!.namespace}.${table}`, hint));
       }
       return cols?.get(column);
     };
@@ -138,7 +145,17 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
   return problems;
 }
 
-/** Checks across files: one authoritative source per location, no level+movement double counting. */
+/** The topics both mappings read (by table, `tableTopic`). */
+function sharedTopics(a: SourceMapping, b: SourceMapping): string[] {
+  const topicsOf = (m: SourceMapping) => [...Object.values(m.dimensions).map((d) => d.table), ...Object.keys(m.tables)].map((t) => tableTopic(m, t));
+  const other = new Set(topicsOf(b));
+  return [...new Set(topicsOf(a))].filter((t) => other.has(t));
+}
+
+/**
+ * Checks across files: one source name and one topic prefix per file (no topic read by two
+ * sources), one authoritative source per location, no level+movement double counting.
+ */
 export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
   const problems: MappingProblem[] = [];
   for (const mapping of mappings) {
@@ -156,6 +173,16 @@ export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
       const [later, earlier] = [mappings[i]!, mappings[j]!];
       if (later.source === earlier.source) {
         problems.push(problem(later.file, ['source'], `source name "${later.source}" is already used by ${earlier.file}`, 'give every mapping file its own source name'));
+      }
+      // Topics are <topic_prefix>.<table>: two files reading one topic would, at run time, leave it to
+      // one of them (the pipeline refuses to start, topicRoles), or double the source's stock.
+      const shared = sharedTopics(later, earlier);
+      if (later.topic_prefix === earlier.topic_prefix || shared.length > 0) {
+        const what = later.topic_prefix === earlier.topic_prefix ? `topic_prefix "${later.topic_prefix}" is also the topic_prefix of` : `topics ${shared.join(', ')} are also read by`;
+        problems.push(
+          problem(later.file, ['topic_prefix'], `${what} source ${earlier.source} (${earlier.file}): one source's topics would be taken for the other's`,
+            "give each source its own topic_prefix: its connector's topic.prefix plus its database (MariaDB) or schema (PostgreSQL)"),
+        );
       }
       for (const [k, pattern] of later.locations.entries()) {
         const clash = earlier.locations.find((other) => patternsOverlap(pattern, other));
