@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   channelEndpoint,
   ChannelsConfigError,
   checkChannels,
+  checkChannelsConfig,
   createAvailabilityReader,
   defaultChannelsFile,
   loadChannelsConfig,
@@ -12,7 +14,7 @@ import {
   type ChannelRule,
 } from '../channels/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
-import { isAuthoritative, loadMappings } from '../normalize/index.ts';
+import { loadMappings } from '../normalize/index.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync channels check | run | oracle | get | reset | resync`. */
@@ -35,14 +37,20 @@ export function register(program: Command): void {
         }
         throw error;
       }
-      const mappings = loadMappings();
+      const { problems, warnings } = checkChannelsConfig(config, loadMappings());
+      const where = (p: { file: string; line: number; column: number }) => `${path.relative(process.cwd(), p.file)}:${p.line}:${p.column}`;
+      for (const p of problems) {
+        console.error(`${where(p)}: error: ${p.message}`);
+        if (p.hint) console.error(`  hint: ${p.hint}`);
+      }
+      if (problems.length > 0) {
+        console.error(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+        process.exitCode = 1;
+        return;
+      }
       for (const rule of config.channels) {
         console.log(describeRule(rule));
-        for (const location of rule.locations) {
-          if (!location.includes('*') && !mappings.some((m) => isAuthoritative(m, location))) {
-            console.log(`  warning: no source mapping is authoritative for location "${location}"; it will never have stock`);
-          }
-        }
+        for (const w of warnings.filter((w) => w.message.startsWith(`channels.${rule.name}.`))) console.log(`  warning: ${where(w)}: ${w.message}`);
       }
       console.log(`${file}: ${config.channels.length} channel(s), OK`);
     });
