@@ -15,6 +15,9 @@ import {
 } from '../channels/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { loadMappings } from '../normalize/index.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { explainConnectionFailure, type NamedEndpoint } from './endpoint-errors.ts';
+import { metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync channels check | run | oracle | get | reset | resync`. */
@@ -59,10 +62,13 @@ export function register(program: Command): void {
     .command('run')
     .description('run the channel fan-out (one consumer group per channel on stock.levels) until SIGINT/SIGTERM')
     .option('--channels <names>', 'comma-separated channel names (default all)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_CHANNELS_METRICS_PORT ?? '9465')
-    .action(async (options: { channels?: string; metricsPort: string }) => {
-      const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
-      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
+    .addOption(metricsPortOption('STOCKSYNC_CHANNELS_METRICS_PORT', 9465))
+    .action(async (options: { channels?: string; metricsPort: number | string }) => {
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port');
+      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) }).catch((error: unknown) => {
+        server?.close();
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       await untilSignal();
       server?.close();
       await running.stop();
@@ -73,7 +79,9 @@ export function register(program: Command): void {
     .description('compare every channel table with the rules applied to the canonical table (exit 1 on any mismatch)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const report = await checkChannels();
+      const report = await checkChannels().catch((error: unknown) => {
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       if (options.json) console.log(JSON.stringify(report));
       else {
         for (const c of report.channels) {
@@ -102,7 +110,9 @@ export function register(program: Command): void {
     .command('reset')
     .description('empty every channel table, the channel groups, mirror and streams (channel consumers must be stopped)')
     .action(async () => {
-      await resetChannels();
+      await resetChannels().catch((error: unknown) => {
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       console.log('channels reset');
     });
 
@@ -114,6 +124,20 @@ export function register(program: Command): void {
       await resyncChannel(channel);
       console.log(`${channel}: will be rewritten from the start of stock.levels by the next \`stocksync channels run\``);
     });
+}
+
+/** The databases the channel commands reach: the canonical store and each channel's store. */
+function channelDatabases(): NamedEndpoint[] {
+  const endpoints = stackEndpoints();
+  const named: NamedEndpoint[] = [{ component: 'canonical store', endpoint: { ...endpoints.canonical, name: 'canonical' } }];
+  for (const rule of loadChannelsConfig().channels) {
+    try {
+      named.push({ component: `channel ${rule.name} database`, endpoint: { ...channelEndpoint(rule.store, endpoints), name: rule.store.endpoint } });
+    } catch {
+      // a store kind that does not fit its endpoint: `channels check` reports it
+    }
+  }
+  return named;
 }
 
 function describeRule(rule: ChannelRule): string {
