@@ -8,6 +8,7 @@ import { openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';
 import { sanitizeAvroName } from '../decode/index.ts';
+import { ConnectionError } from '../postgres/connection-errors.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
 const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
@@ -42,7 +43,7 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     const hint = mapping.connector && !known.includes(mapping.connector)
       ? `connectors in connectors/debezium/ are: ${known.join(', ')}`
       : 'start the source (npx stocksync stack up) or fix the connector config it is reached through';
-    return [problem(file, ['connector'], `cannot reach the source database: ${message}`, hint)];
+    return [problem(file, ['connector'], error instanceof ConnectionError ? message : `cannot reach the source database: ${message}`, hint)];
   }
   try {
     const include = db.connector.config['table.include.list'];

@@ -7,6 +7,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
 import type { SourceMapping } from '../normalize/index.ts';
+import { describeConnectionError } from '../postgres/connection-errors.ts';
 
 /** A column as the source's information_schema describes it. */
 export interface SourceColumn {
@@ -43,7 +44,8 @@ export function connectorOf(mapping: SourceMapping): ConnectorFile | undefined {
 /**
  * Opens the mapping's source database.
  * @throws Error when the mapping names no connector, the connector is unknown, or the topic prefix
- *   does not start with the connector's topic.prefix.
+ *   does not start with the connector's topic.prefix; ConnectionError (naming the source, its
+ *   connector and endpoint) when the database cannot be reached.
  */
 export async function openSourceDatabase(mapping: SourceMapping): Promise<SourceDatabase> {
   if (!mapping.connector) throw new Error(`${mapping.file}: no connector named; the source database is reached through it`);
@@ -57,9 +59,13 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
   const namespace = mapping.topic_prefix.slice(prefix.length);
   const connection = { host: c['database.hostname']!, port: Number(c['database.port']), user: c['database.user']!, password: c['database.password'] ?? '' };
 
+  const component = `${mapping.source} source database (connector ${connector.name})`;
   if (/postgres/i.test(c['connector.class'] ?? '')) {
-    const client = new pg.Client({ ...connection, database: c['database.dbname'] });
-    await client.connect();
+    const database = c['database.dbname'] ?? '';
+    const client = new pg.Client({ ...connection, database });
+    await client.connect().catch((error: unknown) => {
+      throw describeConnectionError(component, { ...connection, database, kind: 'postgres' }, error);
+    });
     return {
       kind: 'postgres',
       connector,
@@ -84,7 +90,9 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       close: () => client.end(),
     };
   }
-  const conn = await mysql.createConnection({ ...connection, database: namespace });
+  const conn = await mysql.createConnection({ ...connection, database: namespace }).catch((error: unknown) => {
+    throw describeConnectionError(component, { ...connection, database: namespace, kind: 'mysql' }, error);
+  });
   return {
     kind: 'mariadb',
     connector,
