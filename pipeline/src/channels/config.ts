@@ -9,10 +9,11 @@ import path from 'node:path';
 import type { ErrorObject } from 'ajv';
 import type { FromSchema } from 'json-schema-to-ts';
 import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem } from '../config/yaml-file.ts';
-import { matchesLocation } from '../config/location-patterns.ts';
+import { matchesLocation, patternsOverlap } from '../config/location-patterns.ts';
 import {
   channelDatabaseDefaults,
   databaseEndpoint,
+  endpointKind,
   stackEndpoints,
   type DatabaseEndpoint,
   type Environment,
@@ -179,19 +180,102 @@ export function channelRule(config: ChannelsConfig, name: string): ChannelRule {
   return rule;
 }
 
+/** The channel store kind of an endpoint kind (config/endpoints.ts says `mysql` for MariaDB/MySQL). */
+const STORE_KIND: Record<DatabaseEndpoint['kind'], ChannelStoreConfig['kind']> = { mysql: 'mariadb', postgres: 'postgres' };
+
+/**
+ * Why a channel store's `kind` cannot be right for its endpoint, or null: a stack database
+ * (`webshop`, `pos`, `marketplace`…) is of one kind by the endpoint convention (`endpointKind`),
+ * and a `kind: postgres` store on the MariaDB `webshop` would fail at run time.
+ */
+export function storeKindMismatch(store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>, endpoints: StackEndpoints = stackEndpoints()): string | null {
+  const kind = endpointKind(store.endpoint, endpoints);
+  if (kind === undefined || STORE_KIND[kind] === store.kind) return null;
+  const e = endpoints[store.endpoint as keyof StackEndpoints] as DatabaseEndpoint;
+  return `store kind ${store.kind} does not fit endpoint "${store.endpoint}", a ${STORE_KIND[kind]} database (${e.host}:${e.port}, STOCKSYNC_${store.endpoint.toUpperCase()}_*)`;
+}
+
 /**
  * Resolves a channel store's endpoint by the one convention of every database
  * (config/endpoints.ts): endpoint name E reads STOCKSYNC_<E>_HOST, _PORT, _USER, _PASSWORD and
  * _DATABASE. `webshop` and `marketplace` are the stack's channel databases (`endpoints.webshop`,
  * `endpoints.marketplace`); any other name defaults to the machine's MariaDB (127.0.0.1:3306, root)
  * for `mariadb` or the canonical store's PostgreSQL server for `postgres`, and database `channel_<e>`.
+ * @throws Error when the store's kind does not fit the endpoint ({@link storeKindMismatch}).
  */
 export function channelEndpoint(
   store: Pick<ChannelStoreConfig, 'kind' | 'endpoint'>,
   endpoints: StackEndpoints = stackEndpoints(),
   env: Environment = process.env,
 ): DatabaseEndpoint {
+  const mismatch = storeKindMismatch(store, endpoints);
+  if (mismatch !== null) throw new Error(`${mismatch}; fix the store's kind or endpoint (npx stocksync channels check)`);
   if (store.endpoint === 'webshop' || store.endpoint === 'marketplace') return { ...endpoints[store.endpoint] };
   const kind = store.kind === 'mariadb' ? 'mysql' : 'postgres';
   return databaseEndpoint(store.endpoint, channelDatabaseDefaults(store.endpoint, kind, endpoints.canonical), env);
+}
+
+/** What `channels check` finds beyond the file itself: problems (exit 1) and warnings. */
+export interface ChannelsCheck {
+  problems: ChannelsProblem[];
+  warnings: ChannelsProblem[];
+}
+
+/**
+ * Checks a loaded channels file against the endpoint convention and the source mappings:
+ * - a store whose `kind` does not fit its endpoint ({@link storeKindMismatch}) is a problem;
+ * - a channel none of whose location patterns can match a location some source is authoritative
+ *   for (the mappings' `locations`, which every mapping must declare) would never have stock: a
+ *   problem; one such pattern beside patterns that do match is a warning (e.g. a store whose source
+ *   is not connected yet).
+ * @param sources - each source's name and authoritative location patterns (`SourceMapping`).
+ */
+export function checkChannelsConfig(
+  config: ChannelsConfig,
+  sources: ReadonlyArray<{ source: string; locations: readonly string[] }>,
+  endpoints: StackEndpoints = stackEndpoints(),
+): ChannelsCheck {
+  const { locate } = parseYamlFile(config.file);
+  const at = (path: Array<string | number>, message: string, hint?: string): ChannelsProblem => ({
+    file: config.file,
+    ...locate(path),
+    message,
+    ...(hint ? { hint } : {}),
+  });
+  const result: ChannelsCheck = { problems: [], warnings: [] };
+  const authoritative = sources.flatMap((s) => s.locations.map((pattern) => `${s.source} ${pattern}`)).join(', ') || 'none';
+  for (const rule of config.channels) {
+    const mismatch = storeKindMismatch(rule.store, endpoints);
+    if (mismatch !== null) {
+      result.problems.push(
+        at(
+          ['channels', rule.name, 'store', 'kind'],
+          `channels.${rule.name}.store: ${mismatch}`,
+          'set kind to the database the endpoint is, or point the store at another endpoint',
+        ),
+      );
+    }
+    const dead = rule.locations
+      .map((pattern, i) => ({ pattern, i }))
+      .filter(({ pattern }) => !sources.some((s) => s.locations.some((l) => patternsOverlap(pattern, l))));
+    if (dead.length === rule.locations.length) {
+      result.problems.push(
+        at(
+          ['channels', rule.name, 'locations'],
+          `channels.${rule.name}.locations: no pattern matches a location any source is authoritative for (${authoritative}): the channel would never have stock`,
+          "match the sources' location codes (schemas/sources/*.yaml locations), or add the mapping file of the source that holds these locations",
+        ),
+      );
+    } else {
+      for (const { pattern, i } of dead) {
+        result.warnings.push(
+          at(
+            ['channels', rule.name, 'locations', i],
+            `channels.${rule.name}.locations: "${pattern}" matches no location any source is authoritative for; it will never have stock`,
+          ),
+        );
+      }
+    }
+  }
+  return result;
 }

@@ -3,7 +3,17 @@
  * `stock.levels` by the channel rules (`schemas/channels/channels.yaml`) and written to each
  * channel's database. Callers outside the stage import from here only.
  */
-export { channelEndpoint, ChannelsConfigError, loadChannelsConfig, defaultChannelsFile, channelsDir, type ChannelRule } from './config.ts';
+export {
+  channelEndpoint,
+  ChannelsConfigError,
+  checkChannelsConfig,
+  loadChannelsConfig,
+  defaultChannelsFile,
+  channelsDir,
+  storeKindMismatch,
+  type ChannelRule,
+  type ChannelsCheck,
+} from './config.ts';
 export { channelsSchema } from './channels-schema.ts';
 export { startChannels, type ChannelCommit } from './fanout.ts';
 export { resetChannels, resyncChannel } from './reset.ts';

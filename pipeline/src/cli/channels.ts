@@ -1,8 +1,10 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import {
   channelEndpoint,
   ChannelsConfigError,
   checkChannels,
+  checkChannelsConfig,
   createAvailabilityReader,
   defaultChannelsFile,
   loadChannelsConfig,
@@ -12,7 +14,10 @@ import {
   type ChannelRule,
 } from '../channels/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
-import { isAuthoritative, loadMappings } from '../normalize/index.ts';
+import { loadMappings } from '../normalize/index.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { explainConnectionFailure, type NamedEndpoint } from './endpoint-errors.ts';
+import { metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync channels check | run | oracle | get | reset | resync`. */
@@ -35,14 +40,20 @@ export function register(program: Command): void {
         }
         throw error;
       }
-      const mappings = loadMappings();
+      const { problems, warnings } = checkChannelsConfig(config, loadMappings());
+      const where = (p: { file: string; line: number; column: number }) => `${path.relative(process.cwd(), p.file)}:${p.line}:${p.column}`;
+      for (const p of problems) {
+        console.error(`${where(p)}: error: ${p.message}`);
+        if (p.hint) console.error(`  hint: ${p.hint}`);
+      }
+      if (problems.length > 0) {
+        console.error(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`);
+        process.exitCode = 1;
+        return;
+      }
       for (const rule of config.channels) {
         console.log(describeRule(rule));
-        for (const location of rule.locations) {
-          if (!location.includes('*') && !mappings.some((m) => isAuthoritative(m, location))) {
-            console.log(`  warning: no source mapping is authoritative for location "${location}"; it will never have stock`);
-          }
-        }
+        for (const w of warnings.filter((w) => w.message.startsWith(`channels.${rule.name}.`))) console.log(`  warning: ${where(w)}: ${w.message}`);
       }
       console.log(`${file}: ${config.channels.length} channel(s), OK`);
     });
@@ -51,10 +62,13 @@ export function register(program: Command): void {
     .command('run')
     .description('run the channel fan-out (one consumer group per channel on stock.levels) until SIGINT/SIGTERM')
     .option('--channels <names>', 'comma-separated channel names (default all)')
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_CHANNELS_METRICS_PORT ?? '9465')
-    .action(async (options: { channels?: string; metricsPort: string }) => {
-      const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
-      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) });
+    .addOption(metricsPortOption('STOCKSYNC_CHANNELS_METRICS_PORT', 9465))
+    .action(async (options: { channels?: string; metricsPort: number | string }) => {
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port');
+      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) }).catch((error: unknown) => {
+        server?.close();
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       await untilSignal();
       server?.close();
       await running.stop();
@@ -65,7 +79,9 @@ export function register(program: Command): void {
     .description('compare every channel table with the rules applied to the canonical table (exit 1 on any mismatch)')
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }) => {
-      const report = await checkChannels();
+      const report = await checkChannels().catch((error: unknown) => {
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       if (options.json) console.log(JSON.stringify(report));
       else {
         for (const c of report.channels) {
@@ -94,7 +110,9 @@ export function register(program: Command): void {
     .command('reset')
     .description('empty every channel table, the channel groups, mirror and streams (channel consumers must be stopped)')
     .action(async () => {
-      await resetChannels();
+      await resetChannels().catch((error: unknown) => {
+        throw explainConnectionFailure(error, channelDatabases());
+      });
       console.log('channels reset');
     });
 
@@ -106,6 +124,20 @@ export function register(program: Command): void {
       await resyncChannel(channel);
       console.log(`${channel}: will be rewritten from the start of stock.levels by the next \`stocksync channels run\``);
     });
+}
+
+/** The databases the channel commands reach: the canonical store and each channel's store. */
+function channelDatabases(): NamedEndpoint[] {
+  const endpoints = stackEndpoints();
+  const named: NamedEndpoint[] = [{ component: 'canonical store', endpoint: { ...endpoints.canonical, name: 'canonical' } }];
+  for (const rule of loadChannelsConfig().channels) {
+    try {
+      named.push({ component: `channel ${rule.name} database`, endpoint: { ...channelEndpoint(rule.store, endpoints), name: rule.store.endpoint } });
+    } catch {
+      // a store kind that does not fit its endpoint: `channels check` reports it
+    }
+  }
+  return named;
 }
 
 function describeRule(rule: ChannelRule): string {

@@ -3,6 +3,9 @@ import { startPipeline } from '../processor/processor.ts';
 import { loadMapping } from '../normalize/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { PIPELINE_GROUP_ID } from '../config/names.ts';
+import { stackEndpoints } from '../config/endpoints.ts';
+import { explainConnectionFailure } from './endpoint-errors.ts';
+import { metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync run`: the pipeline process. */
@@ -11,12 +14,17 @@ export function register(program: Command): void {
     .command('run')
     .description('run the pipeline (a member of the consumer group) until SIGINT/SIGTERM')
     .option('--group <id>', 'consumer group id', PIPELINE_GROUP_ID)
-    .option('--metrics-port <port>', 'serve Prometheus metrics on this port (0 = off)', process.env.STOCKSYNC_METRICS_PORT ?? '9464')
+    .addOption(metricsPortOption('STOCKSYNC_METRICS_PORT', 9464))
     .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
-    .action(async (options: { group: string; metricsPort: string; sources?: string[] }) => {
+    .action(async (options: { group: string; metricsPort: number | string; sources?: string[] }) => {
       const mappings = options.sources?.map((file) => loadMapping(file));
-      const server = await serveMetrics(Number(options.metricsPort), '--metrics-port');
-      const pipeline = await startPipeline({ groupId: options.group, mappings });
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port');
+      const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
+      const pipeline = await startPipeline({ groupId: options.group, mappings }).catch((error: unknown) => {
+        // Until the processor names the canonical store itself: at start-up only it is reached through pg.
+        server?.close();
+        throw explainConnectionFailure(error, [canonical], canonical);
+      });
       console.error(`stocksync run: consuming as a member of ${options.group}; SIGINT or SIGTERM stops it`);
       await untilSignal();
       console.error('stocksync run: stopping (finishing the batch in hand)');

@@ -88,6 +88,15 @@ export function channelDatabaseDefaults(name: string, kind: DatabaseEndpoint['ki
   return { kind, ...server, database: `channel_${name}` };
 }
 
+/**
+ * The kind of database an endpoint name is by this convention: a stack database (one of
+ * {@link STACK_DATABASES}) is of its own kind (`pos`, `erpnext`, `webshop`: mysql; `warehouse`,
+ * `canonical`, `marketplace`: postgres); any other name may be either.
+ */
+export function endpointKind(name: string, endpoints: StackEndpoints): DatabaseEndpoint['kind'] | undefined {
+  return (STACK_DATABASES as readonly string[]).includes(name) ? endpoints[name as StackDatabase].kind : undefined;
+}
+
 /** The variables of database `name` with the endpoint's values (as connector placeholders use them). */
 export function databaseVariableValues(name: string, endpoint: DatabaseEndpoint): Record<string, string> {
   const v = databaseVariables(name);

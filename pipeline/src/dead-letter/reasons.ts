@@ -46,6 +46,18 @@ export const DEAD_LETTER_REASONS = {
     meaning: 'A value does not fit its (Connect) schema, e.g. a string where int64 is declared, a Decimal without a scale.',
     action: 'Inspect the record with `stocksync decode`; report it with the record if the connector wrote it.',
   },
+  'decimal-out-of-range': {
+    stage: 'decode',
+    meaning:
+      'A decimal beyond what any source column holds (PostgreSQL numeric: 131072 digits before the point, 16383 after), e.g. a Decimal or VariableScaleDecimal scale of 2147483647; the error names the field.',
+    action: 'Inspect the record with `stocksync decode`; the producer (or a converter or SMT between it and Kafka) wrote a corrupt scale or value.',
+  },
+  'unsigned-overflow': {
+    stage: 'decode',
+    meaning:
+      'A negative value in a column the connector declares unsigned (propagated source type `BIGINT UNSIGNED`): a value above 2^63 - 1 written as a signed long under `bigint.unsigned.handling.mode=long`; the error names the field.',
+    action: 'Set `bigint.unsigned.handling.mode` to `precise` in the connector config (exact decimals), then replay.',
+  },
   'not-an-envelope': {
     stage: 'decode',
     meaning: 'Decoded fine but is none of the known record kinds (no `op`, an unknown `op`, a `source` without its required fields, …).',

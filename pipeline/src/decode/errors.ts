@@ -13,14 +13,20 @@ import type { DeadLetterReasonOf } from '../dead-letter/index.ts';
  */
 export type DecodeErrorReason = DeadLetterReasonOf<'decode'>;
 
-/** A record that cannot be decoded. `reason` is a short machine code ({@link DecodeErrorReason}). */
+/**
+ * A record that cannot be decoded. `reason` is a short machine code ({@link DecodeErrorReason});
+ * `field` the path of the value at fault when one is (`after.quantity`, `before.tags[2]`), which
+ * the message also starts with (`at after.quantity: …`).
+ */
 export class DecodeError extends Error {
+  readonly field: string | undefined;
   constructor(
     readonly reason: DecodeErrorReason,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; field?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DecodeError';
+    this.field = options?.field;
   }
 }

@@ -7,8 +7,7 @@
  * is the same for both; the rules are in {@link FieldValue}'s table.
  */
 import { LOGICAL, type ConnectSchema } from './connect-schema.ts';
-import { formatAtScale } from '../decimal/index.ts';
-import { decimalFromBytes, decimalFromLiteral, decimalScale, unscaledFromBytes } from './decimal.ts';
+import { checkedUnscaledBytes, decimalAtScale, decimalFromBytes, decimalFromLiteral, decimalScale, unscaledFromBytes } from './decimal.ts';
 import type { FieldValue } from './types.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
@@ -45,9 +44,9 @@ export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire): F
     case 'int8':
     case 'int16':
     case 'int32':
-      return isDeclaredBoolean(schema) ? int32(raw, wire) !== 0 : int32(raw, wire);
+      return isDeclaredBoolean(schema) ? int32(raw, wire) !== 0 : unsignedChecked(schema, int32(raw, wire));
     case 'int64':
-      return int64Value(int64(raw, wire));
+      return int64Value(unsignedChecked(schema, int64(raw, wire)));
     case 'float32':
       return shortestFloat32(float(raw, wire));
     case 'float64':
@@ -153,6 +152,30 @@ export function isDeclaredBoolean(schema: ConnectSchema): boolean {
 }
 
 /**
+ * True when the connector propagated the source column type (`column.propagate.source.type`,
+ * schema parameter `__debezium.source.column.type`, e.g. `BIGINT UNSIGNED`) and it is unsigned.
+ */
+export function isDeclaredUnsigned(schema: ConnectSchema): boolean {
+  return /\bUNSIGNED\b/i.test(schema.parameters?.['__debezium.source.column.type'] ?? '');
+}
+
+/**
+ * An integer of a column known to be unsigned must not be negative. It is, when a MySQL/MariaDB
+ * `BIGINT UNSIGNED` above 2^63 − 1 arrives under `bigint.unsigned.handling.mode=long`: Debezium
+ * writes the 64 bits as a signed long (18446744073709551615 → -1). Such a value is never used.
+ * @throws DecodeError `unsigned-overflow`.
+ */
+function unsignedChecked<T extends number | bigint>(schema: ConnectSchema, value: T): T {
+  if (value < 0 && isDeclaredUnsigned(schema)) {
+    throw new DecodeError(
+      'unsigned-overflow',
+      `${value} in a ${schema.parameters!['__debezium.source.column.type']} column: an unsigned value above ${2n ** 63n - 1n} that the connector wrote as a signed long (bigint.unsigned.handling.mode=long)`,
+    );
+  }
+  return value;
+}
+
+/**
  * A MySQL/MariaDB boolean column's value as a boolean, whatever form it arrived in: a boolean
  * (BIT(1), or TINYINT(1) through a boolean converter), or an integer (TINYINT(1) as the connector
  * writes it, in snapshot and streaming events alike) where **any nonzero value is true** (MySQL
@@ -230,7 +253,8 @@ function variableScaleDecimal(raw: unknown, wire: Wire): string {
     mismatch('VariableScaleDecimal {scale, value}', raw);
   }
   const { scale, value } = raw as { scale?: unknown; value?: unknown };
-  return formatAtScale(unscaledFromBytes(within('value', () => bytes(value, wire))), within('scale', () => int32(scale, wire)));
+  const unscaled = unscaledFromBytes(within('value', () => checkedUnscaledBytes(bytes(value, wire))));
+  return decimalAtScale(unscaled, within('scale', () => int32(scale, wire)));
 }
 
 /** Runs `fn`, prefixing the path of a DecodeError it throws with `segment`. */
@@ -242,12 +266,16 @@ function within<T>(segment: string, fn: () => T): T {
   }
 }
 
-/** Rethrows `err`; a schema-mismatch DecodeError gets `segment` prepended to its field path. */
+/**
+ * Rethrows `err`; a DecodeError (a value that does not fit its schema or its range) gets `segment`
+ * prepended to its field path, in the message (`at after.quantity: …`) and in `field`.
+ */
 function rethrowWithin(segment: string, err: unknown): never {
-  if (err instanceof DecodeError && err.reason === 'schema-mismatch') {
-    const sep = err.message.startsWith('at [') ? '' : '.';
-    const message = err.message.startsWith('at ') ? `at ${segment}${sep}${err.message.slice(3)}` : `at ${segment}: ${err.message}`;
-    throw new DecodeError('schema-mismatch', message, { cause: err.cause });
+  if (err instanceof DecodeError) {
+    const sep = err.field === undefined || err.field.startsWith('[') ? '' : '.';
+    const field = `${segment}${sep}${err.field ?? ''}`;
+    const detail = err.field === undefined ? err.message : err.message.slice(`at ${err.field}: `.length);
+    throw new DecodeError(err.reason, `at ${field}: ${detail}`, { cause: err.cause, field });
   }
   throw err;
 }

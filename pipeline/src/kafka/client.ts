@@ -153,7 +153,7 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
     return producer;
   };
 
-  return {
+  const client: KafkaClient = {
     async describeCluster() {
       const cluster = await (await getAdmin()).describeCluster();
       return { brokers: cluster.brokers.map((b) => b.nodeId), controller: cluster.controller };
@@ -271,6 +271,71 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
       producer = undefined;
     },
   };
+  return withBrokerContext(client, brokers);
+}
+
+/** What each operation is, for error messages. */
+const OPERATIONS: Record<keyof KafkaClient, string> = {
+  describeCluster: 'describing the cluster',
+  listTopics: 'listing topics',
+  ensureTopics: 'creating topics',
+  endOffsets: 'reading end offsets',
+  groupOffsets: 'reading committed offsets',
+  resetGroupToEarliest: 'resetting consumer group offsets',
+  deleteTopics: 'deleting topics',
+  deleteGroups: 'deleting consumer groups',
+  send: 'producing records',
+  runBatchConsumer: 'joining the consumer group',
+  close: 'closing the connections',
+};
+
+/**
+ * A failed Kafka operation, naming the brokers, the operation and — for a broker that cannot be
+ * reached or does not answer — what to check. Keeps the client library's `retriable` (and `type`,
+ * `code`, `name`) so callers that retry on it still can; `cause` is the library's error.
+ */
+export class KafkaClientError extends Error {
+  readonly retriable: boolean | undefined;
+  readonly type: string | undefined;
+  readonly code: string | number | undefined;
+  constructor(
+    readonly brokers: readonly string[],
+    operation: string,
+    error: unknown,
+  ) {
+    const original = error as { message?: string; name?: string; retriable?: boolean; type?: string; code?: string | number };
+    const detail = String(original?.message ?? error);
+    super(`Kafka at ${brokers.join(',')}: ${operation} failed: ${detail}${kafkaHint(detail)}`, { cause: error });
+    this.name = original?.name ?? 'KafkaClientError';
+    this.retriable = original?.retriable;
+    this.type = original?.type;
+    this.code = original?.code;
+  }
+}
+
+/** What to check, for failures that say the brokers are not reachable or not answering. */
+function kafkaHint(detail: string): string {
+  if (/ECONNREFUSED/.test(detail)) {
+    return '; nothing accepts connections there: is Kafka running (npx stocksync stack status), and does STOCKSYNC_KAFKA_BROKERS name its listener?';
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) return '; the host name does not resolve: check STOCKSYNC_KAFKA_BROKERS';
+  if (/Broker not connected|timed out|timeout|ETIMEDOUT|ECONNRESET|Connection closed/i.test(detail)) {
+    return '; a server there took the connection but did not answer as a Kafka broker in time: check that STOCKSYNC_KAFKA_BROKERS names the broker (not another service) and that the broker is healthy';
+  }
+  return '';
+}
+
+/** The client with every operation's failure as a {@link KafkaClientError}. */
+function withBrokerContext(client: KafkaClient, brokers: readonly string[]): KafkaClient {
+  const wrapped: Partial<Record<keyof KafkaClient, unknown>> = {};
+  for (const name of Object.keys(OPERATIONS) as Array<keyof KafkaClient>) {
+    const operation = client[name] as (...args: unknown[]) => Promise<unknown>;
+    wrapped[name] = (...args: unknown[]) =>
+      operation(...args).catch((error: unknown) => {
+        throw error instanceof KafkaClientError ? error : new KafkaClientError(brokers, OPERATIONS[name], error);
+      });
+  }
+  return wrapped as KafkaClient;
 }
 
 function toBuffer(value: Buffer | string | undefined): Buffer | undefined {

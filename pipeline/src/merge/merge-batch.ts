@@ -7,6 +7,8 @@
  * postgres/advisory-locks.ts).
  *
  * The steps, in order, each in its own module over one `MergeContext` (context.ts):
+ *   0. partial-images.ts   complete partial row images (unchanged TOAST columns) from the stored rows
+ *                          (before BEGIN: only changes of the same row, in this partition, write them)
  *   1. dimension-locks.ts  lock the dimension keys the batch writes or joins against (with BEGIN)
  *   2. dimension-rows.ts   upsert dimension rows, newer positions only
  *   3. source-rows.ts      upsert source rows, newer positions only (the position check)
@@ -28,6 +30,7 @@ import type { SourceMapping } from '../normalize/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 import { createMergeContext, type MergeContext, type MergeResult } from './context.ts';
 import { dimensionLockStatement } from './dimension-locks.ts';
+import { completePartialImages } from './partial-images.ts';
 import { writeDimensionRows } from './dimension-rows.ts';
 import { writeSourceRows } from './source-rows.ts';
 import { applyTruncates } from './truncates.ts';
@@ -50,6 +53,7 @@ export async function mergeBatch(pool: pg.Pool, changes: NormalizedChange[], map
       const client = await pool.connect();
       try {
         const ctx = createMergeContext(client, changes, mappings);
+        await completePartialImages(ctx);
         const result = await withTransaction(
           client,
           async () => {

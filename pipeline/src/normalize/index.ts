@@ -24,7 +24,9 @@ export {
   type DimensionChange,
   type LevelChange,
   type TruncateChange,
+  type KeptField,
 } from './normalize.ts';
+export { completeDimensionChange, completeLevelChange, type StoredLevel } from './partial.ts';
 export { PositionError } from './position.ts';
 export { resolveLevelRow, type Resolution } from './resolve.ts';
 export { mappingSchema } from './mapping-schema.ts';

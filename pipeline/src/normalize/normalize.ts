@@ -5,11 +5,12 @@
  * stored in the canonical database, so a level row that arrives before its product is parked
  * there rather than lost.
  */
-import type { DebeziumEnvelope, FieldValue, Row } from '../decode/index.ts';
+import type { ColumnType, DebeziumEnvelope, FieldValue, Row } from '../decode/index.ts';
+import { columnTypes, resolveColumn } from '../decode/index.ts';
 import type { QuantityRule, RowFilter, SourceMapping, StockRole, StockTable } from './mapping.ts';
 import { formatNormalized, multiplyDecimal, normalizeDecimal, parseDecimal, roundDouble } from '../decimal/index.ts';
 import { sourcePosition, type SourcePosition } from './position.ts';
-import { truncateAction } from '../decode/index.ts';
+import { toBoolean, truncateAction } from '../decode/index.ts';
 import { isUnchanged, isUnknown } from '../decode/index.ts';
 import { isTemporal } from '../decode/index.ts';
 import type { DeadLetterReasonOf } from '../dead-letter/index.ts';
@@ -28,15 +29,28 @@ export function tableTopic(mapping: Pick<SourceMapping, 'topic_prefix'>, table: 
   return `${mapping.topic_prefix}.${table.replace(/[^A-Za-z0-9._-]/g, '_')}`;
 }
 
-/** Topic name -> role, for every table of every mapping. */
+/**
+ * Topic name -> role, for every table of every mapping.
+ * @throws Error when two mappings read the same topic (the same `topic_prefix` and table): one
+ *   source's changes would be taken for the other's (`sources check` reports it too).
+ */
 export function topicRoles(mappings: SourceMapping[]): Map<string, TopicRole> {
   const roles = new Map<string, TopicRole>();
+  const claim = (topic: string, role: TopicRole) => {
+    const other = roles.get(topic);
+    if (other && other.mapping !== role.mapping) {
+      throw new Error(
+        `topic ${topic} is read by two sources: ${other.mapping.source} (${other.mapping.file}) and ${role.mapping.source} (${role.mapping.file}); give each source its own topic_prefix`,
+      );
+    }
+    roles.set(topic, role);
+  };
   for (const mapping of mappings) {
     for (const [dimension, spec] of Object.entries(mapping.dimensions)) {
-      roles.set(tableTopic(mapping, spec.table), { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
+      claim(tableTopic(mapping, spec.table), { role: 'dimension', mapping, dimension, table: spec.table, key: spec.key });
     }
     for (const [table, spec] of Object.entries(mapping.tables)) {
-      roles.set(tableTopic(mapping, table), { role: 'stock', mapping, table, spec });
+      claim(tableTopic(mapping, table), { role: 'stock', mapping, table, spec });
     }
   }
   return roles;
@@ -48,8 +62,18 @@ export interface DimensionChange {
   source: string;
   dimension: string;
   key: string;
-  /** Column values as JSON-safe scalars; null when deleted. */
+  /**
+   * Column values as JSON-safe scalars; null when deleted. Columns the mapping names are also
+   * under their SQL name when the converter renamed them (Avro: `2nd-code` arrives as `_2nd_code`).
+   * Columns listed in `unchanged` are left out.
+   */
   attributes: Record<string, string | number | boolean | null> | null;
+  /**
+   * Columns the event did not carry (PostgreSQL unchanged TOAST values under REPLICA IDENTITY
+   * DEFAULT): they keep their stored values — the merge completes `attributes` from the row's
+   * earlier image (`completeDimensionChange`). Absent when the image is whole.
+   */
+  unchanged?: string[];
   position: SourcePosition;
   /** True for snapshot reads (op r). */
   snapshot: boolean;
@@ -67,7 +91,7 @@ export interface LevelChange {
   table: string;
   /** JSON array of the row_key column values. */
   rowKey: string;
-  /** Source id in the SKU column (null for deletes, which need only the row key). */
+  /** Source id in the SKU column (null for deletes, which need only the row key, and when in `keepStored`). */
   productRef: string | null;
   locationRef: string | null;
   onHand: string;
@@ -75,6 +99,14 @@ export interface LevelChange {
   deleted: boolean;
   /** Why the row counts zero by the mapping's `where` filter, or null when it counts. */
   excluded: string | null;
+  /**
+   * What the event could not say because a column it needs was not in it (PostgreSQL unchanged
+   * TOAST values under REPLICA IDENTITY DEFAULT): the SKU or location id, or the `where` filter's
+   * decision. The merge takes them from the row's earlier image (`completeLevelChange`); until then
+   * the ids are null (a row with a null id resolves to `unmapped`, naming the column) and `excluded`
+   * says why the row cannot count. Absent when the image is whole.
+   */
+  keepStored?: KeptField[];
   position: SourcePosition;
   /** Debezium source.ts_ms: source commit time, ms since epoch. */
   sourceTsMs: number | null;
@@ -98,6 +130,9 @@ export interface TruncateChange {
 }
 
 export type NormalizedChange = DimensionChange | LevelChange | TruncateChange;
+
+/** A field of a {@link LevelChange} that an unchanged column leaves to the stored row. */
+export type KeptField = 'productRef' | 'locationRef' | 'excluded';
 
 /**
  * Reason of a {@link NormalizeError}: the normalize-stage reasons of the dead-letter reason table
@@ -140,12 +175,57 @@ function idText(row: Row, column: string): string | null {
 }
 
 /**
+ * A row with each column the mapping names also under that name when the converter spelled it
+ * otherwise: Avro names must match `[A-Za-z_][A-Za-z0-9_]*`, so the Avro converter (or Debezium's
+ * `field.name.adjustment.mode=avro`) delivers a SQL column `2nd-qty` as `_2nd_qty`; mapping files
+ * name the SQL column (`resolveColumn` finds it under either name, or by its propagated source name).
+ * @returns `row` itself when nothing was renamed.
+ */
+function withSqlNames(row: Row, columns: Record<string, ColumnType>, names: Iterable<string>): Row {
+  let out = row;
+  for (const name of names) {
+    if (name in row) continue;
+    const field = resolveColumn(row, columns, name);
+    if (field === undefined) continue;
+    if (out === row) out = { ...row };
+    out[name] = row[field]!;
+  }
+  return out;
+}
+
+/** The columns of a stock row the mapping reads. */
+function stockColumns(spec: StockTable): string[] {
+  return [
+    ...spec.row_key,
+    spec.sku.column,
+    spec.location.column,
+    spec.quantity.column,
+    ...(spec.reserved ? [spec.reserved.column] : []),
+    ...(spec.cancelled ? [spec.cancelled.column] : []),
+    ...Object.keys(spec.where ?? {}),
+  ];
+}
+
+/** The columns of dimension `dimension` the mapping reads: its key, and every lookup's field and `where` columns. */
+function dimensionColumns(mapping: SourceMapping, dimension: string, key: string): string[] {
+  const columns = [key];
+  for (const spec of Object.values(mapping.tables)) {
+    for (const rule of [spec.sku, spec.location]) {
+      if (rule.lookup?.dimension !== dimension) continue;
+      columns.push(rule.lookup.field, ...Object.keys(rule.lookup.where ?? {}));
+    }
+  }
+  return columns;
+}
+
+/**
  * An exact decimal string from a quantity column, by the rule's type.
  * @throws NormalizeError 'null-quantity' (never read as 0) or 'bad-quantity'.
  */
 export function quantity(row: Row, rule: QuantityRule): string {
   const value = row[rule.column];
-  if (value === null || value === undefined || isUnknown(value)) {
+  if (value === undefined) throw missingQuantityColumn(row, rule.column);
+  if (value === null || isUnknown(value)) {
     throw new NormalizeError('null-quantity', rule.column, `quantity column ${rule.column} is null (a null quantity is never read as 0)`);
   }
   if (isUnchanged(value)) {
@@ -160,6 +240,16 @@ export function quantity(row: Row, rule: QuantityRule): string {
   }
   if (rule.factor === undefined) return text;
   return formatNormalized(multiplyDecimal(parseDecimal(text), parseDecimal(String(rule.factor))));
+}
+
+/** A quantity column the event does not have at all: the mapping names a column the table lacks. */
+function missingQuantityColumn(row: Row, column: string): NormalizeError {
+  const columns = Object.keys(row);
+  return new NormalizeError(
+    'bad-quantity',
+    column,
+    `quantity column ${column} is not in the event (its columns: ${columns.slice(0, 30).join(', ')}${columns.length > 30 ? ', …' : ''}); check the mapping's column name against the table`,
+  );
 }
 
 function decimalOf(value: FieldValue, rule: QuantityRule): string {
@@ -181,33 +271,73 @@ function decimalOf(value: FieldValue, rule: QuantityRule): string {
 }
 
 /**
- * Does a column value equal a value written in a mapping file? Compared as text, so that 1, 1n and
- * '1' agree, and a boolean equals 1/0: flags arrive as int, bigint or boolean depending on the
- * column type and the event (snapshot or streaming).
+ * A value as a flag, by truthiness: booleans as they are, integers (number, bigint, or integer
+ * text) **nonzero = true** (`toBoolean`: MySQL/MariaDB store -1 or 2 in a TINYINT(1)/BOOLEAN, and a
+ * TINYINT(1) arrives as an integer in some paths, a boolean in others), `'true'`/`'false'`.
+ * @returns null when the value is no flag (null, a non-integer, other text).
+ */
+export function flagOf(value: unknown): boolean | null {
+  if (typeof value === 'string') {
+    if (value === 'true' || value === 'false') return value === 'true';
+    return /^-?\d+$/.test(value) ? BigInt(value) !== 0n : null;
+  }
+  if (typeof value === 'boolean' || typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) return toBoolean(value);
+  return null;
+}
+
+/**
+ * Does a column value equal a value written in a mapping file (`where`, `lookup.where`,
+ * `cancelled.value`)? Flags compare by truthiness ({@link flagOf}) whenever one side is a boolean:
+ * the mapping writes `true`/`false` (then any nonzero integer is true), or the value arrives as a
+ * boolean (then it equals 1/0). Two non-booleans compare as text, so 1, 1n and '1' agree and a
+ * status `docstatus: 1` does not match 2 (ERPNext: 2 = cancelled).
  */
 export function sameValue(actual: unknown, expected: string | number | boolean | null): boolean {
   if (actual === expected) return true;
   if (actual === null || actual === undefined || expected === null) return false;
-  if (typeof actual === 'boolean' && (expected === 1 || expected === 0)) return actual === (expected === 1);
-  if (typeof expected === 'boolean' && (actual === 1 || actual === 0 || actual === '1' || actual === '0')) return expected === (String(actual) === '1');
+  if (typeof expected === 'boolean' || typeof actual === 'boolean') {
+    const a = flagOf(actual);
+    const e = flagOf(expected);
+    return a !== null && e !== null && a === e;
+  }
   return String(actual) === String(expected);
 }
 
-/** Why a row fails the mapping's row filter, or null when it passes. */
-function failedFilter(row: Row, filter: RowFilter | undefined): string | null {
+/**
+ * The mapping's row filter on a row: why a column the event carries fails it (`failed`, null when
+ * none does), and the filter columns the event does not carry (`unchanged`: unchanged TOAST values,
+ * whose stored decision stands — never evaluated on the placeholder).
+ */
+function evaluateFilter(row: Row, filter: RowFilter | undefined): { failed: string | null; unchanged: string[] } {
+  const unchanged: string[] = [];
   for (const [column, expected] of Object.entries(filter ?? {})) {
+    if (isUnchanged(row[column])) {
+      unchanged.push(column);
+      continue;
+    }
     const actual = scalar(row[column]);
-    if (!sameValue(actual, expected)) return `${column} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`;
+    if (!sameValue(actual, expected)) return { failed: `${column} is ${JSON.stringify(actual)}, not ${JSON.stringify(expected)}`, unchanged };
   }
-  return null;
+  return { failed: null, unchanged };
 }
 
-/** True when a movement row is cancelled by the mapping's `cancelled` rule. */
+/**
+ * True when a movement row is cancelled by the mapping's `cancelled` rule: its column equals the
+ * rule's `value` ({@link sameValue}, so `value: 1` also cancels `true`), or, without a `value`,
+ * is a true flag ({@link flagOf}), another nonzero number, or non-empty text other than '0'/'false'.
+ */
 function isCancelled(row: Row, rule: StockTable['cancelled']): boolean {
   if (!rule) return false;
+  if (isUnchanged(row[rule.column])) {
+    throw new NormalizeError(
+      'unchanged-quantity',
+      rule.column,
+      `cancelled column ${rule.column} is not in the event (unchanged TOAST value), so whether the movement counts is unknown; set REPLICA IDENTITY FULL on the table`,
+    );
+  }
   const value = scalar(row[rule.column]);
-  if (rule.value !== undefined) return value !== null && String(value) === String(rule.value);
-  return value === true || (typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== '0' && value !== 'false');
+  if (rule.value !== undefined) return sameValue(value, rule.value);
+  return flagOf(value) ?? ((typeof value === 'number' && value !== 0) || (typeof value === 'string' && value !== '' && value !== '0' && value !== 'false'));
 }
 
 /**
@@ -235,27 +365,36 @@ export function normalizeChange(role: TopicRole, key: Row | null, envelope: Debe
   const position = sourcePosition(envelope.source);
   const deleted = envelope.op === 'd';
   // Stock is computed from `after` only; `before` may be null or hold just the key (REPLICA IDENTITY DEFAULT).
-  const image = deleted ? (envelope.before ?? key ?? {}) : envelope.after;
-  if (!image) throw new NormalizeError('no-after', null, `op ${envelope.op} without an after image`);
+  const raw = deleted ? (envelope.before ?? key ?? {}) : envelope.after;
+  if (!raw) throw new NormalizeError('no-after', null, `op ${envelope.op} without an after image`);
+  const types = columnTypes(envelope);
 
   if (role.role === 'dimension') {
-    const id = idText(image, role.key) ?? (key ? idText(key, role.key) : null);
+    const columns = dimensionColumns(role.mapping, role.dimension, role.key);
+    const image = withSqlNames(raw, types, columns);
+    const keyRow = key ? withSqlNames(key, {}, [role.key]) : null;
+    const id = (isUnchanged(image[role.key]) ? null : idText(image, role.key)) ?? (keyRow ? idText(keyRow, role.key) : null);
     if (id === null) throw new NormalizeError('missing-key', role.key, `dimension ${role.dimension}: key column ${role.key} is missing`);
+    // An unchanged column is left out, never stored as its placeholder: the merge keeps its stored value.
+    const unchanged = deleted ? [] : Object.keys(image).filter((column) => isUnchanged(image[column]));
     return {
       kind: 'dimension',
       source: role.mapping.source,
       dimension: role.dimension,
       key: id,
-      attributes: deleted ? null : Object.fromEntries(Object.entries(image).map(([k, v]) => [k, scalar(v)])),
+      attributes: deleted ? null : Object.fromEntries(Object.entries(image).filter(([, v]) => !isUnchanged(v)).map(([k, v]) => [k, scalar(v)])),
+      ...(unchanged.length > 0 ? { unchanged } : {}),
       position,
       snapshot: envelope.op === 'r',
     };
   }
 
   const spec = role.spec;
+  const image = withSqlNames(raw, types, stockColumns(spec));
+  const keyRow = key ? withSqlNames(key, {}, spec.row_key) : null;
   const keyValues = spec.row_key.map((column) => {
-    if (column in image) return scalar(image[column]);
-    if (key && column in key) return scalar(key[column]);
+    if (column in image && !isUnchanged(image[column])) return scalar(image[column]);
+    if (keyRow && column in keyRow) return scalar(keyRow[column]);
     throw new NormalizeError('missing-key', column, `row key column ${column} is missing from the event`);
   });
   const change: LevelChange = {
@@ -276,20 +415,36 @@ export function normalizeChange(role: TopicRole, key: Row | null, envelope: Debe
     snapshot: envelope.op === 'r',
   };
   if (!deleted) {
-    change.productRef = idText(image, spec.sku.column);
-    change.locationRef = idText(image, spec.location.column);
-    if (change.productRef === null) throw new NormalizeError('missing-id', spec.sku.column, `SKU column ${spec.sku.column} is null`);
-    if (change.locationRef === null) {
-      throw new NormalizeError('missing-id', spec.location.column, `location column ${spec.location.column} is null`);
+    const keepStored: KeptField[] = [];
+    for (const [field, rule] of [
+      ['productRef', spec.sku],
+      ['locationRef', spec.location],
+    ] as const) {
+      if (isUnchanged(image[rule.column])) {
+        keepStored.push(field); // the stored id stands; null until the merge takes it
+        continue;
+      }
+      change[field] = idText(image, rule.column);
+      if (change[field] === null) {
+        throw new NormalizeError('missing-id', rule.column, `${field === 'productRef' ? 'SKU' : 'location'} column ${rule.column} is null`);
+      }
     }
-    change.excluded = failedFilter(image, spec.where);
+    const filter = evaluateFilter(image, spec.where);
+    change.excluded = filter.failed;
     const value = image[spec.quantity.column];
-    if ((value === null || value === undefined) && spec.quantity.if_null === 'exclude') {
+    if (value === null && spec.quantity.if_null === 'exclude') {
+      // Excluded whatever the filter would decide: the row counts for nothing either way.
       change.excluded ??= `${spec.quantity.column} is null`;
     } else {
       change.onHand = isCancelled(image, spec.cancelled) ? '0' : quantity(image, spec.quantity);
+      if (change.excluded === null && filter.unchanged.length > 0) {
+        // The stored decision stands; this says why the row cannot count when there is none.
+        keepStored.push('excluded');
+        change.excluded = `filter column ${filter.unchanged.join(', ')} not in the event (unchanged TOAST value) and no earlier image of the row is stored`;
+      }
     }
     change.reserved = spec.reserved ? quantity(image, spec.reserved) : '0';
+    if (keepStored.length > 0) change.keepStored = keepStored;
   }
   return change;
 }

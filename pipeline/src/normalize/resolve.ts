@@ -55,14 +55,26 @@ function resolveCode(what: string, rule: CodeRule, ref: string, lookup: Dimensio
   return { ok: true, code };
 }
 
-/** Resolves one stock row (level, movement or safety stock). */
+/**
+ * Resolves one stock row (level, movement or safety stock).
+ * @param productRef - the SKU column's source id; null when no image of the row carried it (an
+ *   unchanged TOAST value in the only image: `LevelChange.keepStored`), which resolves to `unmapped`.
+ */
 export function resolveLevelRow(
   mapping: SourceMapping,
   level: Pick<StockTable, 'sku' | 'location'>,
-  productRef: string,
-  locationRef: string,
+  productRef: string | null,
+  locationRef: string | null,
   lookup: DimensionLookup,
 ): Resolution {
+  if (productRef === null || locationRef === null) {
+    const column = (productRef === null ? level.sku : level.location).column;
+    return {
+      status: 'unmapped',
+      reason: `column ${column} was not in the event (unchanged TOAST value) and no earlier image of the row is stored; set REPLICA IDENTITY FULL on the table`,
+      field: column,
+    };
+  }
   const sku = resolveCode('product', level.sku, productRef, lookup);
   if (!sku.ok) return { status: sku.status, reason: sku.reason, field: level.sku.column };
   const location = resolveCode('location', level.location, locationRef, lookup);

@@ -18,6 +18,45 @@
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
 
+/** Network failures (no HTTP answer): Node's socket error codes, and fetch's own wording. */
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|socket hang up|bad port|timeout|aborted/i;
+
+/**
+ * A schema registry request that failed, naming the registry's URL, the request, and — when the
+ * registry did not answer at all — what to check. `status` is the HTTP status when it answered;
+ * `cause` the client library's error.
+ */
+export class SchemaRegistryError extends Error {
+  readonly status: number | undefined;
+  constructor(
+    readonly url: string,
+    request: string,
+    error: unknown,
+  ) {
+    const { detail, status, unreachable } = explainRegistryFailure(error);
+    const hint = unreachable
+      ? '; check that the schema registry is running and listens there (npx stocksync stack status), or set STOCKSYNC_REGISTRY_URL (STOCKSYNC_REGISTRY_PORT for the local stack)'
+      : '';
+    super(`schema registry at ${url}: ${request} failed: ${detail}${hint}`, { cause: error });
+    this.name = 'SchemaRegistryError';
+    this.status = status;
+  }
+}
+
+/** What went wrong in a registry request: fetch's TypeError (cause holds the socket error) or the library's ResponseError. */
+function explainRegistryFailure(error: unknown): { detail: string; status: number | undefined; unreachable: boolean } {
+  const e = error as { message?: string; status?: number; cause?: { code?: string; message?: string } };
+  if (error instanceof TypeError && e.cause) {
+    // fetch: "fetch failed", the socket error in `cause`.
+    const { code, message = String(e.message) } = e.cause;
+    return { detail: code && !message.includes(code) ? `${code}: ${message}` : message, status: undefined, unreachable: true };
+  }
+  // The library's ResponseError: "<client id> - <message>"; a request without an HTTP answer has status 400 and the socket error as message.
+  const detail = String(e.message ?? error).replace(/^Confluent_Schema_Registry - /, '');
+  const unreachable = (e.status === undefined || e.status === 400) && UNREACHABLE.test(detail);
+  return { detail, status: unreachable ? undefined : e.status, unreachable };
+}
+
 /**
  * Avro long as bigint. Encoding also accepts safe-integer numbers, so canonical events built with
  * plain numbers still encode.
@@ -61,10 +100,35 @@ export class StocksyncSchemaRegistry extends SchemaRegistry {
     this.#baseUrl = url.replace(/\/+$/, '');
   }
 
+  /** Runs a request of the library, its failure as a {@link SchemaRegistryError}. */
+  async #explained<T>(request: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw error instanceof SchemaRegistryError ? error : new SchemaRegistryError(this.#baseUrl, request, error);
+    }
+  }
+
+  /** The library's `register`; a failure names the registry ({@link SchemaRegistryError}). */
+  override register(...args: Parameters<SchemaRegistry['register']>): ReturnType<SchemaRegistry['register']> {
+    const subject = (args[1] as { subject?: string } | undefined)?.subject;
+    return this.#explained(`registering a schema${subject ? ` under subject ${subject}` : ''}`, () => super.register(...args));
+  }
+
+  /** The library's `encode`; a failure names the registry ({@link SchemaRegistryError}). */
+  override encode(...args: Parameters<SchemaRegistry['encode']>): ReturnType<SchemaRegistry['encode']> {
+    return this.#explained(`encoding with schema id ${args[0]}`, () => super.encode(...args));
+  }
+
+  /** The library's `decode`; a failure names the registry ({@link SchemaRegistryError}). */
+  override decode(...args: Parameters<SchemaRegistry['decode']>): ReturnType<SchemaRegistry['decode']> {
+    return this.#explained('decoding a Confluent wire-format payload', () => super.decode(...args));
+  }
+
   /**
    * The schema text registered under `id` (`GET /schemas/ids/{id}` → `schema`), cached per id.
    * @returns the text, or null when the registry does not know the id (404).
-   * @throws Error when the registry cannot be reached (after 3 retries) or answers otherwise.
+   * @throws SchemaRegistryError when the registry cannot be reached (after 3 retries) or answers otherwise.
    */
   getSchemaText(id: number): Promise<string | null> {
     let entry = this.#texts.get(id);
@@ -92,7 +156,7 @@ export class StocksyncSchemaRegistry extends SchemaRegistry {
         lastError = err;
       }
     }
-    throw lastError;
+    throw new SchemaRegistryError(this.#baseUrl, `GET /schemas/ids/${id} (4 attempts)`, lastError);
   }
 }
 

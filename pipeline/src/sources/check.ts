@@ -5,11 +5,13 @@
  * across files. Every problem
  * names file:line:column, says what is wrong and, where there is one, how to fix it.
  */
-import { locate, loadMapping, MappingError, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
+import { locate, loadMapping, MappingError, tableTopic, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
 import { connectorOf, openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { columnsRead, QUANTITY_KEY, SECTION_OF, uncapturedColumns } from './columns.ts';
 import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';
+import { sanitizeAvroName } from '../decode/index.ts';
+import { ConnectionError } from '../postgres/connection-errors.ts';
 
 /** Source column types (information_schema data_type) each quantity type accepts. */
 const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
@@ -42,7 +44,7 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     const hint = mapping.connector && !known.includes(mapping.connector)
       ? `connectors in connectors/debezium/ are: ${known.join(', ')}`
       : 'start the source (npx stocksync stack up) or fix the connector config it is reached through';
-    return [problem(file, ['connector'], `cannot reach the source database: ${message}`, hint)];
+    return [problem(file, ['connector'], error instanceof ConnectionError ? message : `cannot reach the source database: ${message}`, hint)];
   }
   try {
     const include = db.connector.config['table.include.list'];
@@ -56,7 +58,13 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       const cols = await columns(table);
       if (cols && !cols.has(column)) {
         const known = [...cols.keys()].join(', ');
-        problems.push(problem(file, path, `${what}: column "${column}" does not exist in ${db!.namespace}.${table}`, `columns of ${table} are: ${known}`));
+        // The Avro spelling of a SQL column (2nd-qty → _2nd_qty): normalize resolves it from the SQL name.
+        const sql = [...cols.keys()].find((c) => sanitizeAvroName(c) === column);
+        const hint =
+          sql !== undefined
+            ? `mapping files name SQL columns: write "${sql}" (the Avro converter delivers it as "${column}", and the pipeline finds it under either name)`
+            : `columns of ${table} are: ${known}`;
+        problems.push(problem(file, path, `${what}: column "${column}" does not exist in ${db!.namespace}.${table}`, hint));
       }
       return cols?.get(column);
     };
@@ -71,6 +79,18 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       return true;
     };
 
+    /**
+     * A TINYINT(1) (MySQL/MariaDB BOOLEAN) compared with a number: `1` would not match -1 or 2,
+     * which the column holds; flags compare by truthiness only against true/false (docs/sources.md).
+     */
+    const requireFlagAsBoolean = (column: SourceColumn | undefined, name: string, expected: unknown, path: Array<string | number>, what: string) => {
+      if (column?.columnType !== 'tinyint(1)' || typeof expected !== 'number') return;
+      problems.push(
+        problem(file, path, `${what}: column "${name}" is a TINYINT(1) flag compared with the number ${expected}, which does not match the other nonzero values it holds (-1, 2…)`,
+          `write ${expected === 0 ? 'false' : 'true'}: a flag compared with true/false matches by truthiness, however it arrives (integer or boolean)`),
+      );
+    };
+
     const existing = new Set<string>();
     for (const [name, dim] of Object.entries(mapping.dimensions)) {
       if (await requireTable(dim.table, ['dimensions', name])) existing.add(dim.table);
@@ -79,7 +99,9 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       if (await requireTable(table, [SECTION_OF[spec.role], table])) existing.add(table);
     }
     for (const read of columnsRead(mapping)) {
-      if (existing.has(read.table)) await requireColumn(read.table, read.column, read.path, read.what);
+      if (!existing.has(read.table)) continue;
+      const column = await requireColumn(read.table, read.column, read.path, read.what);
+      if (read.compared !== undefined) requireFlagAsBoolean(column, read.column, read.compared, read.path, read.what);
     }
     for (const [table, spec] of Object.entries(mapping.tables)) {
       if (!existing.has(table)) continue;
@@ -110,7 +132,17 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
   return problems;
 }
 
-/** Checks across files: one authoritative source per location, no level+movement double counting. */
+/** The topics both mappings read (by table, `tableTopic`). */
+function sharedTopics(a: SourceMapping, b: SourceMapping): string[] {
+  const topicsOf = (m: SourceMapping) => [...Object.values(m.dimensions).map((d) => d.table), ...Object.keys(m.tables)].map((t) => tableTopic(m, t));
+  const other = new Set(topicsOf(b));
+  return [...new Set(topicsOf(a))].filter((t) => other.has(t));
+}
+
+/**
+ * Checks across files: one source name and one topic prefix per file (no topic read by two
+ * sources), one authoritative source per location, no level+movement double counting.
+ */
 export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
   const problems: MappingProblem[] = [];
   for (const mapping of mappings) {
@@ -128,6 +160,16 @@ export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
       const [later, earlier] = [mappings[i]!, mappings[j]!];
       if (later.source === earlier.source) {
         problems.push(problem(later.file, ['source'], `source name "${later.source}" is already used by ${earlier.file}`, 'give every mapping file its own source name'));
+      }
+      // Topics are <topic_prefix>.<table>: two files reading one topic would, at run time, leave it to
+      // one of them (the pipeline refuses to start, topicRoles), or double the source's stock.
+      const shared = sharedTopics(later, earlier);
+      if (later.topic_prefix === earlier.topic_prefix || shared.length > 0) {
+        const what = later.topic_prefix === earlier.topic_prefix ? `topic_prefix "${later.topic_prefix}" is also the topic_prefix of` : `topics ${shared.join(', ')} are also read by`;
+        problems.push(
+          problem(later.file, ['topic_prefix'], `${what} source ${earlier.source} (${earlier.file}): one source's topics would be taken for the other's`,
+            "give each source its own topic_prefix: its connector's topic.prefix plus its database (MariaDB) or schema (PostgreSQL)"),
+        );
       }
       for (const [k, pattern] of later.locations.entries()) {
         const clash = earlier.locations.find((other) => patternsOverlap(pattern, other));

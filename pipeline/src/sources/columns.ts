@@ -15,6 +15,8 @@ export interface ColumnRead {
   path: Array<string | number>;
   /** What reads it, e.g. `levels.stockcurrent.row_key`. */
   what: string;
+  /** The value the mapping compares the column with (`where`, `lookup.where`, `cancelled.value`), if it does. */
+  compared?: unknown;
 }
 
 /** The mapping section of each stock table role. */
@@ -30,7 +32,8 @@ export const QUANTITY_KEY: Record<StockTable['role'], string> = { level: 'on_han
  */
 export function columnsRead(mapping: SourceMapping): ColumnRead[] {
   const reads: ColumnRead[] = [];
-  const read = (table: string, column: string, path: Array<string | number>, what: string) => reads.push({ table, column, path, what });
+  const read = (table: string, column: string, path: Array<string | number>, what: string, compared?: unknown) =>
+    reads.push(compared === undefined ? { table, column, path, what } : { table, column, path, what, compared });
   for (const [name, dim] of Object.entries(mapping.dimensions)) read(dim.table, dim.key, ['dimensions', name, 'key'], `dimensions.${name}.key`);
   for (const [table, spec] of Object.entries(mapping.tables)) {
     const section = SECTION_OF[spec.role];
@@ -42,15 +45,15 @@ export function columnsRead(mapping: SourceMapping): ColumnRead[] {
       const dim = rule.lookup ? mapping.dimensions[rule.lookup.dimension] : undefined;
       if (rule.lookup && dim) {
         read(dim.table, rule.lookup.field, [...base, which, 'lookup', 'field'], `${section}.${table}.${which}.lookup.field`);
-        for (const column of Object.keys(rule.lookup.where ?? {})) {
-          read(dim.table, column, [...base, which, 'lookup', 'where', column], `${section}.${table}.${which}.lookup.where`);
+        for (const [column, expected] of Object.entries(rule.lookup.where ?? {})) {
+          read(dim.table, column, [...base, which, 'lookup', 'where', column], `${section}.${table}.${which}.lookup.where`, expected);
         }
       }
     }
     read(table, spec.quantity.column, [...base, QUANTITY_KEY[spec.role], 'column'], `${section}.${table}.${QUANTITY_KEY[spec.role]}`);
     if (spec.reserved) read(table, spec.reserved.column, [...base, 'reserved', 'column'], `${section}.${table}.reserved`);
-    if (spec.cancelled) read(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`);
-    for (const column of Object.keys(spec.where ?? {})) read(table, column, [...base, 'where', column], `${section}.${table}.where`);
+    if (spec.cancelled) read(table, spec.cancelled.column, [...base, 'cancelled', 'column'], `${section}.${table}.cancelled`, spec.cancelled.value);
+    for (const [column, expected] of Object.entries(spec.where ?? {})) read(table, column, [...base, 'where', column], `${section}.${table}.where`, expected);
   }
   return reads;
 }

@@ -7,11 +7,17 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
 import type { SourceMapping } from '../normalize/index.ts';
+import { describeConnectionError } from '../postgres/connection-errors.ts';
 
 /** A column as the source's information_schema describes it. */
 export interface SourceColumn {
   /** information_schema.columns.data_type, lower case (e.g. `double`, `numeric`, `varchar`). */
   dataType: string;
+  /**
+   * The full column type, lower case: MariaDB's information_schema.columns.column_type (e.g.
+   * `tinyint(1)`, `bigint(20) unsigned`); PostgreSQL's data_type.
+   */
+  columnType: string;
   nullable: boolean;
 }
 
@@ -38,7 +44,8 @@ export function connectorOf(mapping: SourceMapping): ConnectorFile | undefined {
 /**
  * Opens the mapping's source database.
  * @throws Error when the mapping names no connector, the connector is unknown, or the topic prefix
- *   does not start with the connector's topic.prefix.
+ *   does not start with the connector's topic.prefix; ConnectionError (naming the source, its
+ *   connector and endpoint) when the database cannot be reached.
  */
 export async function openSourceDatabase(mapping: SourceMapping): Promise<SourceDatabase> {
   if (!mapping.connector) throw new Error(`${mapping.file}: no connector named; the source database is reached through it`);
@@ -52,9 +59,13 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
   const namespace = mapping.topic_prefix.slice(prefix.length);
   const connection = { host: c['database.hostname']!, port: Number(c['database.port']), user: c['database.user']!, password: c['database.password'] ?? '' };
 
+  const component = `${mapping.source} source database (connector ${connector.name})`;
   if (/postgres/i.test(c['connector.class'] ?? '')) {
-    const client = new pg.Client({ ...connection, database: c['database.dbname'] });
-    await client.connect();
+    const database = c['database.dbname'] ?? '';
+    const client = new pg.Client({ ...connection, database });
+    await client.connect().catch((error: unknown) => {
+      throw describeConnectionError(component, { ...connection, database, kind: 'postgres' }, error);
+    });
     return {
       kind: 'postgres',
       connector,
@@ -65,7 +76,12 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
           [namespace, table],
         );
         if (res.rows.length === 0) return null;
-        return new Map(res.rows.map((r) => [r.column_name, { dataType: r.data_type.toLowerCase(), nullable: r.is_nullable === 'YES' }]));
+        return new Map(
+          res.rows.map((r) => [
+            r.column_name,
+            { dataType: r.data_type.toLowerCase(), columnType: r.data_type.toLowerCase(), nullable: r.is_nullable === 'YES' },
+          ]),
+        );
       },
       async count(table) {
         const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${namespace}"."${table.replace(/"/g, '""')}"`);
@@ -74,18 +90,25 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       close: () => client.end(),
     };
   }
-  const conn = await mysql.createConnection({ ...connection, database: namespace });
+  const conn = await mysql.createConnection({ ...connection, database: namespace }).catch((error: unknown) => {
+    throw describeConnectionError(component, { ...connection, database: namespace, kind: 'mysql' }, error);
+  });
   return {
     kind: 'mariadb',
     connector,
     namespace,
     async columns(table) {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(
-        'SELECT column_name AS name, data_type AS type, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
+        'SELECT column_name AS name, data_type AS type, column_type AS full_type, is_nullable AS nullable FROM information_schema.columns WHERE table_schema = ? AND table_name = ?',
         [namespace, table],
       );
       if (rows.length === 0) return null;
-      return new Map(rows.map((r) => [String(r.name), { dataType: String(r.type).toLowerCase(), nullable: r.nullable === 'YES' }]));
+      return new Map(
+        rows.map((r) => [
+          String(r.name),
+          { dataType: String(r.type).toLowerCase(), columnType: String(r.full_type).toLowerCase(), nullable: r.nullable === 'YES' },
+        ]),
+      );
     },
     async count(table) {
       const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table.replace(/`/g, '``')}\``);

@@ -116,7 +116,11 @@ describe('stocksync sources check', () => {
   });
 
   it('reports two sources authoritative for the same locations', async () => {
-    const other = variant('other.yaml', shippedWarehouse.replace('source: warehouse', 'source: warehouse2').replace('locations: ["WH*/Stock"]', 'locations: ["WH1/*"]'));
+    // A second warehouse source, with its own topics (one topic prefix per source is checked apart).
+    const other = variant(
+      'other.yaml',
+      shippedWarehouse.replace('source: warehouse', 'source: warehouse2').replace('topic_prefix: wms.public', 'topic_prefix: wms2.public').replace('locations: ["WH*/Stock"]', 'locations: ["WH1/*"]'),
+    );
     const problems = await checkSources([path.join(mappingsDir, 'warehouse.yaml'), other], { offline: true });
     expect(problems).toHaveLength(1);
     expect(problems[0]!.file).toBe(other);
