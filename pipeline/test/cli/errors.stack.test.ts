@@ -1,3 +1,4 @@
+// In the stack tier: it spawns the CLI against closed and silent ports and waits out client timeouts (tens of seconds), too slow for the unit tier.
 /**
  * Issue 16 item 7: every error names the component, its address and what to check. The CLI is
  * spawned as a user runs it, against a closed port (nothing listens) or a port whose server takes
