@@ -4,6 +4,7 @@
  * shared driver: `runWorkload([posWorkload(conn), ...], opts)`.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { CommitStamp } from '../shared/commit.ts';
 import { formatUnits } from '../shared/decimal.ts';
 import { buildCatalog, sampleLocations, type CatalogProduct } from '../shared/model.ts';
 import { ZipfSampler, type Rng } from '../shared/prng.ts';
@@ -34,8 +35,14 @@ export const POS_DEFAULT_MIX: Readonly<Record<PosOperationKind, number>> = {
  *
  * @param conn - mysql2/promise connection on the seeded POS database, used by nobody else meanwhile.
  * @param options.part - only the products of this part (see `shared/part.ts`); all when omitted.
+ * @param options.apply - writes a ticket's movements in one transaction (default
+ *   {@link applyPosMovements}; the load generator passes one that needs fewer round trips).
  */
-export function posWorkload(conn: Connection, options: { part?: LanePart } = {}): WorkloadLane<PosOperationKind> {
+export function posWorkload(
+  conn: Connection,
+  options: { part?: LanePart; apply?: (conn: Connection, movements: readonly PosMovement[]) => Promise<CommitStamp> } = {},
+): WorkloadLane<PosOperationKind> {
+  const apply = options.apply ?? applyPosMovements;
   return {
     source: 'pos',
     kinds: POS_OPERATION_KINDS,
@@ -112,7 +119,7 @@ export function posWorkload(conn: Connection, options: { part?: LanePart } = {})
             default:
               throw new Error(`POS lane cannot run ${String(kind)}`);
           }
-          const stamp = await applyPosMovements(conn, movements);
+          const stamp = await apply(conn, movements);
           const touched = movements.map(
             (m): TouchedKey => ({
               source: 'pos',
