@@ -3,5 +3,6 @@ import type { RegisterCommands } from '../../src/cli/index.ts';
 import { register as registerDemo } from './demo.ts';
 import { register as registerSample } from './sample.ts';
 import { register as registerStack } from './stack.ts';
+import { register as registerLoad } from './load.ts';
 
-export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample];
+export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample, registerLoad];

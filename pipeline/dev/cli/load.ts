@@ -1,0 +1,108 @@
+import type { Command } from 'commander';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { createKafkaClient } from '../../src/kafka/client.ts';
+import { readCapturedTransactions, transactionKey, waitForCaptureToSettle } from '../bench/captured-changes.ts';
+import { startLoadGenerator } from '../load/generator.ts';
+import type { WorkerKind } from '../load/transport.ts';
+
+/** Parses a comma-separated list of positive numbers. @throws Error naming the option. */
+export function positiveList(text: string, option: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.length === 0 || values.some((v) => !(Number.isFinite(v) && v > 0)))
+    throw new Error(`${option}: expected positive numbers separated by commas, got "${text}"`);
+  return values;
+}
+
+/** `stocksync load`: the load generator alone, on seeded sources. */
+export function register(program: Command): void {
+  program
+    .command('load')
+    .description('load generator: step through source-change rates on the seeded sample sources (several processes and connections)')
+    .option('--seed <n>', 'the seed the sources were seeded with', '42')
+    .option('--products <n>', 'the product count the sources were seeded with', '2000')
+    .option('--rates <list>', 'target source changes per second, one step each', '1000,2000,5000')
+    .option('--seconds <n>', 'duration of each step', '10')
+    .option('--workers <n>', 'worker processes (or threads)', '2')
+    .option('--connections <n>', 'connections per source in each worker', '4')
+    .option('--worker-kind <kind>', 'process or thread', 'process')
+    .option('--no-captured', 'do not count what Debezium captured (the connectors may be off)')
+    .action(
+      async (options: {
+        seed: string;
+        products: string;
+        rates: string;
+        seconds: string;
+        workers: string;
+        connections: string;
+        workerKind: string;
+        captured: boolean;
+      }) => {
+        const rates = positiveList(options.rates, '--rates');
+        const durationMs = Number(options.seconds) * 1000;
+        if (options.workerKind !== 'process' && options.workerKind !== 'thread') throw new Error(`--worker-kind: process or thread, got ${options.workerKind}`);
+        const txOfStep = new Map<number, Array<{ key: string; kind: string }>>();
+        const generator = await startLoadGenerator({
+          seed: Number(options.seed),
+          products: Number(options.products),
+          workers: Number(options.workers),
+          connectionsPerSource: Number(options.connections),
+          workerKind: options.workerKind as WorkerKind,
+          onCommit: (ops) => {
+            for (const op of ops) {
+              if (op.txId === null) continue;
+              let list = txOfStep.get(op.step);
+              if (!list) txOfStep.set(op.step, (list = []));
+              list.push({ key: transactionKey(op.source, op.txId), kind: op.kind });
+            }
+          },
+        });
+        const startedAt = Date.now();
+        const steps = [];
+        try {
+          for (const rate of rates) {
+            const r = await generator.runStep(rate, durationMs);
+            const seconds = (r.endedAtMs - r.startedAtMs) / 1000;
+            steps.push(r);
+            console.error(
+              `step ${r.step}: target ${rate} changes/s -> ${r.committed} operations (${(r.committed / seconds).toFixed(0)}/s), ~${(r.estimatedChanges / seconds).toFixed(0)} changes/s estimated; ${JSON.stringify(r.bySource)}`,
+            );
+          }
+        } finally {
+          await generator.stop();
+        }
+        if (!options.captured) return;
+        const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-load' });
+        try {
+          await waitForCaptureToSettle(kafka);
+          const captured = await readCapturedTransactions(kafka, stackEndpoints().registryUrl, { since: startedAt });
+          const perKind = new Map<string, { operations: number; changes: number; missing: number }>();
+          for (const r of steps) {
+            let changes = 0;
+            let missing = 0;
+            for (const { key, kind } of txOfStep.get(r.step) ?? []) {
+              const tx = captured.get(key);
+              const k = perKind.get(kind) ?? { operations: 0, changes: 0, missing: 0 };
+              perKind.set(kind, k);
+              k.operations++;
+              if (!tx) {
+                missing++;
+                k.missing++;
+                continue;
+              }
+              changes += tx.changes;
+              k.changes += tx.changes;
+            }
+            const seconds = (r.endedAtMs - r.startedAtMs) / 1000;
+            console.log(
+              `step ${r.step}: target ${r.targetChangesPerSecond}/s, captured ${changes} changes in ${seconds.toFixed(1)} s = ${(changes / seconds).toFixed(0)} changes/s (${r.committed} operations, ${missing} not yet captured)`,
+            );
+          }
+          for (const [kind, k] of [...perKind.entries()].sort()) {
+            console.log(`  ${kind}: ${k.operations} operations, ${(k.changes / Math.max(1, k.operations - k.missing)).toFixed(2)} changes each`);
+          }
+        } finally {
+          await kafka.close();
+        }
+      },
+    );
+}
