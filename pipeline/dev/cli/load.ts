@@ -4,6 +4,7 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import { readCapturedTransactions, transactionKey, waitForCaptureToSettle } from '../bench/captured-changes.ts';
 import { startLoadGenerator } from '../load/generator.ts';
 import type { WorkerKind } from '../load/transport.ts';
+import type { SampleSource } from '../sample/shared/workload.ts';
 
 /** Parses a comma-separated list of positive numbers. @throws Error naming the option. */
 export function positiveList(text: string, option: string): number[] {
@@ -11,6 +12,18 @@ export function positiveList(text: string, option: string): number[] {
   if (values.length === 0 || values.some((v) => !(Number.isFinite(v) && v > 0)))
     throw new Error(`${option}: expected positive numbers separated by commas, got "${text}"`);
   return values;
+}
+
+/** Parses `pos=0.7,warehouse=0.2,erpnext=0.1` (sources left out get 0). @throws Error naming the option. */
+export function parseShares(text: string): Record<SampleSource, number> {
+  const shares: Record<SampleSource, number> = { pos: 0, warehouse: 0, erpnext: 0 };
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=').map((s) => s.trim());
+    if (!(name === 'pos' || name === 'warehouse' || name === 'erpnext') || !(Number(value) >= 0))
+      throw new Error(`--shares: expected source=share pairs (pos, warehouse, erpnext), got "${text}"`);
+    shares[name] = Number(value);
+  }
+  return shares;
 }
 
 /** `stocksync load`: the load generator alone, on seeded sources. */
@@ -23,8 +36,9 @@ export function register(program: Command): void {
     .option('--rates <list>', 'target source changes per second, one step each', '1000,2000,5000')
     .option('--seconds <n>', 'duration of each step', '10')
     .option('--workers <n>', 'worker processes (or threads)', '2')
-    .option('--connections <n>', 'connections per source in each worker', '4')
+    .option('--connections <n>', 'connections per source in each worker', '8')
     .option('--worker-kind <kind>', 'process or thread', 'process')
+    .option('--shares <list>', 'share of the operations per source, e.g. pos=0.7,warehouse=0.2,erpnext=0.1 (default: the demo split)')
     .option('--no-captured', 'do not count what Debezium captured (the connectors may be off)')
     .action(
       async (options: {
@@ -35,6 +49,7 @@ export function register(program: Command): void {
         workers: string;
         connections: string;
         workerKind: string;
+        shares?: string;
         captured: boolean;
       }) => {
         const rates = positiveList(options.rates, '--rates');
@@ -47,6 +62,7 @@ export function register(program: Command): void {
           workers: Number(options.workers),
           connectionsPerSource: Number(options.connections),
           workerKind: options.workerKind as WorkerKind,
+          shares: options.shares ? parseShares(options.shares) : undefined,
           onCommit: (ops) => {
             for (const op of ops) {
               if (op.txId === null) continue;

@@ -1,0 +1,74 @@
+/**
+ * CPU time of processes, read from `/proc/<pid>/stat` (utime + stime, in clock ticks of 1/100 s
+ * on Linux), to tell which process a rate step kept busy. A process group counts a process and
+ * every descendant (a PostgreSQL server: the postmaster and its backends).
+ */
+import fs from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** A named group of processes: the process `pid` and, when `withChildren`, all its descendants. */
+export interface WatchedProcess {
+  name: string;
+  pid: number;
+  withChildren?: boolean;
+}
+
+interface Stat {
+  ppid: number;
+  ticks: number;
+}
+
+function readStats(): Map<number, Stat> {
+  const stats = new Map<number, Stat>();
+  let entries: string[] = [];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return stats; // not Linux: no figures
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command (which may hold spaces and parentheses): state ppid ... utime(14) stime(15).
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return stats;
+}
+
+/** CPU seconds used so far by each group (processes that ended are no longer counted). */
+export function cpuSeconds(groups: readonly WatchedProcess[]): Record<string, number> {
+  const stats = readStats();
+  const children = new Map<number, number[]>();
+  for (const [pid, s] of stats) {
+    const list = children.get(s.ppid);
+    if (list) list.push(pid);
+    else children.set(s.ppid, [pid]);
+  }
+  const out: Record<string, number> = {};
+  for (const g of groups) {
+    let ticks = 0;
+    const queue = [g.pid];
+    while (queue.length > 0) {
+      const pid = queue.pop() as number;
+      ticks += stats.get(pid)?.ticks ?? 0;
+      if (g.withChildren) queue.push(...(children.get(pid) ?? []));
+    }
+    out[g.name] = (out[g.name] ?? 0) + ticks / TICKS_PER_SECOND;
+  }
+  return out;
+}
+
+/** CPU seconds used by each group between two {@link cpuSeconds} readings. */
+export function cpuBetween(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(after).map(([name, s]) => [name, Math.max(0, s - (before[name] ?? 0))]));
+}
+
+/** Load average over 1, 5 and 15 minutes (`/proc/loadavg`; zeros elsewhere). */
+export { loadavg } from 'node:os';

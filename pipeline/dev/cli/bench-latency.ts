@@ -1,0 +1,85 @@
+import type { Command } from 'commander';
+import { runLatency, type BenchPart } from '../bench/latency.ts';
+import { positiveList } from './load.ts';
+
+/** The latency part as a readable table: per rate, one line per stage, then lag and CPU. */
+export function formatLatencyTable(part: BenchPart): string {
+  const { start, end } = part.machine.loadAverage;
+  const lines = [
+    `${part.part}: ${part.machine.cores} cores, load average ${start.map((x) => x.toFixed(2)).join(' ')} at start, ${end.map((x) => x.toFixed(2)).join(' ')} at end`,
+  ];
+  const cell = (v: number | string | null | undefined, w: number): string => String(v ?? '-').padStart(w);
+  lines.push(
+    `${'rate/s'.padStart(7)} ${'achieved/s'.padStart(10)} ${'ops/s'.padStart(6)}  ${'to'.padEnd(12)} ${'n'.padStart(7)} ${'p50'.padStart(6)} ${'p95'.padStart(6)} ${'p99'.padStart(6)} ${'max'.padStart(6)}  (ms)`,
+  );
+  for (const row of part.rows) {
+    const f = row.figures;
+    const stages = Object.keys(f)
+      .filter((k) => k.endsWith('_p50_ms'))
+      .map((k) => k.slice(0, -'_p50_ms'.length));
+    stages.forEach((stage, i) => {
+      const lead = i === 0 ? `${cell(f.target_changes_per_s, 7)} ${cell(f.achieved_changes_per_s, 10)} ${cell(f.operations_per_s, 6)}` : ' '.repeat(25);
+      lines.push(
+        `${lead}  ${stage.padEnd(12)} ${cell(f[`${stage}_n`], 7)} ${cell(f[`${stage}_p50_ms`], 6)} ${cell(f[`${stage}_p95_ms`], 6)} ${cell(f[`${stage}_p99_ms`], 6)} ${cell(f[`${stage}_max_ms`], 6)}`,
+      );
+    });
+    const channelLag = Object.keys(f)
+      .filter((k) => k.endsWith('_lag_end') && k !== 'pipeline_lag_end')
+      .map((k) => {
+        const name = k.slice(0, -'_lag_end'.length);
+        return `${name} ${f[k]} (grows ${f[`${name}_lag_grows`]})`;
+      });
+    lines.push(
+      `${' '.repeat(27)}lag at step end: pipeline ${f.pipeline_lag_end} (${f.pipeline_lag_slope_per_s}/s, grows ${f.lag_grows}), ${channelLag.join(', ')}; caught up ${f.catch_up_s} s later`,
+    );
+    const cpu = Object.keys(f)
+      .filter((k) => k.startsWith('cpu_'))
+      .sort((a, b) => Number(f[b]) - Number(f[a]))
+      .map((k) => `${k.slice(4)} ${Number(f[k]).toFixed(2)}`);
+    lines.push(`${' '.repeat(27)}cores used: ${cpu.join(', ')}`);
+  }
+  lines.push(`passed: ${part.passed}`);
+  for (const note of part.notes) lines.push(`note: ${note}`);
+  return lines.join('\n');
+}
+
+/** `stocksync bench-latency` (temporary: to become `stocksync bench latency`). */
+export function register(program: Command): void {
+  program
+    .command('bench-latency')
+    .description('latency from source commit to Kafka, canonical store, Redis and each channel at stepped source-change rates (resets and reseeds the sample)')
+    .option('--rates <list>', 'target source changes per second, one step each (default 500,1000,2000,5000)')
+    .option('--seconds <n>', 'seconds per step (default 30)')
+    .option('--short', 'the CI version: 200 and 500 changes/s for 10 s each')
+    .option('--seed <n>', 'sample seed', '42')
+    .option('--products <n>', 'number of products', '2000')
+    .option('--workers <n>', 'load generator processes', '2')
+    .option('--connections <n>', 'connections per source in each load generator process', '8')
+    .option('--json', 'print the part as one JSON object on the last line of standard output')
+    .action(
+      async (options: {
+        rates?: string;
+        seconds?: string;
+        short?: boolean;
+        seed: string;
+        products: string;
+        workers: string;
+        connections: string;
+        json?: boolean;
+      }) => {
+        const part = await runLatency({
+          rates: options.rates ? positiveList(options.rates, '--rates') : undefined,
+          seconds: options.seconds ? positiveList(options.seconds, '--seconds')[0] : undefined,
+          short: options.short,
+          seed: Number(options.seed),
+          products: Number(options.products),
+          workers: Number(options.workers),
+          connectionsPerSource: Number(options.connections),
+          progress: (line) => console.error(line),
+        });
+        if (options.json) console.log(JSON.stringify(part));
+        else console.log(formatLatencyTable(part));
+        if (!part.passed) process.exitCode = 1;
+      },
+    );
+}
