@@ -62,7 +62,7 @@ export type FromWorker =
   | { type: 'ready' }
   /** Operations committed since the last report (sent every ~50 ms while a step runs). */
   | { type: 'commits'; operations: LoadOperation[] }
-  /** The step ended: operations committed in it by this worker. */
+  /** The step ended: operations committed in it by this worker, and its pacing window (ms since epoch). */
   | { type: 'step-done'; step: number; committed: number; startedAtMs: number; endedAtMs: number }
   /** The worker failed (it exits afterwards). */
   | { type: 'error'; message: string };

@@ -92,13 +92,21 @@ async function runStep(step: number, operationsPerSecond: number, durationMs: nu
     });
   });
   const reporter = setInterval(flush, REPORT_EVERY_MS);
+  let results: Awaited<(typeof runs)[number]>[];
   try {
-    await awaitWorkloads(stop, runs);
+    results = await awaitWorkloads(stop, runs);
   } finally {
     clearInterval(reporter);
     flush();
   }
-  port.send({ type: 'step-done', step, committed, startedAtMs, endedAtMs: Date.now() });
+  // The pacing window: from the first run's start (after its lanes checked their databases) to the last run's end.
+  port.send({
+    type: 'step-done',
+    step,
+    committed,
+    startedAtMs: Math.min(startedAtMs + durationMs, ...results.map((r) => r.startedAtMs)),
+    endedAtMs: Math.max(startedAtMs, ...results.map((r) => r.endedAtMs)),
+  });
 }
 
 async function close(): Promise<void> {
