@@ -31,14 +31,13 @@ import { resetCapture, seedSources } from '../demo/environment.ts';
 import { checkAgainstOracle } from '../demo/oracle-check.ts';
 import { waitStable } from '../demo/quiescence.ts';
 import { startLoadGenerator, type LoadStepResult } from '../load/generator.ts';
-import { stackPaths } from '../stack/paths.ts';
-import { readPidRecord } from '../stack/processes.ts';
+import type { SampleSource } from '../sample/shared/workload.ts';
 import { stackUp } from '../stack/stack.ts';
 import { readCanonicalEvents } from './canonical-events.ts';
 import { readCapturedTransactions, waitForCaptureToSettle } from './captured-changes.ts';
 import { LatencyHistogram, type LatencySummary } from './histogram.ts';
 import { LatencyMatcher, type ChannelWrite, type TimedTransaction } from './latency-samples.ts';
-import { cpuBetween, cpuSeconds, type WatchedProcess } from './process-cpu.ts';
+import { cpuBetween, cpuSeconds, machineBusySeconds, stackServerProcesses, type WatchedProcess } from './process-cpu.ts';
 import { logTail, startProductProcess, type ProductProcess } from './product-processes.ts';
 
 /**
@@ -72,6 +71,8 @@ export interface LatencyOptions {
   /** Load generator processes and connections per source in each (default 2 and 8). */
   workers?: number;
   connectionsPerSource?: number;
+  /** Share of the operations per source (default: the generator's DEFAULT_SHARES). */
+  shares?: Partial<Record<SampleSource, number>>;
   /** Progress lines (default: none). */
   progress?: (line: string) => void;
 }
@@ -166,6 +167,7 @@ export async function runLatency(options: LatencyOptions = {}): Promise<BenchPar
       products,
       workers: options.workers ?? 2,
       connectionsPerSource: options.connectionsPerSource ?? 8,
+      shares: options.shares,
       onCommit: (ops) => {
         for (const op of ops) {
           const keys = [...new Set(op.touched.filter((t) => t.sku !== null && t.location !== null).map((t) => `${t.sku}|${t.location}`))];
@@ -190,9 +192,11 @@ export async function runLatency(options: LatencyOptions = {}): Promise<BenchPar
             await new Promise((resolve) => setTimeout(resolve, 1000));
           }
         })();
-        const cpuBefore = cpuSeconds(watched);
+        const cpuBefore = { ...cpuSeconds(watched), machine: machineBusySeconds() };
         const result = await generator.runStep(rate, seconds * 1000);
-        const cpu = cpuBetween(cpuBefore, cpuSeconds(watched));
+        const cpu = cpuBetween(cpuBefore, { ...cpuSeconds(watched), machine: machineBusySeconds() });
+        // What the rest of the machine (other stacks, other work) used meanwhile.
+        cpu.others = Math.max(0, (cpu.machine ?? 0) - Object.entries(cpu).reduce((a, [name, s]) => (name === 'machine' ? a : a + s), 0));
         sampling = false;
         await sampler;
         current = null;
@@ -326,7 +330,9 @@ function stepRow(step: StepRecord, matcher: LatencyMatcher, channelNames: string
   }
   figures.catch_up_s = Math.round(step.catchUpMs / 100) / 10;
   for (const [name, cpuS] of Object.entries(step.cpu)) figures[`cpu_${name}`] = Math.round((cpuS / seconds) * 100) / 100;
-  const busiest = Object.entries(step.cpu).sort((a, b) => b[1] - a[1])[0];
+  const busiest = Object.entries(step.cpu)
+    .filter(([name]) => name !== 'machine' && name !== 'others')
+    .sort((a, b) => b[1] - a[1])[0];
   if (busiest) figures.busiest = `${busiest[0]} ${(busiest[1] / seconds).toFixed(2)} cores`;
   if (uncaptured > 0) notes.push(`${step.rate}/s: ${uncaptured} of ${step.transactions.length} transactions not found in the source topics`);
   return { label: `${step.rate}/s`, figures };
@@ -428,18 +434,7 @@ async function readChannelWrites(redis: Redis, stream: string): Promise<ChannelW
 function watchedProcesses(processes: ProductProcess[], generatorPids: number[]): WatchedProcess[] {
   const watched: WatchedProcess[] = processes.map((p) => ({ name: p.name, pid: p.pid }));
   for (const pid of generatorPids) watched.push({ name: 'load-generator', pid });
-  watched.push({ name: 'bench', pid: process.pid });
-  const components: Array<[string, string, boolean]> = [
-    ['mariadb', 'pos-mariadb', false],
-    ['warehouse-postgres', 'wms-postgres', true],
-    ['kafka', 'kafka', false],
-    ['connect', 'kafka-connect', false],
-    ['registry', 'schema-registry', false],
-  ];
-  for (const [name, component, withChildren] of components) {
-    const record = readPidRecord(`${stackPaths().run}/${component}.pid`);
-    if (record) watched.push({ name, pid: record.pid, withChildren });
-  }
+  watched.push({ name: 'bench', pid: process.pid }, ...stackServerProcesses());
   return watched;
 }
 

@@ -4,6 +4,8 @@
  * every descendant (a PostgreSQL server: the postmaster and its backends).
  */
 import fs from 'node:fs';
+import { stackPaths } from '../stack/paths.ts';
+import { readPidRecord } from '../stack/processes.ts';
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -70,5 +72,33 @@ export function cpuBetween(before: Record<string, number>, after: Record<string,
   return Object.fromEntries(Object.entries(after).map(([name, s]) => [name, Math.max(0, s - (before[name] ?? 0))]));
 }
 
-/** Load average over 1, 5 and 15 minutes (`/proc/loadavg`; zeros elsewhere). */
-export { loadavg } from 'node:os';
+/**
+ * CPU seconds the whole machine has spent busy so far (all cores: user, nice, system, irq,
+ * softirq, steal from the `cpu` line of `/proc/stat`); 0 where there is no /proc.
+ */
+export function machineBusySeconds(): number {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+    return ((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** This stack's servers, from their pid files: MariaDB, the warehouse PostgreSQL (with its backends), Kafka, Connect, the registry. */
+export function stackServerProcesses(): WatchedProcess[] {
+  const components: Array<[string, string, boolean]> = [
+    ['mariadb', 'pos-mariadb', false],
+    ['warehouse-postgres', 'wms-postgres', true],
+    ['kafka', 'kafka', false],
+    ['connect', 'kafka-connect', false],
+    ['registry', 'schema-registry', false],
+  ];
+  const watched: WatchedProcess[] = [];
+  for (const [name, component, withChildren] of components) {
+    const record = readPidRecord(`${stackPaths().run}/${component}.pid`);
+    if (record) watched.push({ name, pid: record.pid, withChildren });
+  }
+  return watched;
+}

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runLatency, type BenchPart } from '../bench/latency.ts';
-import { positiveList } from './load.ts';
+import { parseShares, positiveList } from './load.ts';
 
 /** The latency part as a readable table: per rate, one line per stage, then lag and CPU. */
 export function formatLatencyTable(part: BenchPart): string {
@@ -33,10 +33,12 @@ export function formatLatencyTable(part: BenchPart): string {
       `${' '.repeat(27)}lag at step end: pipeline ${f.pipeline_lag_end} (${f.pipeline_lag_slope_per_s}/s, grows ${f.lag_grows}), ${channelLag.join(', ')}; caught up ${f.catch_up_s} s later`,
     );
     const cpu = Object.keys(f)
-      .filter((k) => k.startsWith('cpu_'))
+      .filter((k) => k.startsWith('cpu_') && k !== 'cpu_machine' && k !== 'cpu_others')
       .sort((a, b) => Number(f[b]) - Number(f[a]))
       .map((k) => `${k.slice(4)} ${Number(f[k]).toFixed(2)}`);
-    lines.push(`${' '.repeat(27)}cores used: ${cpu.join(', ')}`);
+    lines.push(
+      `${' '.repeat(27)}cores busy: machine ${Number(f.cpu_machine).toFixed(2)} of ${part.machine.cores}, other work ${Number(f.cpu_others).toFixed(2)}; ${cpu.join(', ')}`,
+    );
   }
   lines.push(`passed: ${part.passed}`);
   for (const note of part.notes) lines.push(`note: ${note}`);
@@ -55,6 +57,7 @@ export function register(program: Command): void {
     .option('--products <n>', 'number of products', '2000')
     .option('--workers <n>', 'load generator processes', '2')
     .option('--connections <n>', 'connections per source in each load generator process', '8')
+    .option('--shares <list>', 'share of the operations per source, e.g. pos=0.8,warehouse=0.15,erpnext=0.05')
     .option('--json', 'print the part as one JSON object on the last line of standard output')
     .action(
       async (options: {
@@ -65,6 +68,7 @@ export function register(program: Command): void {
         products: string;
         workers: string;
         connections: string;
+        shares?: string;
         json?: boolean;
       }) => {
         const part = await runLatency({
@@ -75,6 +79,7 @@ export function register(program: Command): void {
           products: Number(options.products),
           workers: Number(options.workers),
           connectionsPerSource: Number(options.connections),
+          shares: options.shares ? parseShares(options.shares) : undefined,
           progress: (line) => console.error(line),
         });
         if (options.json) console.log(JSON.stringify(part));

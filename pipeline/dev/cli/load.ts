@@ -3,6 +3,7 @@ import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { readCapturedTransactions, transactionKey, waitForCaptureToSettle } from '../bench/captured-changes.ts';
 import { startLoadGenerator } from '../load/generator.ts';
+import { cpuBetween, cpuSeconds, machineBusySeconds, stackServerProcesses } from '../bench/process-cpu.ts';
 import type { WorkerKind } from '../load/transport.ts';
 import type { SampleSource } from '../sample/shared/workload.ts';
 
@@ -75,13 +76,24 @@ export function register(program: Command): void {
         const startedAt = Date.now();
         const steps = [];
         try {
+          const watched = [...generator.pids.map((pid) => ({ name: 'load-generator', pid })), ...stackServerProcesses()];
           for (const rate of rates) {
+            const before = { ...cpuSeconds(watched), machine: machineBusySeconds() };
             const r = await generator.runStep(rate, durationMs);
+            const cpu = cpuBetween(before, { ...cpuSeconds(watched), machine: machineBusySeconds() });
             const seconds = (r.endedAtMs - r.startedAtMs) / 1000;
             steps.push(r);
             console.error(
               `step ${r.step}: target ${rate} changes/s -> ${r.committed} operations (${(r.committed / seconds).toFixed(0)}/s), ~${(r.estimatedChanges / seconds).toFixed(0)} changes/s estimated; ${JSON.stringify(r.bySource)}`,
             );
+            // CPU per (estimated) change: what a change costs each process, whatever else ran on the machine.
+            const perChange = Object.entries(cpu).map(([name, s]) => `${name} ${((s * 1e6) / Math.max(1, r.estimatedChanges)).toFixed(0)}`);
+            console.error(
+              `  cores busy: ${Object.entries(cpu)
+                .map(([name, s]) => `${name} ${(s / seconds).toFixed(2)}`)
+                .join(', ')}`,
+            );
+            console.error(`  CPU µs per change: ${perChange.join(', ')}`);
           }
         } finally {
           await generator.stop();
