@@ -5,6 +5,7 @@
  * connection and product part), paced at the worker's share of the rate. Committed operations go
  * back to the coordinator in batches every 50 ms.
  */
+import { setMaxListeners } from 'node:events';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
@@ -60,6 +61,8 @@ function estimatedChanges(source: SampleSource, op: { touched: unknown[] }): num
 async function runStep(step: number, operationsPerSecond: number, durationMs: number, stop: AbortController): Promise<void> {
   const startedAtMs = Date.now();
   let committed = 0;
+  // Every lane set listens to the stop signal.
+  setMaxListeners(0, stop.signal);
   const runs = Array.from({ length: lanesPerSource }, (_, c) => {
     const part = { index: setup.index * lanesPerSource + c, count: setup.workers * lanesPerSource };
     const lanes = [
