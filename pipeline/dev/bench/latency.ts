@@ -37,7 +37,7 @@ import { readCanonicalEvents } from './canonical-events.ts';
 import { readCapturedTransactions, waitForCaptureToSettle } from './captured-changes.ts';
 import { LatencyHistogram, type LatencySummary } from './histogram.ts';
 import { LatencyMatcher, type ChannelWrite, type TimedTransaction } from './latency-samples.ts';
-import { cpuBetween, cpuSeconds, machineBusySeconds, stackServerProcesses, type WatchedProcess } from './process-cpu.ts';
+import { cpuBetween, cpuSeconds, machineBusySeconds, runQueueWaitSeconds, stackServerProcesses, type WatchedProcess } from './process-cpu.ts';
 import { logTail, startProductProcess, type ProductProcess } from './product-processes.ts';
 
 /**
@@ -94,6 +94,8 @@ interface StepRecord {
   transactions: TimedTransaction[];
   lag: Array<{ atMs: number; pipeline: number; channels: Record<string, number> }>;
   cpu: Record<string, number>;
+  /** Seconds each group's threads waited for a core during the step. */
+  runQueueWait: Record<string, number>;
   catchUpMs: number;
 }
 
@@ -193,8 +195,10 @@ export async function runLatency(options: LatencyOptions = {}): Promise<BenchPar
           }
         })();
         const cpuBefore = { ...cpuSeconds(watched), machine: machineBusySeconds() };
+        const waitBefore = runQueueWaitSeconds(watched);
         const result = await generator.runStep(rate, seconds * 1000);
         const cpu = cpuBetween(cpuBefore, { ...cpuSeconds(watched), machine: machineBusySeconds() });
+        const runQueueWait = cpuBetween(waitBefore, runQueueWaitSeconds(watched));
         // What the rest of the machine (other stacks, other work) used meanwhile.
         cpu.others = Math.max(0, (cpu.machine ?? 0) - Object.entries(cpu).reduce((a, [name, s]) => (name === 'machine' ? a : a + s), 0));
         sampling = false;
@@ -206,7 +210,7 @@ export async function runLatency(options: LatencyOptions = {}): Promise<BenchPar
           timeoutMs: SETTLE_TIMEOUT_MS,
           describe: async () => `lag ${JSON.stringify(await lagNow())}`,
         });
-        steps.push({ rate, result, transactions, lag, cpu, catchUpMs: Date.now() - caughtUpFrom });
+        steps.push({ rate, result, transactions, lag, cpu, runQueueWait, catchUpMs: Date.now() - caughtUpFrom });
         say(`  ${result.committed} operations committed; caught up ${((Date.now() - caughtUpFrom) / 1000).toFixed(1)} s after the step`);
       }
     } finally {
@@ -330,6 +334,8 @@ function stepRow(step: StepRecord, matcher: LatencyMatcher, channelNames: string
   }
   figures.catch_up_s = Math.round(step.catchUpMs / 100) / 10;
   for (const [name, cpuS] of Object.entries(step.cpu)) figures[`cpu_${name}`] = Math.round((cpuS / seconds) * 100) / 100;
+  // Thread-seconds spent waiting for a core per second of the step: above 0 the machine held the process back.
+  for (const [name, waitS] of Object.entries(step.runQueueWait)) figures[`runqueue_${name}`] = Math.round((waitS / seconds) * 100) / 100;
   const busiest = Object.entries(step.cpu)
     .filter(([name]) => name !== 'machine' && name !== 'others')
     .sort((a, b) => b[1] - a[1])[0];

@@ -44,25 +44,62 @@ function readStats(): Map<number, Stat> {
   return stats;
 }
 
-/** CPU seconds used so far by each group (processes that ended are no longer counted). */
-export function cpuSeconds(groups: readonly WatchedProcess[]): Record<string, number> {
-  const stats = readStats();
+/** The processes of each group: its pid and, with `withChildren`, every descendant. */
+function members(groups: readonly WatchedProcess[], stats: Map<number, Stat>): Map<string, number[]> {
   const children = new Map<number, number[]>();
   for (const [pid, s] of stats) {
     const list = children.get(s.ppid);
     if (list) list.push(pid);
     else children.set(s.ppid, [pid]);
   }
-  const out: Record<string, number> = {};
+  const out = new Map<string, number[]>();
   for (const g of groups) {
-    let ticks = 0;
+    const pids = out.get(g.name) ?? [];
     const queue = [g.pid];
     while (queue.length > 0) {
       const pid = queue.pop() as number;
-      ticks += stats.get(pid)?.ticks ?? 0;
+      if (stats.has(pid)) pids.push(pid);
       if (g.withChildren) queue.push(...(children.get(pid) ?? []));
     }
-    out[g.name] = (out[g.name] ?? 0) + ticks / TICKS_PER_SECOND;
+    out.set(g.name, pids);
+  }
+  return out;
+}
+
+/** CPU seconds used so far by each group (processes that ended are no longer counted). */
+export function cpuSeconds(groups: readonly WatchedProcess[]): Record<string, number> {
+  const stats = readStats();
+  const out: Record<string, number> = {};
+  for (const [name, pids] of members(groups, stats)) out[name] = pids.reduce((a, pid) => a + (stats.get(pid)?.ticks ?? 0), 0) / TICKS_PER_SECOND;
+  return out;
+}
+
+/**
+ * Seconds the threads of each group have spent runnable but waiting for a core so far (the
+ * second field of `/proc/<pid>/task/<tid>/schedstat`, ns), summed over threads: how much a busy
+ * machine held the group back. Zero where the kernel does not keep scheduler statistics.
+ */
+export function runQueueWaitSeconds(groups: readonly WatchedProcess[]): Record<string, number> {
+  const stats = readStats();
+  const out: Record<string, number> = {};
+  for (const [name, pids] of members(groups, stats)) {
+    let ns = 0;
+    for (const pid of pids) {
+      let tasks: string[] = [];
+      try {
+        tasks = fs.readdirSync(`/proc/${pid}/task`);
+      } catch {
+        continue;
+      }
+      for (const tid of tasks) {
+        try {
+          ns += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1] ?? 0);
+        } catch {
+          // the thread ended meanwhile
+        }
+      }
+    }
+    out[name] = ns / 1e9;
   }
   return out;
 }

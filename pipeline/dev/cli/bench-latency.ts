@@ -39,6 +39,11 @@ export function formatLatencyTable(part: BenchPart): string {
     lines.push(
       `${' '.repeat(27)}cores busy: machine ${Number(f.cpu_machine).toFixed(2)} of ${part.machine.cores}, other work ${Number(f.cpu_others).toFixed(2)}; ${cpu.join(', ')}`,
     );
+    const waits = Object.keys(f)
+      .filter((k) => k.startsWith('runqueue_'))
+      .sort((a, b) => Number(f[b]) - Number(f[a]))
+      .map((k) => `${k.slice(9)} ${Number(f[k]).toFixed(2)}`);
+    if (waits.length > 0) lines.push(`${' '.repeat(27)}waiting for a core (thread-seconds per second): ${waits.join(', ')}`);
   }
   lines.push(`passed: ${part.passed}`);
   for (const note of part.notes) lines.push(`note: ${note}`);
