@@ -16,9 +16,11 @@ import { spawnWorker, type WorkerHandle, type WorkerKind } from './transport.ts'
 
 /**
  * Default share of the operations per source: mostly POS tickets (the bulk of a retailer's stock
- * changes, and the cheapest to write: one round trip each), a quarter warehouse, the rest ERPNext.
+ * changes, and the cheapest to write: one round trip each, against 7–12 for a warehouse or
+ * ERPNext operation), a fifth warehouse operations (the marketplace channel sells only those), a
+ * twentieth ERPNext documents (their naming series serialize them).
  */
-export const DEFAULT_SHARES: Readonly<Record<SampleSource, number>> = { pos: 0.6, warehouse: 0.25, erpnext: 0.15 };
+export const DEFAULT_SHARES: Readonly<Record<SampleSource, number>> = { pos: 0.75, warehouse: 0.2, erpnext: 0.05 };
 
 /**
  * Mean captured row changes per operation of the default mix, before any operation reported its
