@@ -22,7 +22,7 @@ import { channelGroupIds, resetChannels } from '../../src/channels/reset.ts';
 import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { channelGroupId, channelStream, PIPELINE_GROUP_ID, STOCK_CHANGES_CHANNEL, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
-import { createKafkaClient, type KafkaClient } from '../../src/kafka/client.ts';
+import { createKafkaClient } from '../../src/kafka/client.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { topicRoles } from '../../src/normalize/normalize.ts';
