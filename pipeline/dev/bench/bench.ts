@@ -14,8 +14,8 @@ export const BENCH_PARTS = ['throughput', 'latency', 'snapshot'] as const;
 /** A part's name. */
 export type BenchPartName = (typeof BENCH_PARTS)[number];
 
-/** The parts `stocksync bench` runs when none is named (latency joins once the load generator lands). */
-export const DEFAULT_PARTS: BenchPartName[] = ['throughput', 'snapshot'];
+/** The parts `stocksync bench` runs when none is named. */
+export const DEFAULT_PARTS: BenchPartName[] = [...BENCH_PARTS];
 
 /** Sizes of `--short` (CI): the same code path, small data. */
 export const SHORT_SIZES = { products: 2000, rows: 20_000 } as const;
@@ -33,6 +33,8 @@ export interface BenchOptions {
   seed: number;
   /** Write a CPU profile of the throughput part's pipeline process into this folder. */
   profileDir?: string;
+  /** The CI version: the latency part steps through its short rates. */
+  short?: boolean;
   progress: Progress;
 }
 
@@ -62,7 +64,7 @@ export function selectParts(names: string[]): BenchPartName[] {
 export async function runBench(options: BenchOptions, onPart: (part: BenchPart) => void = () => undefined): Promise<BenchReport> {
   const runners: Record<BenchPartName, () => Promise<BenchPart>> = {
     throughput: () => runThroughput({ products: options.products, seed: options.seed, profileDir: options.profileDir, progress: options.progress }),
-    latency: () => runLatency({ seed: options.seed, progress: options.progress }),
+    latency: () => runLatency({ seed: options.seed, short: options.short, progress: options.progress }),
     snapshot: () => runSnapshot({ rows: options.rows, seed: options.seed, progress: options.progress }),
   };
   const parts: BenchPart[] = [];

@@ -1,15 +1,19 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { BENCH_PARTS, FULL_SIZES, SHORT_SIZES, runBench, selectParts } from '../bench/bench.ts';
+import { formatLatencyTable } from '../bench/latency-table.ts';
 import { formatPart } from '../bench/report.ts';
 
 /** `stocksync bench [part...]`: throughput, latency, snapshot on the local stack (see pipeline/dev/bench/). */
 export function register(program: Command): void {
   program
     .command('bench')
-    .description(`measure the pipeline on the local stack; parts: ${BENCH_PARTS.join(', ')} (default: throughput snapshot)`)
+    .description(`measure the pipeline on the local stack; parts: ${BENCH_PARTS.join(', ')} (default: all)`)
     .argument('[parts...]', 'parts to run, in their fixed order')
-    .option('--short', `small sizes for CI (products ${SHORT_SIZES.products}, rows ${SHORT_SIZES.rows}), same code path`)
+    .option(
+      '--short',
+      `small sizes for CI (products ${SHORT_SIZES.products}, rows ${SHORT_SIZES.rows}, latency at 200 and 500 changes/s for 10 s), same code path`,
+    )
     .option('--products <n>', `throughput: sample products (default ${FULL_SIZES.products}, --short ${SHORT_SIZES.products})`)
     .option('--rows <n>', `snapshot: source stock rows (default ${FULL_SIZES.rows}, --short ${SHORT_SIZES.rows})`)
     .option('--seed <n>', 'sample seed', '42')
@@ -29,9 +33,10 @@ export function register(program: Command): void {
           rows: positive(options.rows, sizes.rows, '--rows'),
           seed: positive(options.seed, 42, '--seed'),
           profileDir: options.profile ? path.resolve(options.profile) : undefined,
+          short: options.short,
           progress: (line) => process.stderr.write(`${line}\n`),
         },
-        (part) => console.log(`\n${formatPart(part)}`),
+        (part) => console.log(`\n${part.part === 'latency' ? formatLatencyTable(part) : formatPart(part)}`),
       );
       console.log(`\nbench ${report.passed ? 'PASS' : 'FAIL'}`);
       if (options.json) console.log(JSON.stringify(report));

@@ -4,5 +4,6 @@ import { register as registerBench } from './bench.ts';
 import { register as registerDemo } from './demo.ts';
 import { register as registerSample } from './sample.ts';
 import { register as registerStack } from './stack.ts';
+import { register as registerLoad } from './load.ts';
 
-export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample, registerBench];
+export const harnessCommands: RegisterCommands[] = [registerStack, registerDemo, registerSample, registerLoad, registerBench];

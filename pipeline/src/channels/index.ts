@@ -16,6 +16,7 @@ export {
 } from './config.ts';
 export { channelsSchema } from './channels-schema.ts';
 export { startChannels, type ChannelCommit } from './fanout.ts';
-export { resetChannels, resyncChannel } from './reset.ts';
+export { channelGroupIds, resetChannels, resyncChannel } from './reset.ts';
 export { createAvailabilityReader } from './availability.ts';
 export { checkChannels } from './oracle.ts';
+export { availableToSell, type CanonicalRow } from './rules.ts';

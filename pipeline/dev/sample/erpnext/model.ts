@@ -5,7 +5,7 @@
  *
  * Also exact decimal arithmetic at ERPNext's scale (`decimal(21,9)`), shared by seeder and operations.
  */
-import { buildCatalog, resolveSampleOptions, type SampleOptions } from '../shared/model.ts';
+import { buildCatalog, remember, resolveSampleOptions, type SampleOptions } from '../shared/model.ts';
 import { Rng, deriveSeed } from '../shared/prng.ts';
 
 /** The sample company. ERPNext suffixes warehouse (and account) names with the company abbreviation. */
@@ -122,10 +122,17 @@ const SERVICES: [string, string][] = [
  * catalogue's SKUs are ERPNext items with `item_code` = SKU (independently of whether the POS or
  * the warehouse also knows them); ERPNext-only raw materials `RM-00001`… (about 2 % of `products`,
  * at least 2) are stock items too; two services are not stock items. About 1 % of stock items are
- * disabled.
+ * disabled. The same (shared) item master for the same options, built once: do not modify it.
  */
 export function buildErpnextCatalog(opts: SampleOptions): ErpnextCatalog {
   const o = resolveSampleOptions(opts);
+  return remember(erpnextCatalogs, `${o.seed}|${o.products}`, () => generateErpnextCatalog(o));
+}
+
+/** Built item masters by `seed|products`. */
+const erpnextCatalogs = new Map<string, ErpnextCatalog>();
+
+function generateErpnextCatalog(o: ReturnType<typeof resolveSampleOptions>): ErpnextCatalog {
   const catalog = buildCatalog(o);
   const rng = new Rng(deriveSeed(o.seed, 'erpnext-items'));
   const items: Omit<ErpnextItem, 'rank'>[] = [];

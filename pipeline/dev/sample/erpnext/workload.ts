@@ -30,6 +30,7 @@ import {
 } from './operations.ts';
 import { ZipfSampler } from '../shared/prng.ts';
 import { SEEDED_HINT, type CommittedOperation, type WorkloadLane } from '../shared/workload.ts';
+import { partOf, type LanePart } from '../shared/part.ts';
 
 /** ERPNext operation kinds. */
 export const ERPNEXT_OPERATION_KINDS = [
@@ -78,8 +79,10 @@ interface Bin {
  * The ERPNext lane of a workload.
  *
  * @param conn - mysql2/promise connection on the seeded ERPNext database, used by nobody else meanwhile.
+ * @param options.part - only the items of this part (see `shared/part.ts`), and only their
+ *   documents are cancelled; all when omitted.
  */
-export function erpnextWorkload(conn: Connection): WorkloadLane<ErpnextOperationKind, ErpnextOperationDetail> {
+export function erpnextWorkload(conn: Connection, options: { part?: LanePart } = {}): WorkloadLane<ErpnextOperationKind, ErpnextOperationDetail> {
   return {
     source: 'erpnext',
     kinds: ERPNEXT_OPERATION_KINDS,
@@ -87,9 +90,13 @@ export function erpnextWorkload(conn: Connection): WorkloadLane<ErpnextOperation
     async start(sample, rng) {
       const { stockItemsByRank } = buildErpnextCatalog(sample);
       await checkSeeded(conn, stockItemsByRank);
-      const zipf = new ZipfSampler(stockItemsByRank.length);
+      const items = partOf(stockItemsByRank, options.part);
+      const zipf = new ZipfSampler(items.length);
       const codes = erpnextLocationCodes();
-      const pickItem = (): ErpnextItem => stockItemsByRank[zipf.sample(rng)] as ErpnextItem;
+      const pickItem = (): ErpnextItem => items[zipf.sample(rng)] as ErpnextItem;
+      // A part cancels only documents of its own items (each document moves one item).
+      const ownItems = options.part ? 'AND item_code IN (?)' : '';
+      const ownItemsArgs = options.part ? [items.map((it) => it.itemCode)] : [];
       const binOf = async (itemCode: string, warehouse: string): Promise<Bin | null> => {
         const [rows] = await conn.query<RowDataPacket[]>('SELECT actual_qty AS actual, reserved_qty AS reserved FROM `tabBin` WHERE item_code = ? AND warehouse = ?', [
           itemCode,
@@ -150,9 +157,9 @@ export function erpnextWorkload(conn: Connection): WorkloadLane<ErpnextOperation
             // One of the 20 most recent cancellable documents (creation order is operation order).
             const [rows] = await conn.query<RowDataPacket[]>(
               `SELECT voucher_type, voucher_no FROM ${SLE_TABLE}
-               WHERE voucher_type IN (?) GROUP BY voucher_type, voucher_no HAVING MAX(is_cancelled) = 0
+               WHERE voucher_type IN (?) ${ownItems} GROUP BY voucher_type, voucher_no HAVING MAX(is_cancelled) = 0
                ORDER BY MAX(creation) DESC, voucher_no DESC LIMIT 20`,
-              [CANCELLABLE_VOUCHERS],
+              [CANCELLABLE_VOUCHERS, ...ownItemsArgs],
             );
             if (rows.length === 0) break;
             const v = rng.pick(rows);

@@ -4,10 +4,12 @@
  * shared driver: `runWorkload([posWorkload(conn), ...], opts)`.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import type { CommitStamp } from '../shared/commit.ts';
 import { formatUnits } from '../shared/decimal.ts';
 import { buildCatalog, sampleLocations, type CatalogProduct } from '../shared/model.ts';
 import { ZipfSampler, type Rng } from '../shared/prng.ts';
 import { SEEDED_HINT, type TouchedKey, type WorkloadLane } from '../shared/workload.ts';
+import { partOf, type LanePart } from '../shared/part.ts';
 import { applyPosMovements, type PosMovement } from './operations.ts';
 import { POS_REASON } from './schema.ts';
 
@@ -32,8 +34,15 @@ export const POS_DEFAULT_MIX: Readonly<Record<PosOperationKind, number>> = {
  * The POS lane of a workload.
  *
  * @param conn - mysql2/promise connection on the seeded POS database, used by nobody else meanwhile.
+ * @param options.part - only the products of this part (see `shared/part.ts`); all when omitted.
+ * @param options.apply - writes a ticket's movements in one transaction (default
+ *   {@link applyPosMovements}; the load generator passes one that needs fewer round trips).
  */
-export function posWorkload(conn: Connection): WorkloadLane<PosOperationKind> {
+export function posWorkload(
+  conn: Connection,
+  options: { part?: LanePart; apply?: (conn: Connection, movements: readonly PosMovement[]) => Promise<CommitStamp> } = {},
+): WorkloadLane<PosOperationKind> {
+  const apply = options.apply ?? applyPosMovements;
   return {
     source: 'pos',
     kinds: POS_OPERATION_KINDS,
@@ -48,9 +57,10 @@ export function posWorkload(conn: Connection): WorkloadLane<PosOperationKind> {
         if (rows[0]?.reference !== probe.sku) throw new Error(`runWorkload: POS product ${probe.sku} (${probe.posId}) not found; ${SEEDED_HINT}`);
       }
       const byPosId = new Map(catalog.posByRank.map((p) => [p.posId as string, p]));
-      const zipf = new ZipfSampler(catalog.posByRank.length);
+      const products = partOf(catalog.posByRank, options.part);
+      const zipf = new ZipfSampler(products.length);
       const stores = locations.stores;
-      const pickProduct = (): CatalogProduct => catalog.posByRank[zipf.sample(rng)] as CatalogProduct;
+      const pickProduct = (): CatalogProduct => products[zipf.sample(rng)] as CatalogProduct;
       const line = (p: CatalogProduct, store: string, reason: PosMovement['reason'], units: number, price: number): PosMovement => ({
         location: store,
         product: p.posId as string,
@@ -109,7 +119,7 @@ export function posWorkload(conn: Connection): WorkloadLane<PosOperationKind> {
             default:
               throw new Error(`POS lane cannot run ${String(kind)}`);
           }
-          const stamp = await applyPosMovements(conn, movements);
+          const stamp = await apply(conn, movements);
           const touched = movements.map(
             (m): TouchedKey => ({
               source: 'pos',

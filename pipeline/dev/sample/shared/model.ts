@@ -226,9 +226,25 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
  * warehouse only, and ~0.5 % extra warehouse products (on top of `products`) have no default_code.
  *
  * @param opts - `seed` and `products` (default 2000) are used.
+ * @returns the same (shared) catalogue for the same options, built once: do not modify it.
  */
 export function buildCatalog(opts: SampleOptions): SampleCatalog {
   const { seed, products: n } = resolveSampleOptions(opts);
+  // Every workload run builds it again (the load generator: one run per lane set and step).
+  return remember(catalogs, `${seed}|${n}`, () => generateCatalog(seed, n));
+}
+
+/** Built catalogues by `seed|products` (a few at most in one process). */
+const catalogs = new Map<string, SampleCatalog>();
+
+/** `cache`'s value for `key`, made by `make` on first use. */
+export function remember<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key);
+  if (value === undefined) cache.set(key, (value = make()));
+  return value;
+}
+
+function generateCatalog(seed: number, n: number): SampleCatalog {
   const rng = new Rng(deriveSeed(seed, 'catalog'));
   const oneSided = n >= 10 ? Math.max(1, Math.round(n * 0.025)) : 0;
   const unmapped = n >= 10 ? Math.max(1, Math.round(n * 0.005)) : 0;

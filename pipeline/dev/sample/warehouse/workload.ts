@@ -9,6 +9,7 @@ import { normalizeDecimal } from '../shared/decimal.ts';
 import { buildCatalog, sampleLocations, type CatalogProduct, type SampleLocations } from '../shared/model.ts';
 import { ZipfSampler, type Rng } from '../shared/prng.ts';
 import { SEEDED_HINT, type TouchedKey, type WorkloadLane } from '../shared/workload.ts';
+import { partOf, type LanePart } from '../shared/part.ts';
 import { QuantStateError, deliverQuant, mergeQuants, receiveQuant, reserveQuant, unreserveQuant, type WarehouseCommit } from './operations.ts';
 
 /** Warehouse operation kinds (Odoo quant writes). */
@@ -43,8 +44,9 @@ const WAREHOUSE_ATTEMPTS = 5;
  * The warehouse lane of a workload.
  *
  * @param client - connected pg.Client on the seeded warehouse database, used by nobody else meanwhile.
+ * @param options.part - only the products of this part (see `shared/part.ts`); all when omitted.
  */
-export function warehouseWorkload(client: Client): WorkloadLane<WarehouseOperationKind> {
+export function warehouseWorkload(client: Client, options: { part?: LanePart } = {}): WorkloadLane<WarehouseOperationKind> {
   return {
     source: 'warehouse',
     kinds: WAREHOUSE_OPERATION_KINDS,
@@ -61,10 +63,11 @@ export function warehouseWorkload(client: Client): WorkloadLane<WarehouseOperati
         }
       }
       const byWarehouseId = new Map(catalog.warehouseByRank.map((p) => [p.warehouseId as number, p]));
-      const zipf = new ZipfSampler(catalog.warehouseByRank.length);
+      const products = partOf(catalog.warehouseByRank, options.part);
+      const zipf = new ZipfSampler(products.length);
       const special = locations.odooSpecial;
       const pickTarget = (): { p: CatalogProduct; locationId: number } => ({
-        p: catalog.warehouseByRank[zipf.sample(rng)] as CatalogProduct,
+        p: products[zipf.sample(rng)] as CatalogProduct,
         locationId: rng.pick(locations.warehouses).stockLocationId,
       });
       const quantsOf = async (productId: number, locationId: number): Promise<QuantView[]> =>

@@ -6,9 +6,9 @@ import { sumSamples } from '../../../dev/bench/pipeline-process.ts';
 import { selfTimes, type CpuProfile } from '../../../dev/bench/profile.ts';
 
 describe('selectParts', () => {
-  it('runs throughput and snapshot when no part is named, and named parts in their fixed order', () => {
+  it('runs every part when none is named, and named parts in their fixed order', () => {
     expect(selectParts([])).toEqual(DEFAULT_PARTS);
-    expect(DEFAULT_PARTS).toEqual(['throughput', 'snapshot']);
+    expect(DEFAULT_PARTS).toEqual(['throughput', 'latency', 'snapshot']);
     expect(selectParts(['snapshot', 'latency', 'throughput', 'snapshot'])).toEqual(['throughput', 'latency', 'snapshot']);
   });
 
