@@ -1,7 +1,8 @@
 /**
  * Channel fan-out: one consumer group per channel (`stocksync-channel-<name>`) on the compacted
  * `stock.levels` topic, so a channel database outage delays only that channel — its consumer
- * retries the batch, heartbeating, without committing offsets, while the other channels go on.
+ * retries the batch without committing offsets (the Kafka client keeps its group membership), while
+ * the other channels go on.
  *
  * For the SKUs a batch touches at the channel's locations (in chunks of `batch_size`):
  *   1. take advisory locks on the channel's SKU buckets (postgres/advisory-locks.ts; so every
@@ -184,28 +185,24 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   logger.info({ channels: rules.map((r) => r.name) }, 'channel fan-out started');
 
   /**
-   * Runs `attempt` until it succeeds, backing off (max 5 s) and heartbeating in between; gives up
-   * with LEAVE_UNCOMMITTED when stopping. A rebalance (heartbeat throws) ends the batch: the
-   * partition's next owner gets it again from the last committed offset.
+   * Runs `attempt` until it succeeds, backing off (max 5 s) in between (the Kafka client keeps the
+   * group membership meanwhile); gives up with LEAVE_UNCOMMITTED when stopping or when the member
+   * lost the partition (`control.isRunning()` false): the partition's next owner gets the batch
+   * again from the last committed offset.
    */
   async function withRetry<T>(channel: string, control: BatchControl, attempt: () => Promise<T>): Promise<T | typeof LEAVE_UNCOMMITTED> {
     for (let failures = 0; ; failures++) {
       if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
-      // Keep the group membership while a slow request or the rate limit holds us up.
-      const ticker = setInterval(() => void control.heartbeat().catch(() => undefined), 2000);
       try {
         return await attempt();
       } catch (error) {
         channelFailures.inc({ channel });
         options.hooks?.onError?.(channel, error as Error);
         if (failures === 0 || failures % 10 === 0) logger.warn({ channel, err: error, failures: failures + 1 }, 'channel sync failed; retrying (offsets not committed)');
-      } finally {
-        clearInterval(ticker);
       }
       const until = Date.now() + Math.min(5000, 200 * 2 ** Math.min(failures, 5));
       while (Date.now() < until) {
         if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
-        await control.heartbeat();
         await sleep(Math.min(250, until - Date.now()));
       }
     }

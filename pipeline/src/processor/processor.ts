@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import pRetry from 'p-retry';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { createKafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
+import { createKafkaClient, kafkaErrorKind, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 import { createDecoder, DecodeError, type Decoder, type Row } from '../decode/index.ts';
 import { loadMappings, type SourceMapping } from '../normalize/index.ts';
@@ -55,13 +55,13 @@ function keyText(key: Row | null, raw: Buffer | null): string | null {
   return raw ? raw.toString('base64') : null;
 }
 
-/** Retries a Kafka setup step on errors the client marks retriable (e.g. a topic not yet known). */
+/** Retries a Kafka setup step on errors the client calls transient (e.g. a topic not yet known). */
 function retryWhileKafkaSettles<T>(step: () => Promise<T>): Promise<T> {
   return pRetry(step, {
     retries: 6,
     minTimeout: 250,
     maxTimeout: 2000,
-    shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
+    shouldRetry: ({ error }) => kafkaErrorKind(error) === 'transient',
   });
 }
 
