@@ -74,6 +74,13 @@ beforeAll(async () => {
   );
   pipeline = await quietPipeline({ hooks: { onDeadLetter: (letter) => letters.push(letter) } });
   await waitForLagZero();
+  // Issue 16 (4): a member with its assignment that reaches its stores reports ready.
+  await eventually(
+    async () => pipeline.readiness(),
+    (r) => r.ready,
+    30_000,
+  );
+  expect(pipeline.readiness()).toMatchObject({ consumer: { joined: true }, canonicalStore: { ready: true }, redis: { ready: true } });
 }, 300_000);
 
 afterAll(async () => {
@@ -99,6 +106,7 @@ describe('a change the canonical store rejects', () => {
     // The pipeline stops while the changes are written, so that they reach it in one batch (the
     // batch is split to find the record at fault).
     await pipeline.stop();
+    expect(pipeline.readiness().ready).toBe(false);
     const endOf = async () => {
       const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-test-poison' });
       try {
