@@ -23,7 +23,7 @@ import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResul
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import { createResilientPool } from '../postgres/pool.ts';
-import { describeStoreError, storeErrorKind } from '../postgres/errors.ts';
+import { describeStoreError, sqlState, storeErrorKind } from '../postgres/errors.ts';
 import { decodeRecord, markUnavailable, SchemaRegistryUnavailable } from './records.ts';
 import { canonicalChanges, deadLettered, mergeOutcomes, mergesIsolated, publishErrors, recordsConsumed, retries } from './metrics.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
@@ -190,7 +190,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     const kafkaKind = kafkaErrorKind(error);
     if (kafkaKind !== null) return true; // producing dead letters: retried whatever the broker said
     const transient = storeErrorKind(error) === 'transient';
-    if (transient) storeFailed(error as Error);
+    // A deadlock or serialization failure is an answer: the store is reachable.
+    if (transient && !sqlState(error)?.startsWith('40')) storeFailed(error as Error);
     return transient;
   }
 
