@@ -4,10 +4,10 @@
  * PostgreSQL server's processes.
  */
 import pg from 'pg';
-import pRetry from 'p-retry';
 import type { StackEndpoints, DatabaseEndpoint } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import type { KafkaClient } from '../../src/kafka/client.ts';
+import { retryWhileKafkaSettles } from '../../src/kafka/settle.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import type { SourceMapping } from '../../src/normalize/index.ts';
 import { topicRoles } from '../../src/normalize/index.ts';
@@ -20,19 +20,6 @@ export type Progress = (line: string) => void;
 /** The topics the mapping files name (dimension and stock tables), sorted. */
 export function mappedTopics(mappings: SourceMapping[]): string[] {
   return [...topicRoles(mappings).keys()].sort();
-}
-
-/**
- * Runs a Kafka read again on errors the client marks retriable: right after a connector creates its
- * topics the broker may briefly answer that it is not the partitions' leader yet.
- */
-export function retryWhileKafkaSettles<T>(read: () => Promise<T>): Promise<T> {
-  return pRetry(read, {
-    retries: 10,
-    minTimeout: 250,
-    maxTimeout: 2000,
-    shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
-  });
 }
 
 /** Sum of the end offsets of the topics (records written so far to topics never compacted); a missing topic counts 0. */

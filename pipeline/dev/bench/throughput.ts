@@ -24,11 +24,11 @@ import { jdbcSinkConnector } from './jdbc-sink.ts';
 import { startPipelineProcess } from './pipeline-process.ts';
 import { peakRssMiB, processCpuSeconds, processesCpuSeconds } from './proc.ts';
 import { machineRecorder, quotient, round, type BenchPart, type BenchRow } from './report.ts';
+import { retryWhileKafkaSettles } from '../../src/kafka/settle.ts';
 import {
   applyConnectors,
   clusterCpuSeconds,
   lagOf,
-  retryWhileKafkaSettles,
   databaseBackends,
   dropDatabase,
   mappedTopics,

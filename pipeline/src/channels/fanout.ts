@@ -1,7 +1,8 @@
 /**
  * Channel fan-out: one consumer group per channel (`stocksync-channel-<name>`) on the compacted
  * `stock.levels` topic, so a channel database outage delays only that channel — its consumer
- * retries the batch, heartbeating, without committing offsets, while the other channels go on.
+ * retries the batch without committing offsets (the Kafka client keeps its group membership), while
+ * the other channels go on.
  *
  * For the SKUs a batch touches at the channel's locations (in chunks of `batch_size`):
  *   1. take advisory locks on the channel's SKU buckets (postgres/advisory-locks.ts; so every
@@ -16,7 +17,7 @@
  *      pending and queue a notification per row in one transaction; release the locks.
  * Kafka offsets are committed after every chunk of the batch is done (docs/design.md invariants 2, 6).
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import client from 'prom-client';
@@ -31,6 +32,8 @@ import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
 import { withTransaction } from '../postgres/transaction.ts';
+import { createResilientPool } from '../postgres/pool.ts';
+import { describeStoreError, storeErrorKind } from '../postgres/errors.ts';
 import { groupLag } from '../kafka/group-lag.ts';
 import { channelEndpoint, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
@@ -110,7 +113,19 @@ const channelStale = new client.Counter({
   registers: [metricsRegistry],
 });
 
+const channelDeadLetters = new client.Counter({
+  name: 'stocksync_channel_dead_letters_total',
+  help: 'stock.levels records a channel dead-lettered (bad-key, channel-rejected), by channel and reason',
+  labelNames: ['channel', 'reason'],
+  registers: [metricsRegistry],
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A value shortened for a message: at most 100 characters, with its length when cut. */
+function abbreviate(text: string): string {
+  return text.length <= 100 ? text : `${text.slice(0, 100)}… (${text.length} characters)`;
+}
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];
@@ -125,8 +140,10 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   const rules = options.channels ? options.channels.map((name) => config.channels.find((c) => c.name === name) ?? unknown(config, name)) : config.channels;
   const logger = options.logger ?? pino({ name: 'stocksync-channels' });
 
-  const pool = new pg.Pool({ ...endpoints.canonical, max: 4 + 2 * rules.length });
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle canonical store connection failed'));
+  // The canonical store may restart under us: dead connections are reported, never fatal.
+  const pool = createResilientPool({ ...endpoints.canonical, max: 4 + 2 * rules.length }, (error) =>
+    logger.warn({ err: error }, 'canonical store connection failed'),
+  );
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 2 });
   redis.on('error', () => undefined); // reported by the failing command
   const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-channels' });
@@ -159,15 +176,11 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
           eachBatch: async (batch, control) => {
             const keys = await withRetry(rule.name, control, () => decodeKeys(batch.records, keyReader));
             if (keys === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-            if (keys.letters.length > 0) {
-              const sent = await withRetry(rule.name, control, () => sendDeadLetters(kafka, keys.letters));
-              if (sent === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-              for (const l of keys.letters) logger.warn({ channel: rule.name, partition: l.record.partition, offset: l.record.offset, reason: l.reason }, l.error);
-            }
-            const skus = [...new Set(keys.keys.filter((k) => matchesLocation(rule.locations, k.location)).map((k) => k.sku))].sort();
+            if ((await quarantine(rule.name, control, keys.letters)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+            const mine = keys.keys.filter((k) => matchesLocation(rule.locations, k.location));
+            const skus = [...new Set(mine.map((k) => k.sku))].sort();
             for (const chunk of chunks(skus, rule.batchSize)) {
-              const done = await withRetry(rule.name, control, () => sync(chunk, control));
-              if (done === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+              if ((await syncIsolating(rule, sync, chunk, mine, control)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
             }
           },
         }),
@@ -184,31 +197,92 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   logger.info({ channels: rules.map((r) => r.name) }, 'channel fan-out started');
 
   /**
-   * Runs `attempt` until it succeeds, backing off (max 5 s) and heartbeating in between; gives up
-   * with LEAVE_UNCOMMITTED when stopping. A rebalance (heartbeat throws) ends the batch: the
-   * partition's next owner gets it again from the last committed offset.
+   * Runs `attempt` until it succeeds, backing off (max 5 s) in between (the Kafka client keeps the
+   * group membership meanwhile); gives up with LEAVE_UNCOMMITTED when stopping or when the member
+   * lost the partition (`control.isRunning()` false): the partition's next owner gets the batch
+   * again from the last committed offset.
    */
   async function withRetry<T>(channel: string, control: BatchControl, attempt: () => Promise<T>): Promise<T | typeof LEAVE_UNCOMMITTED> {
     for (let failures = 0; ; failures++) {
       if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
-      // Keep the group membership while a slow request or the rate limit holds us up.
-      const ticker = setInterval(() => void control.heartbeat().catch(() => undefined), 2000);
       try {
         return await attempt();
       } catch (error) {
         channelFailures.inc({ channel });
         options.hooks?.onError?.(channel, error as Error);
         if (failures === 0 || failures % 10 === 0) logger.warn({ channel, err: error, failures: failures + 1 }, 'channel sync failed; retrying (offsets not committed)');
-      } finally {
-        clearInterval(ticker);
       }
       const until = Date.now() + Math.min(5000, 200 * 2 ** Math.min(failures, 5));
       while (Date.now() < until) {
         if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
-        await control.heartbeat();
         await sleep(Math.min(250, until - Date.now()));
       }
     }
+  }
+
+  /** Produces dead letters of a channel (retried until Kafka takes them). */
+  async function quarantine(channel: string, control: BatchControl, letters: DeadLetter[]): Promise<typeof LEAVE_UNCOMMITTED | undefined> {
+    if (letters.length === 0) return undefined;
+    if ((await withRetry(channel, control, () => sendDeadLetters(kafka, letters))) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+    for (const l of letters) {
+      channelDeadLetters.inc({ channel, reason: l.reason });
+      logger.warn({ channel, partition: l.record.partition, offset: l.record.offset, reason: l.reason }, l.error);
+    }
+    return undefined;
+  }
+
+  /**
+   * Brings a chunk of SKUs up to date, isolating what a store rejects for good: transient failures
+   * (a database down, a deadlock, a timeout) are retried with backoff; a rejection (a value too
+   * long for a column, ...; postgres/errors.ts) splits the chunk in halves, recursively, until the
+   * SKUs at fault are found — their stock.levels records of this batch are dead-lettered
+   * (`channel-rejected`, naming the channel) and every other SKU is written.
+   */
+  async function syncIsolating(
+    rule: ChannelRule,
+    sync: ChannelSync,
+    skus: string[],
+    keys: KeyedRecord[],
+    control: BatchControl,
+    depth = 0,
+  ): Promise<typeof LEAVE_UNCOMMITTED | undefined> {
+    const outcome = await withRetry(rule.name, control, async () => {
+      try {
+        await sync(skus);
+        return null;
+      } catch (error) {
+        if (stopping || storeErrorKind(error) === 'transient') throw error;
+        return { rejected: error };
+      }
+    });
+    if (outcome === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+    if (outcome === null) return undefined;
+    if (skus.length === 1) {
+      const sku = skus[0]!;
+      const why = describeStoreError(outcome.rejected);
+      const letters = keys
+        .filter((k) => k.sku === sku)
+        .map(
+          (k): DeadLetter => ({
+            record: k.record,
+            source: null,
+            table: `${rule.name}.${rule.store.table}`,
+            key: JSON.stringify({ sku: k.sku, location: k.location }),
+            field: 'sku',
+            reason: 'channel-rejected',
+            error: `channel ${rule.name} (${rule.store.kind} table ${rule.store.table}) rejected SKU ${abbreviate(sku)}: ${why}`,
+          }),
+        );
+      return quarantine(rule.name, control, letters);
+    }
+    if (depth === 0) {
+      logger.warn({ channel: rule.name, skus: skus.length, err: outcome.rejected }, 'channel write rejected; splitting the chunk to find the SKUs at fault');
+    }
+    const middle = Math.ceil(skus.length / 2);
+    for (const half of [skus.slice(0, middle), skus.slice(middle)]) {
+      if ((await syncIsolating(rule, sync, half, keys, control, depth + 1)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+    }
+    return undefined;
   }
 
   return {
@@ -269,9 +343,16 @@ function createKeyReader(registry: ReturnType<typeof createSchemaRegistry>): Key
 
 class BadKey extends Error {}
 
+/** A stock.levels record with its decoded key. */
+interface KeyedRecord {
+  sku: string;
+  location: string;
+  record: KafkaRecord;
+}
+
 /** Decodes the {sku, location} keys of stock.levels records; undecodable keys become dead letters. */
-async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{ keys: Array<{ sku: string; location: string }>; letters: DeadLetter[] }> {
-  const keys: Array<{ sku: string; location: string }> = [];
+async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{ keys: KeyedRecord[]; letters: DeadLetter[] }> {
+  const keys: KeyedRecord[] = [];
   const letters: DeadLetter[] = [];
   for (const record of records) {
     const letter = (reason: DeadLetterReason, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
@@ -292,7 +373,7 @@ async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{
       letters.push(letter('bad-key', `stock.levels key is not {sku, location}: ${JSON.stringify(key)}`));
       continue;
     }
-    keys.push({ sku: key.sku, location: key.location });
+    keys.push({ sku: key.sku, location: key.location, record });
   }
   return { keys, letters };
 }
@@ -306,8 +387,11 @@ interface SyncContext {
   kickNotifier: () => void;
 }
 
+/** Brings a chunk of SKUs up to date in one channel (one attempt); throws what a store threw. */
+type ChannelSync = (skus: string[]) => Promise<void>;
+
 /** Returns the function that brings a chunk of SKUs up to date in one channel (one attempt). */
-function createChannelSync(ctx: SyncContext): (skus: string[], control: BatchControl) => Promise<void> {
+function createChannelSync(ctx: SyncContext): ChannelSync {
   const { rule, store, pool } = ctx;
   return async (skus) => {
     const client = await pool.connect();

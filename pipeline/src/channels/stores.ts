@@ -16,6 +16,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { TokenBucket } from 'limiter';
 import { connectionOptions, type DatabaseEndpoint } from '../config/endpoints.ts';
+import { createResilientPool } from '../postgres/pool.ts';
 import type { ChannelRule } from './config.ts';
 
 /** One row of a channel table. */
@@ -79,14 +80,21 @@ export function createChannelStore(rule: ChannelRule, endpoint: DatabaseEndpoint
 function mariadbStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () => Promise<void>, timeout: number): ChannelStore {
   const table = quoteMysql(rule.store.table);
   let pool: mysql.Pool | undefined;
-  const getPool = () =>
-    (pool ??= mysql.createPool({
-      ...connectionOptions(endpoint),
-      connectionLimit: 3,
-      connectTimeout: 5000,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-    }));
+  const getPool = () => {
+    if (!pool) {
+      pool = mysql.createPool({
+        ...connectionOptions(endpoint),
+        connectionLimit: 3,
+        connectTimeout: 5000,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+      });
+      // A connection whose server went away: mysql2 drops it from the pool on its first error, but
+      // a second one would have no listener and terminate the process. The request reports it.
+      pool.on('connection', (connection) => connection.on('error', () => undefined));
+    }
+    return pool;
+  };
   let ready = false;
   const store: ChannelStore = {
     channel: rule.name,
@@ -154,9 +162,9 @@ function postgresStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () =
   let pool: pg.Pool | undefined;
   const getPool = () => {
     if (!pool) {
-      pool = new pg.Pool({ ...connectionOptions(endpoint), max: 3, connectionTimeoutMillis: 5000, query_timeout: timeout });
-      // An idle client whose server went away: the pool drops it; the next request reconnects.
-      pool.on('error', () => undefined);
+      // A client whose server went away (idle or checked out): the pool drops it, the request in
+      // flight fails (and is retried by the caller), the next request reconnects.
+      pool = createResilientPool({ ...connectionOptions(endpoint), max: 3, connectionTimeoutMillis: 5000, query_timeout: timeout }, () => undefined);
     }
     return pool;
   };

@@ -108,6 +108,12 @@ export const DEAD_LETTER_REASONS = {
     meaning: 'The SKU or location column of a stock row is null.',
     action: 'Fix the source row (a stock row needs a product and a location), then replay.',
   },
+  'internal-error': {
+    stage: 'normalize',
+    meaning:
+      'Decoding or normalizing the record failed with an unexpected error (none of the reasons above): a defect of stocksync that this record trips. The error header holds the message.',
+    action: 'Report it with the record (`stocksync dlq list --reason internal-error`); replay once a fixed stocksync runs.',
+  },
   'unmapped-code': {
     stage: 'merge',
     meaning:
@@ -120,10 +126,23 @@ export const DEAD_LETTER_REASONS = {
     action:
       'Find why the dimension row is missing (connector, filter, deleted row). Nothing to replay: the row stays parked and applies when the dimension row arrives.',
   },
+  'merge-rejected': {
+    stage: 'merge',
+    meaning:
+      'The canonical store refused the change for good (SQLSTATE class 22 data exception, 23 integrity violation or 54 program limit, e.g. a code too long to index); the batch was split until this record was found, and the rest merged. The error header names the SQLSTATE and message.',
+    action: 'Fix the source row (e.g. shorten the name or code), or report the SQLSTATE and message; the next change of the row merges as usual.',
+  },
   'bad-key': {
     stage: 'channels',
     meaning: 'A `stock.levels` record whose key is not a Confluent wire-format Avro {sku, location}.',
     action: 'Find who produces to `stock.levels` besides the pipeline; only the pipeline may.',
+  },
+  'channel-rejected': {
+    stage: 'channels',
+    meaning:
+      "A channel's database refused a SKU's row for good (e.g. MariaDB ER_DATA_TOO_LONG for a SKU longer than the column); the chunk was split until this SKU was found, and the rest of the channel was written. The error header names the channel, the SKU and the database's message.",
+    action:
+      "Widen the channel table's column or stop the SKU reaching the channel (its rules' locations); then `stocksync channels resync <channel>` or replay.",
   },
 } as const satisfies Record<string, { stage: DeadLetterStage; meaning: string; action: string }>;
 

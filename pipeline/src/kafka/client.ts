@@ -36,16 +36,23 @@ export interface RecordBatch {
   records: KafkaRecord[];
 }
 
-/** Lets a long-running batch handler keep its group membership and notice a stop. */
+/**
+ * What a batch handler may ask about its batch. While a handler runs, the client keeps the group
+ * membership itself (it heartbeats every 2 s), so a handler that waits (retries, a slow store)
+ * needs to do nothing but check {@link BatchControl.isRunning} now and then.
+ */
 export interface BatchControl {
-  /** Sends a heartbeat if one is due (call it while waiting, e.g. between retries); throws on a rebalance. */
-  heartbeat(): Promise<void>;
-  /** False once the consumer is stopping: a handler that retries should give up. */
+  /**
+   * False once the batch's offsets can no longer be committed by this member: the consumer is
+   * stopping, or the member lost the partition (a rebalance, or it was fenced out of its group).
+   * A handler that retries gives up then and returns {@link LEAVE_UNCOMMITTED}; the partition's next
+   * owner gets the batch again from the last committed offset.
+   */
   isRunning(): boolean;
 }
 
 /**
- * Returned by a batch handler that gave up because the consumer is stopping (`isRunning()` false):
+ * Returned by a batch handler that gave up because `isRunning()` turned false:
  * the batch's offsets are not committed, so the batch is re-delivered to the next owner of the
  * partition.
  */
@@ -67,10 +74,10 @@ export interface BatchConsumerOptions {
   maxBytesPerPartition?: number;
   /**
    * Handles one batch. Offsets up to the batch's last record are committed only after this
-   * resolves: put everything durable before returning. Throwing stops the consumer (the batch is
-   * re-delivered on restart) — catch per-record errors and dead-letter them instead. A handler
-   * that retries (heartbeating through `control`) returns {@link LEAVE_UNCOMMITTED} when it gives up
-   * on a stop.
+   * resolves: put everything durable before returning. Throwing restarts the consumer with backoff
+   * (the batch is re-delivered) — catch per-record errors and dead-letter them instead, and retry
+   * transient failures in the handler. A handler that retries returns {@link LEAVE_UNCOMMITTED}
+   * when `control.isRunning()` turns false.
    */
   eachBatch: (batch: RecordBatch, control: BatchControl) => Promise<void | typeof LEAVE_UNCOMMITTED>;
 }
@@ -78,6 +85,84 @@ export interface BatchConsumerOptions {
 /** A running consumer group member. */
 export interface RunningConsumer {
   stop(): Promise<void>;
+  /** Where the member stands in its group now (readiness checks). */
+  status(): ConsumerStatus;
+}
+
+/**
+ * A consumer group member's standing. A member that crashed (e.g. fenced out of its group after the
+ * broker stalled) is started again by the client with backoff (0.5 s doubling to 30 s), so
+ * `joined` false is a state that passes, not an end.
+ */
+export interface ConsumerStatus {
+  /** True from a completed group join until a crash, a rebalance or a stop. */
+  joined: boolean;
+  /** Partitions assigned at the last join, by topic (a member may have none: more members than partitions). */
+  assignment: Record<string, number[]>;
+  /** When the group coordinator last accepted a join or a heartbeat of this member, ms since epoch (0 = never). */
+  lastContactMs: number;
+  /** Times the member was started again after a crash. */
+  restarts: number;
+}
+
+/**
+ * Why a Kafka operation failed, as far as a caller needs to know: `transient` — retrying later may
+ * succeed (no broker reachable, a leader or coordinator moving, a topic not known yet, a
+ * timeout); `permanent` — the same request will fail again (invalid request, authorization,
+ * a record too large, ...).
+ */
+export type KafkaErrorKind = 'transient' | 'permanent';
+
+/**
+ * Every error the client's operations throw: the client library's error, classified, with a
+ * message naming the brokers, the operation and — for brokers that cannot be reached or do not
+ * answer — what to check. `cause` is the library's error.
+ */
+export class KafkaClientError extends Error {
+  constructor(
+    readonly kind: KafkaErrorKind,
+    /** The client operation that failed, e.g. `send`, `ensureTopics`. */
+    readonly operation: keyof KafkaClient,
+    /** The bootstrap brokers, `host:port`. */
+    readonly brokers: readonly string[],
+    options: { cause: unknown },
+  ) {
+    const detail = String((options.cause as Error)?.message ?? options.cause);
+    super(`Kafka at ${brokers.join(',')}: ${OPERATIONS[operation]} failed (${kind}): ${detail}${kafkaHint(detail)}`, options);
+    this.name = 'KafkaClientError';
+  }
+}
+
+/** What each operation is, for error messages. */
+const OPERATIONS: Record<keyof KafkaClient, string> = {
+  describeCluster: 'describing the cluster',
+  listTopics: 'listing topics',
+  ensureTopics: 'creating topics',
+  endOffsets: 'reading end offsets',
+  groupOffsets: 'reading committed offsets',
+  resetGroupToEarliest: 'resetting consumer group offsets',
+  deleteTopics: 'deleting topics',
+  deleteGroups: 'deleting consumer groups',
+  send: 'producing records',
+  runBatchConsumer: 'joining the consumer group',
+  close: 'closing the connections',
+};
+
+/** What to check, for failures that say the brokers are not reachable or not answering. */
+function kafkaHint(detail: string): string {
+  if (/ECONNREFUSED/.test(detail)) {
+    return '; nothing accepts connections there: is Kafka running (npx stocksync stack status), and does STOCKSYNC_KAFKA_BROKERS name its listener?';
+  }
+  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) return '; the host name does not resolve: check STOCKSYNC_KAFKA_BROKERS';
+  if (/Broker not connected|timed out|timeout|ETIMEDOUT|ECONNRESET|Connection closed/i.test(detail)) {
+    return '; a server there took the connection but did not answer as a Kafka broker in time: check that STOCKSYNC_KAFKA_BROKERS names the broker (not another service) and that the broker is healthy';
+  }
+  return '';
+}
+
+/** The kind of a failure thrown by this client; null when `error` did not come from it. */
+export function kafkaErrorKind(error: unknown): KafkaErrorKind | null {
+  return error instanceof KafkaClientError ? error.kind : null;
 }
 
 export interface TopicSpec {
@@ -136,103 +221,196 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
     retry: { initialRetryTime: 200, retries: options.retries ?? 8 },
     connectionTimeout: 3000,
   });
+  const logger = kafka.logger();
   let admin: Admin | undefined;
   let producer: Producer | undefined;
   const getAdmin = async () => {
     if (!admin) {
-      admin = kafka.admin();
-      await admin.connect();
+      const created = kafka.admin();
+      await created.connect();
+      admin = created;
     }
     return admin;
   };
   const getProducer = async () => {
     if (!producer) {
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-      await producer.connect();
+      const created = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await created.connect();
+      producer = created;
     }
     return producer;
   };
-
-  const client: KafkaClient = {
-    async describeCluster() {
-      const cluster = await (await getAdmin()).describeCluster();
-      return { brokers: cluster.brokers.map((b) => b.nodeId), controller: cluster.controller };
-    },
-    async listTopics() {
-      return (await getAdmin()).listTopics();
-    },
-    async ensureTopics(specs) {
-      const adminClient = await getAdmin();
-      const existing = new Set(await adminClient.listTopics());
-      const missing = specs.filter((s) => !existing.has(s.topic));
-      if (missing.length === 0) return;
-      await adminClient.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.partitions ?? 1,
-          replicationFactor: 1,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
-    },
-    async endOffsets(topic) {
-      const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
-      return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
-    },
-    async groupOffsets(groupId, topic) {
-      const [result] = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
-      return {
-        topic,
-        partitions: (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })),
-      };
-    },
-    async resetGroupToEarliest(groupId, topic) {
-      await (await getAdmin()).resetOffsets({ groupId, topic, earliest: true });
-    },
-    async deleteTopics(topics) {
-      const adminClient = await getAdmin();
-      const existing = new Set(await adminClient.listTopics());
-      const doomed = topics.filter((t) => existing.has(t));
-      if (doomed.length === 0) return;
-      await adminClient.deleteTopics({ topics: doomed, timeout: 30_000 });
-      const deadline = Date.now() + 30_000;
-      while (Date.now() < deadline) {
-        const left = new Set(await adminClient.listTopics());
-        if (!doomed.some((t) => left.has(t))) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+  /**
+   * Runs one operation; a failure is thrown as a {@link KafkaClientError}. After a transient
+   * failure the admin and producer connections are dropped, so the next call starts from fresh
+   * connections and metadata (a broker that restarted, a connection the library gave up on).
+   */
+  const call = async <T>(operation: keyof KafkaClient, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      const kind = classify(error);
+      if (kind === 'transient') {
+        const [oldAdmin, oldProducer] = [admin, producer];
+        admin = undefined;
+        producer = undefined;
+        void oldAdmin?.disconnect().catch(() => undefined);
+        void oldProducer?.disconnect().catch(() => undefined);
       }
-      throw new Error(`topics still listed 30 s after deletion: ${doomed.join(', ')}`);
+      throw new KafkaClientError(kind, operation, brokers, { cause: error });
+    }
+  };
+
+  return {
+    describeCluster: () =>
+      call('describeCluster', async () => {
+        const cluster = await (await getAdmin()).describeCluster();
+        return { brokers: cluster.brokers.map((b) => b.nodeId), controller: cluster.controller };
+      }),
+    listTopics: () => call('listTopics', async () => (await getAdmin()).listTopics()),
+    ensureTopics: (specs) =>
+      call('ensureTopics', async () => {
+        const adminClient = await getAdmin();
+        const existing = new Set(await adminClient.listTopics());
+        const missing = specs.filter((s) => !existing.has(s.topic));
+        if (missing.length === 0) return;
+        await adminClient.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.partitions ?? 1,
+            replicationFactor: 1,
+            configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        });
+      }),
+    endOffsets: (topic) =>
+      call('endOffsets', async () => {
+        const offsets = await (await getAdmin()).fetchTopicOffsets(topic);
+        return offsets.map((o) => ({ partition: o.partition, offset: o.high }));
+      }),
+    groupOffsets: (groupId, topic) =>
+      call('groupOffsets', async () => {
+        const [result] = await (await getAdmin()).fetchOffsets({ groupId, topics: [topic] });
+        return {
+          topic,
+          partitions: (result?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset })),
+        };
+      }),
+    resetGroupToEarliest: (groupId, topic) => call('resetGroupToEarliest', async () => (await getAdmin()).resetOffsets({ groupId, topic, earliest: true })),
+    deleteTopics: (topics) =>
+      call('deleteTopics', async () => {
+        const adminClient = await getAdmin();
+        const existing = new Set(await adminClient.listTopics());
+        const doomed = topics.filter((t) => existing.has(t));
+        if (doomed.length === 0) return;
+        await adminClient.deleteTopics({ topics: doomed, timeout: 30_000 });
+        const deadline = Date.now() + 30_000;
+        while (Date.now() < deadline) {
+          const left = new Set(await adminClient.listTopics());
+          if (!doomed.some((t) => left.has(t))) return;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        throw new Error(`topics still listed 30 s after deletion: ${doomed.join(', ')}`);
+      }),
+    deleteGroups: (groupIds) =>
+      call('deleteGroups', async () => {
+        const adminClient = await getAdmin();
+        const { groups } = await adminClient.listGroups();
+        const existing = groupIds.filter((g) => groups.some((x) => x.groupId === g));
+        if (existing.length > 0) await adminClient.deleteGroups(existing);
+      }),
+    send: (topic, records) =>
+      call('send', async () => {
+        await (await getProducer()).send({
+          topic,
+          acks: -1,
+          messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
+        });
+      }),
+    runBatchConsumer: (consumerOptions) => call('runBatchConsumer', () => runSupervisedConsumer(kafka, logger, consumerOptions)),
+    async close() {
+      await Promise.all([admin?.disconnect().catch(() => undefined), producer?.disconnect().catch(() => undefined)]);
+      admin = undefined;
+      producer = undefined;
     },
-    async deleteGroups(groupIds) {
-      const adminClient = await getAdmin();
-      const { groups } = await adminClient.listGroups();
-      const existing = groupIds.filter((g) => groups.some((x) => x.groupId === g));
-      if (existing.length > 0) await adminClient.deleteGroups(existing);
-    },
-    async send(topic, records) {
-      await (await getProducer()).send({
-        topic,
-        acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers, partition: r.partition })),
-      });
-    },
-    async runBatchConsumer(options) {
-      // A 10 s session: a crashed member's partitions move to the others within seconds, not 30 s.
-      const consumer: Consumer = kafka.consumer({
-        groupId: options.groupId,
-        allowAutoTopicCreation: false,
-        sessionTimeout: 10_000,
-        heartbeatInterval: 2_000,
-        // An idle fetch waits at most 1 s: records still arrive at once, and a stop takes a second, not five.
-        maxWaitTimeInMs: 1_000,
-        ...(options.maxBytesPerPartition
-          ? { maxBytesPerPartition: options.maxBytesPerPartition, maxBytes: Math.max(options.maxBytesPerPartition * 3, 10 * 1024 * 1024) }
-          : {}),
-        // A failing batch (e.g. the database is down) must never stop the member for good: the
-        // consumer restarts with backoff and the batch, whose offsets were not committed, comes again.
-        retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: 10, restartOnFailure: async () => true },
-      });
+  };
+}
+
+/** Heartbeat period of a member, and how often the client heartbeats while a batch handler runs. */
+const HEARTBEAT_MS = 2_000;
+
+/**
+ * Runs a consumer group member that never stays down: when the client library's consumer crashes
+ * (it gives up on an error it deems not retriable, e.g. "the coordinator is not aware of this
+ * member" after the broker stalled longer than the session), a fresh consumer joins the group
+ * again after a backoff (0.5 s doubling to 30 s, reset by a successful join), until `stop()`.
+ * The first start's failures are thrown to the caller.
+ */
+async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['logger']>, options: BatchConsumerOptions): Promise<RunningConsumer> {
+  const status: ConsumerStatus = { joined: false, assignment: {}, lastContactMs: 0, restarts: 0 };
+  let current: Consumer | undefined;
+  let stopped = false;
+  let failures = 0;
+  let restartTimer: NodeJS.Timeout | undefined;
+
+  const scheduleRestart = (cause: unknown) => {
+    if (stopped) return;
+    status.joined = false;
+    failures++;
+    const delay = Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 6));
+    logger.error(`consumer of group ${options.groupId} stopped; starting it again in ${delay} ms`, {
+      groupId: options.groupId,
+      error: (cause as Error)?.message ?? String(cause),
+      restarts: status.restarts,
+    });
+    clearTimeout(restartTimer);
+    restartTimer = setTimeout(() => {
+      if (stopped) return;
+      status.restarts++;
+      startConsumer().catch(scheduleRestart);
+    }, delay);
+  };
+
+  const startConsumer = async (): Promise<void> => {
+    const previous = current;
+    current = undefined;
+    await previous?.disconnect().catch(() => undefined);
+    // A 10 s session: a crashed member's partitions move to the others within seconds, not 30 s.
+    const consumer: Consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 10_000,
+      heartbeatInterval: HEARTBEAT_MS,
+      // An idle fetch waits at most 1 s: records still arrive at once, and a stop takes a second, not five.
+      maxWaitTimeInMs: 1_000,
+      ...(options.maxBytesPerPartition
+        ? { maxBytesPerPartition: options.maxBytesPerPartition, maxBytes: Math.max(options.maxBytesPerPartition * 3, 10 * 1024 * 1024) }
+        : {}),
+      // The library retries within a consumer; when it gives up, the consumer crashes and this
+      // module starts a fresh one (scheduleRestart), whatever the error: the library's own restart
+      // skips errors it deems not retriable, which left members that no longer consumed.
+      retry: { initialRetryTime: 500, maxRetryTime: 30_000, retries: 10, restartOnFailure: async () => false },
+    });
+    current = consumer;
+    const mine = () => current === consumer && !stopped;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (!mine()) return;
+      status.joined = true;
+      status.assignment = Object.fromEntries(Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => [topic, [...partitions]]));
+      status.lastContactMs = Date.now();
+      failures = 0;
+    });
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      if (mine()) status.lastContactMs = Date.now();
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      if (mine()) status.joined = false;
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (mine()) scheduleRestart(event.payload.error);
+    });
+    try {
       await consumer.connect();
       await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
       await consumer.run({
@@ -252,90 +430,87 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
             ),
             timestamp: Number(m.timestamp),
           }));
-          const outcome = await options.eachBatch({ topic: batch.topic, partition: batch.partition, records }, { heartbeat, isRunning });
-          if (outcome === LEAVE_UNCOMMITTED) return;
+          // Heartbeats while the handler runs; one that says the member lost its partitions (a
+          // rebalance, or fenced out of the group) ends the batch without a commit.
+          let lost = false;
+          const beat = () =>
+            heartbeat().catch((error: unknown) => {
+              if (isMembershipLost(error)) lost = true;
+            });
+          const ticker = setInterval(() => void beat(), HEARTBEAT_MS);
+          let outcome: Awaited<ReturnType<BatchConsumerOptions['eachBatch']>>;
+          try {
+            outcome = await options.eachBatch(
+              { topic: batch.topic, partition: batch.partition, records },
+              { isRunning: () => !lost && mine() && isRunning() && !isStale() },
+            );
+          } finally {
+            clearInterval(ticker);
+          }
+          if (outcome === LEAVE_UNCOMMITTED || lost) return;
           const last = records[records.length - 1]!.offset;
           resolveOffset(last);
           // Commit the offset after the batch: Kafka's committed offset is the next one to read.
-          await consumer.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-          ]);
-          await heartbeat();
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await beat();
         },
       });
-      return { stop: () => consumer.disconnect() };
-    },
-    async close() {
-      await Promise.all([admin?.disconnect(), producer?.disconnect()]);
-      admin = undefined;
-      producer = undefined;
+    } catch (error) {
+      if (current === consumer) current = undefined;
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
+  };
+
+  await startConsumer();
+  return {
+    status: () => ({ ...status, assignment: { ...status.assignment } }),
+    async stop() {
+      stopped = true;
+      clearTimeout(restartTimer);
+      status.joined = false;
+      await current?.disconnect();
     },
   };
-  return withBrokerContext(client, brokers);
 }
 
-/** What each operation is, for error messages. */
-const OPERATIONS: Record<keyof KafkaClient, string> = {
-  describeCluster: 'describing the cluster',
-  listTopics: 'listing topics',
-  ensureTopics: 'creating topics',
-  endOffsets: 'reading end offsets',
-  groupOffsets: 'reading committed offsets',
-  resetGroupToEarliest: 'resetting consumer group offsets',
-  deleteTopics: 'deleting topics',
-  deleteGroups: 'deleting consumer groups',
-  send: 'producing records',
-  runBatchConsumer: 'joining the consumer group',
-  close: 'closing the connections',
-};
+/** Error types of the Kafka protocol that mean this member no longer owns its partitions. */
+const MEMBERSHIP_LOST = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
 
-/**
- * A failed Kafka operation, naming the brokers, the operation and — for a broker that cannot be
- * reached or does not answer — what to check. Keeps the client library's `retriable` (and `type`,
- * `code`, `name`) so callers that retry on it still can; `cause` is the library's error.
- */
-export class KafkaClientError extends Error {
-  readonly retriable: boolean | undefined;
-  readonly type: string | undefined;
-  readonly code: string | number | undefined;
-  constructor(
-    readonly brokers: readonly string[],
-    operation: string,
-    error: unknown,
-  ) {
-    const original = error as { message?: string; name?: string; retriable?: boolean; type?: string; code?: string | number };
-    const detail = String(original?.message ?? error);
-    super(`Kafka at ${brokers.join(',')}: ${operation} failed: ${detail}${kafkaHint(detail)}`, { cause: error });
-    this.name = original?.name ?? 'KafkaClientError';
-    this.retriable = original?.retriable;
-    this.type = original?.type;
-    this.code = original?.code;
-  }
+function isMembershipLost(error: unknown): boolean {
+  return causes(error).some((e) => MEMBERSHIP_LOST.has((e as { type?: string }).type ?? ''));
 }
 
-/** What to check, for failures that say the brokers are not reachable or not answering. */
-function kafkaHint(detail: string): string {
-  if (/ECONNREFUSED/.test(detail)) {
-    return '; nothing accepts connections there: is Kafka running (npx stocksync stack status), and does STOCKSYNC_KAFKA_BROKERS name its listener?';
-  }
-  if (/ENOTFOUND|EAI_AGAIN/.test(detail)) return '; the host name does not resolve: check STOCKSYNC_KAFKA_BROKERS';
-  if (/Broker not connected|timed out|timeout|ETIMEDOUT|ECONNRESET|Connection closed/i.test(detail)) {
-    return '; a server there took the connection but did not answer as a Kafka broker in time: check that STOCKSYNC_KAFKA_BROKERS names the broker (not another service) and that the broker is healthy';
-  }
-  return '';
+/** Errors of the client library that mean "try again later", besides those it marks retriable. */
+const TRANSIENT_NAMES = new Set([
+  'KafkaJSNumberOfRetriesExceeded',
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSLockTimeout',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSGroupCoordinatorNotFound',
+]);
+
+/** The error and its causes, outermost first. */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = error; e && chain.length < 10; e = (e as { cause?: unknown }).cause) chain.push(e);
+  return chain;
 }
 
-/** The client with every operation's failure as a {@link KafkaClientError}. */
-function withBrokerContext(client: KafkaClient, brokers: readonly string[]): KafkaClient {
-  const wrapped: Partial<Record<keyof KafkaClient, unknown>> = {};
-  for (const name of Object.keys(OPERATIONS) as Array<keyof KafkaClient>) {
-    const operation = client[name] as (...args: unknown[]) => Promise<unknown>;
-    wrapped[name] = (...args: unknown[]) =>
-      operation(...args).catch((error: unknown) => {
-        throw error instanceof KafkaClientError ? error : new KafkaClientError(brokers, OPERATIONS[name], error);
-      });
+function classify(error: unknown): KafkaErrorKind {
+  for (const e of causes(error)) {
+    const { name, retriable, code } = e as { name?: string; retriable?: boolean; code?: unknown };
+    if (retriable === true || (name && TRANSIENT_NAMES.has(name)) || isMembershipLost(e)) return 'transient';
+    // A socket-level failure (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...).
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'transient';
   }
-  return wrapped as KafkaClient;
+  return 'permanent';
 }
 
 function toBuffer(value: Buffer | string | undefined): Buffer | undefined {

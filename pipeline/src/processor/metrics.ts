@@ -38,6 +38,18 @@ export const publishErrors = new client.Counter({
   registers: [metricsRegistry],
 });
 
+export const retries = new client.Counter({
+  name: 'stocksync_pipeline_retries_total',
+  help: 'Batch steps retried after a transient failure (Kafka, schema registry, canonical store), by step; offsets stay uncommitted meanwhile',
+  labelNames: ['step'],
+  registers: [metricsRegistry],
+});
+
+export const mergesIsolated = new client.Counter({
+  name: 'stocksync_merge_rejected_total',
+  help: 'Records the canonical store rejected for good, isolated by splitting their batch and dead-lettered (merge-rejected)',
+  registers: [metricsRegistry],
+});
 export const mergeBatches = new client.Counter({
   name: 'stocksync_merge_batches_total',
   help: 'Merge calls (one per Kafka batch with changes; a call retried after a deadlock counts once)',

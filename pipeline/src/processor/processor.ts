@@ -3,25 +3,31 @@
  * batch (one partition) is decoded, normalized and merged in one database transaction; dead
  * letters are produced; only then does the consumer commit the batch's offsets (docs/design.md
  * invariant 2). Canonical changes reach Redis and stock.levels through the outbox publisher.
+ *
+ * Failures: a record that cannot be decoded or mapped, or trips an unexpected error, is
+ * dead-lettered (records.ts). A transient failure (Kafka, the schema registry, the canonical store
+ * down or restarting, a deadlock) is retried with backoff, offsets uncommitted, until it passes or
+ * the member loses the partition. A merge the canonical store rejects for good (postgres/errors.ts)
+ * is split in halves until the records at fault are found: they are dead-lettered
+ * (`merge-rejected`) and the rest is merged. So no record can stall a partition.
  */
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import pRetry from 'p-retry';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { createKafkaClient, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
+import { createKafkaClient, kafkaErrorKind, LEAVE_UNCOMMITTED, type BatchControl, type ConsumerStatus, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
-import { createDecoder, DecodeError, type Decoder, type Row } from '../decode/index.ts';
-import { loadMappings, type SourceMapping } from '../normalize/index.ts';
-import { normalizeChange, NormalizeError, topicRoles, type NormalizedChange, type TopicRole } from '../normalize/index.ts';
-import { PositionError } from '../normalize/index.ts';
+import { createDecoder, registrySchemaLookup, type Decoder } from '../decode/index.ts';
+import { loadMappings, topicRoles, type NormalizedChange, type SourceMapping } from '../normalize/index.ts';
 import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResult } from '../merge/index.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
-import type { DeadLetterReason } from '../dead-letter/index.ts';
-import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, publishErrors, recordsConsumed } from './metrics.ts';
+import { createResilientPool } from '../postgres/pool.ts';
+import { describeStoreError, sqlState, storeErrorKind } from '../postgres/errors.ts';
+import { decodeRecord, markUnavailable, SchemaRegistryUnavailable } from './records.ts';
+import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, mergesIsolated, publishErrors, recordsConsumed, retries } from './metrics.ts';
 import { countingStatements } from './statement-count.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
+import { retryWhileKafkaSettles } from '../kafka/settle.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
 export interface PipelineHooks {
@@ -46,24 +52,27 @@ export interface PipelineOptions {
 export interface RunningPipeline {
   /** Waits until every outbox row is published. */
   drainOutbox(): Promise<void>;
+  /**
+   * Whether this instance can do its work now (cheap, synchronous; for a metrics or `/readyz`
+   * endpoint): its consumer has joined the group and the coordinator heard from it within the
+   * session (10 s), the canonical store answered the last request made to it, and Redis is
+   * connected. Not ready is a passing state: the pipeline retries on its own.
+   */
+  readiness(): PipelineReadiness;
   stop(): Promise<void>;
   mappings: SourceMapping[];
   topics: string[];
 }
 
-function keyText(key: Row | null, raw: Buffer | null): string | null {
-  if (key) return JSON.stringify(key, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-  return raw ? raw.toString('base64') : null;
-}
-
-/** Retries a Kafka setup step on errors the client marks retriable (e.g. a topic not yet known). */
-function retryWhileKafkaSettles<T>(step: () => Promise<T>): Promise<T> {
-  return pRetry(step, {
-    retries: 6,
-    minTimeout: 250,
-    maxTimeout: 2000,
-    shouldRetry: ({ error }) => (error as { retriable?: boolean }).retriable === true,
-  });
+/** What {@link RunningPipeline.readiness} reports; `ready` is the conjunction of the parts' `ready`. */
+export interface PipelineReadiness {
+  ready: boolean;
+  /** The consumer group member: joined, its partitions, ms since the coordinator last heard from it (null = never). */
+  consumer: ConsumerStatus & { ready: boolean; contactAgeMs: number | null };
+  /** The canonical PostgreSQL store: the error of the last failed request, null once one succeeds. */
+  canonicalStore: { ready: boolean; error: string | null };
+  /** Redis (publication): the client's connection status (`ready` when connected). */
+  redis: { ready: boolean; status: string };
 }
 
 /** Starts the pipeline; resolves once the consumer has joined its group. */
@@ -76,13 +85,34 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   const serve = options.serve ?? true;
 
   await prepareCanonicalStore(endpoints);
-  const pool = new pg.Pool({ ...endpoints.canonical, max: 6 });
+  // The canonical store and Redis may restart under us: report, never crash (requests in flight
+  // fail and are retried); `canonicalError` is what the readiness check reports meanwhile.
+  let canonicalError: string | null = null;
+  const storeFailed = (error: Error) => {
+    if (canonicalError === null) logger.warn({ err: error }, 'canonical store connection failed');
+    canonicalError = error.message;
+  };
+  const storeAnswered = () => {
+    if (canonicalError !== null) logger.info('canonical store answers again');
+    canonicalError = null;
+  };
+  const pool = createResilientPool({ ...endpoints.canonical, max: 6 }, storeFailed);
   const mergePool = countingStatements(pool);
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 2 });
+  let redisDown = false;
+  redis.on('error', (error: Error) => {
+    if (!redisDown) logger.warn({ err: error }, 'Redis connection failed; reconnecting (publication waits, changes stay in the outbox)');
+    redisDown = true;
+  });
+  redis.on('ready', () => {
+    if (redisDown) logger.info('Redis answers again');
+    redisDown = false;
+  });
   const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-pipeline' });
   const registry = createSchemaRegistry(endpoints.registryUrl);
   const decoders: Record<'avro' | 'json', Decoder> = {
-    avro: createDecoder({ format: 'avro', registry }),
+    // A failed schema lookup (the registry unreachable) is marked, so it is retried, not dead-lettered.
+    avro: createDecoder({ format: 'avro', registry: markUnavailable(registrySchemaLookup(registry)) }),
     json: createDecoder({ format: 'json' }),
   };
 
@@ -106,31 +136,6 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     },
   });
 
-  async function handle(record: KafkaRecord, role: TopicRole): Promise<NormalizedChange | DeadLetter | null> {
-    let key: Row | null = null;
-    const letter = (reason: DeadLetterReason, field: string | null, error: string): DeadLetter => ({
-      record,
-      source: role.mapping.source,
-      table: role.table,
-      key: keyText(key, record.key),
-      field,
-      reason,
-      error,
-    });
-    try {
-      const decoded = await decoders[role.mapping.format].decode(record);
-      recordsConsumed.inc({ topic: record.topic, kind: decoded.kind });
-      if (decoded.kind !== 'change') return null; // tombstones, heartbeats, transaction markers
-      key = decoded.key;
-      return normalizeChange(role, decoded.key, decoded.envelope);
-    } catch (error) {
-      if (error instanceof DecodeError) return letter(error.reason, null, error.message);
-      if (error instanceof NormalizeError) return letter(error.reason, error.field, error.message);
-      if (error instanceof PositionError) return letter('no-position', 'source', error.message);
-      throw error;
-    }
-  }
-
   async function quarantine(letters: DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
     await sendDeadLetters(kafka, letters);
@@ -144,37 +149,64 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     }
   }
 
-  const consumer: RunningConsumer = await retryWhileKafkaSettles(() => kafka.runBatchConsumer({
-    groupId: options.groupId ?? PIPELINE_GROUP_ID,
-    topics,
-    concurrency: options.concurrency ?? 2,
-    // Batches of thousands of records: JSON-with-schema records are about 4.6 KB, so the client's
-    // default 1 MiB per partition gave batches of about 215 (one merge transaction each).
-    maxBytesPerPartition: 8 * 1024 * 1024,
-    eachBatch: async (batch) => {
-      const role = roles.get(batch.topic);
-      if (!role) return;
-      const changes: NormalizedChange[] = [];
-      const letters: DeadLetter[] = [];
-      // By row and position: the merge hands back copies of the changes.
-      const recordOf = new Map<string, KafkaRecord>();
-      const changeId = (c: { rowKey: string; position: { text: string } }) => `${c.rowKey}@${c.position.text}`;
-      for (const record of batch.records) {
-        const outcome = await handle(record, role);
-        if (outcome === null) continue;
-        if ('kind' in outcome) {
-          changes.push(outcome);
-          if (outcome.kind === 'level') recordOf.set(changeId(outcome), record);
-        } else {
-          letters.push(outcome);
-        }
+  /**
+   * Runs `step` until it succeeds. Transient failures (Kafka, the schema registry, the canonical
+   * store down or restarting, deadlocks) are retried with backoff (0.2 s doubling to 10 s) while
+   * the batch's offsets stay uncommitted; the Kafka client keeps the group membership meanwhile.
+   * Gives up with LEAVE_UNCOMMITTED once the member stops or loses the partition.
+   * @throws what `step` threw when it is not transient.
+   */
+  async function untilDone<T>(what: string, control: BatchControl, step: () => Promise<T>): Promise<T | typeof LEAVE_UNCOMMITTED> {
+    for (let failures = 0; ; failures++) {
+      if (!control.isRunning()) return LEAVE_UNCOMMITTED;
+      try {
+        const result = await step();
+        if (failures > 0) logger.info({ step: what, failures }, 'retried step succeeded');
+        return result;
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        retries.inc({ step: what });
+        if (failures === 0 || failures % 10 === 0) logger.warn({ step: what, err: error, failures: failures + 1 }, `${what} failed; retrying (offsets not committed)`);
       }
-      await quarantine(letters);
-      if (changes.length === 0) return;
-      // Rows whose codes resolve to nothing are quarantined inside the merge transaction, so a crash
-      // cannot commit the merge without their dead letters.
-      mergeBatches.inc();
-      const result = await mergeBatch(mergePool, changes, mappings, async (merged) => {
+      const until = Date.now() + Math.min(10_000, 200 * 2 ** Math.min(failures, 6));
+      while (Date.now() < until) {
+        if (!control.isRunning()) return LEAVE_UNCOMMITTED;
+        await sleep(Math.min(250, until - Date.now()));
+      }
+    }
+  }
+
+  /** True for failures worth retrying as they are (see postgres/errors.ts for the store's). */
+  function isTransient(error: unknown): boolean {
+    if (error instanceof SchemaRegistryUnavailable) return true;
+    const kafkaKind = kafkaErrorKind(error);
+    if (kafkaKind !== null) return true; // producing dead letters: retried whatever the broker said
+    const transient = storeErrorKind(error) === 'transient';
+    // A deadlock or serialization failure is an answer: the store is reachable.
+    if (transient && !sqlState(error)?.startsWith('40')) storeFailed(error as Error);
+    return transient;
+  }
+
+  /** One change and the record it came from. */
+  interface Item {
+    change: NormalizedChange;
+    record: KafkaRecord;
+  }
+  // By row and position: the merge hands back copies of the level changes it could not map.
+  const changeId = (c: { rowKey: string; position: { text: string } }) => `${c.rowKey}@${c.position.text}`;
+
+  /** Merges items in one transaction; the records of unmapped rows are quarantined inside it. */
+  async function mergeItems(items: Item[], batch: { topic: string; partition: number }): Promise<void> {
+    const recordOf = new Map<string, KafkaRecord>();
+    for (const { change, record } of items) if (change.kind === 'level') recordOf.set(changeId(change), record);
+    // Rows whose codes resolve to nothing are quarantined inside the merge transaction, so a crash
+    // cannot commit the merge without their dead letters.
+    mergeBatches.inc();
+    const result = await mergeBatch(
+      mergePool,
+      items.map((i) => i.change),
+      mappings,
+      async (merged) => {
         await quarantine(
           merged.unmapped.map(({ change, reason, field }) => ({
             record: recordOf.get(changeId(change))!,
@@ -186,20 +218,100 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
             error: `${change.source}.${change.table} row ${change.rowKey}: ${reason}`,
           })),
         );
-      });
-      mergeOutcomes.inc({ outcome: 'applied' }, result.applied);
-      mergeOutcomes.inc({ outcome: 'skipped_stale' }, result.skippedStale);
-      for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
-      canonicalChanges.inc(result.canonical.length);
-      options.hooks?.onMerged?.(result, batch);
-      if (result.canonical.length > 0 && serve) publisher.kick();
-    },
-  }));
+      },
+    );
+    storeAnswered();
+    mergeOutcomes.inc({ outcome: 'applied' }, result.applied);
+    mergeOutcomes.inc({ outcome: 'skipped_stale' }, result.skippedStale);
+    for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
+    canonicalChanges.inc(result.canonical.length);
+    options.hooks?.onMerged?.(result, batch);
+    if (result.canonical.length > 0 && serve) publisher.kick();
+  }
+
+  /**
+   * Merges items, isolating what the canonical store rejects for good: a rejected merge is split in
+   * halves, recursively, until the records it fails on are found; those are dead-lettered
+   * (`merge-rejected`, naming the SQLSTATE and message) and everything else is merged, in order.
+   * Transient failures are retried (untilDone), never dead-lettered.
+   */
+  async function mergeIsolating(
+    items: Item[],
+    batch: { topic: string; partition: number },
+    control: BatchControl,
+    depth = 0,
+  ): Promise<typeof LEAVE_UNCOMMITTED | undefined> {
+    const outcome = await untilDone('merge', control, async () => {
+      try {
+        await mergeItems(items, batch);
+        return null;
+      } catch (error) {
+        if (isTransient(error)) throw error;
+        return { rejected: error };
+      }
+    });
+    if (outcome === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+    if (outcome === null) return undefined;
+    if (items.length === 1) {
+      const { change, record } = items[0]!;
+      const letter: DeadLetter = {
+        record,
+        source: change.source,
+        table: change.kind === 'dimension' ? change.dimension : change.table,
+        key: change.kind === 'level' ? change.rowKey : change.kind === 'dimension' ? change.key : null,
+        field: null,
+        reason: 'merge-rejected',
+        error: `the canonical store rejected the change (${describeStoreError(outcome.rejected)})`,
+      };
+      mergesIsolated.inc();
+      const sent = await untilDone('dead-letter', control, () => quarantine([letter]));
+      return sent === LEAVE_UNCOMMITTED ? LEAVE_UNCOMMITTED : undefined;
+    }
+    if (depth === 0) {
+      logger.warn({ topic: batch.topic, partition: batch.partition, records: items.length, err: outcome.rejected }, 'merge rejected; splitting the batch to find the records at fault');
+    }
+    const middle = Math.ceil(items.length / 2);
+    for (const half of [items.slice(0, middle), items.slice(middle)]) {
+      if ((await mergeIsolating(half, batch, control, depth + 1)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+    }
+  }
+
+  const consumer: RunningConsumer = await retryWhileKafkaSettles(() =>
+    kafka.runBatchConsumer({
+      groupId: options.groupId ?? PIPELINE_GROUP_ID,
+      topics,
+      concurrency: options.concurrency ?? 2,
+      // Batches of thousands of records: JSON-with-schema records are about 4.6 KB, so the client's
+      // default 1 MiB per partition gave batches of about 215 (one merge transaction each).
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      eachBatch: async (batch, control) => {
+        const role = roles.get(batch.topic);
+        if (!role) return;
+        const items: Item[] = [];
+        const letters: DeadLetter[] = [];
+        for (const record of batch.records) {
+          const outcome = await untilDone('decode', control, () =>
+            decodeRecord(record, role, decoders[role.mapping.format], (kind) => recordsConsumed.inc({ topic: record.topic, kind })),
+          );
+          if (outcome === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+          if (outcome === null) continue;
+          if ('kind' in outcome) items.push({ change: outcome, record });
+          else letters.push(outcome);
+        }
+        if ((await untilDone('dead-letter', control, () => quarantine(letters))) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+        if (items.length === 0) return;
+        return mergeIsolating(items, batch, control);
+      },
+    }),
+  );
   // Publish anything a previous run committed but did not get to publish.
   if (serve) publisher.kick();
   // Rows parked past their source's wait are reported to the dead-letter topic (checked every 5 s).
   const parkedSweep = setInterval(() => {
-    reportOverdueParked(pool, mappings, quarantine).catch((error: Error) => logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying'));
+    reportOverdueParked(pool, mappings, quarantine).then(storeAnswered, (error: Error) => {
+      if (storeErrorKind(error) === 'transient') storeFailed(error);
+      logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying');
+    });
   }, 5000);
   logger.info({ topics, groupId: options.groupId ?? PIPELINE_GROUP_ID }, 'pipeline started');
 
@@ -207,6 +319,18 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     mappings,
     topics,
     drainOutbox: () => publisher.drain(),
+    readiness() {
+      const status = consumer.status();
+      const contactAgeMs = status.lastContactMs === 0 ? null : Date.now() - status.lastContactMs;
+      const consumerReady = status.joined && contactAgeMs !== null && contactAgeMs < CONSUMER_CONTACT_MS;
+      const redisReady = redis.status === 'ready';
+      return {
+        ready: consumerReady && canonicalError === null && redisReady,
+        consumer: { ready: consumerReady, ...status, contactAgeMs },
+        canonicalStore: { ready: canonicalError === null, error: canonicalError },
+        redis: { ready: redisReady, status: redis.status },
+      };
+    },
     async stop() {
       clearInterval(parkedSweep);
       await consumer.stop();
@@ -217,3 +341,11 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     },
   };
 }
+
+/**
+ * A consumer is ready while the group coordinator heard from it within this long (the group's
+ * session timeout): a member that cannot reach the coordinator is about to lose its partitions.
+ */
+const CONSUMER_CONTACT_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,6 +14,8 @@ export interface StorefrontServer {
   endpoint: DatabaseEndpoint;
   /** Stops the server (clean shutdown) and waits until it exited. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL: no shutdown at all) and waits until it exited. */
+  kill(): Promise<void>;
   /** Starts it again on the same data directory and waits until it accepts connections. */
   start(): Promise<void>;
   /** Stops it if running and removes its data directory. */
@@ -67,11 +69,11 @@ export async function startStorefrontServer(port: number, database: string): Pro
     await waitReady();
   };
 
-  const stop = async () => {
+  const stop = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
+    running.kill(signal);
     const timer = setTimeout(() => running.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
@@ -87,7 +89,8 @@ export async function startStorefrontServer(port: number, database: string): Pro
   }
   return {
     endpoint: { kind: 'mysql', host: '127.0.0.1', port, user: 'storefront', password: 'storefront', database },
-    stop,
+    stop: () => stop(),
+    kill: () => stop('SIGKILL'),
     start,
     async destroy() {
       await stop();

@@ -1,0 +1,161 @@
+/**
+ * Database servers of a test's own — PostgreSQL and Redis on their own ports and data
+ * directories — so a fault test can kill them (SIGKILL) and start them again without touching the
+ * machine's shared servers (PostgreSQL 5432, Redis 6379), which other stacks use. Each process is
+ * signalled by its own pid only. (The MariaDB one is channels/storefront-server.ts.)
+ */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
+
+export interface ThrowawayServer {
+  /** Kills the server with SIGKILL (no shutdown at all) and waits until it exited. */
+  kill(): Promise<void>;
+  /** Starts it again on the same data directory and waits until it answers. */
+  start(): Promise<void>;
+  /** Stops it if running and removes its data directory. */
+  destroy(): Promise<void>;
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** Waits for `check` to pass (30 s), failing early when the server process exited. */
+async function waitUntil(check: () => Promise<void>, child: () => ChildProcess | undefined, what: string, log: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      const c = child();
+      if (c && (c.exitCode !== null || c.signalCode !== null)) throw new Error(`${what} exited (${c.exitCode ?? c.signalCode}); see ${log}`);
+      if (Date.now() > deadline) throw new Error(`${what} not ready after 30 s (${(error as Error).message}); see ${log}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function killAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill(signal);
+  return exited;
+}
+
+/**
+ * A PostgreSQL 15 server (trust authentication, user `postgres`) on 127.0.0.1:`port`, run as the
+ * `postgres` system user. Killing the postmaster leaves its backends to notice and exit; `start`
+ * retries until the old shared memory is released.
+ */
+export async function startThrowawayPostgres(port: number): Promise<ThrowawayServer & { endpoint: DatabaseEndpoint }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksync-pg-'));
+  const datadir = path.join(dir, 'data');
+  const log = path.join(dir, 'postgres.log');
+  fs.mkdirSync(datadir);
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  fs.chownSync(dir, uid, gid);
+  fs.chownSync(datadir, uid, gid);
+  execFileSync(path.join(PG_BIN, 'initdb'), ['-D', datadir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'], {
+    uid,
+    gid,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const endpoint: DatabaseEndpoint = { kind: 'postgres', host: '127.0.0.1', port, user: 'postgres', password: 'postgres', database: 'postgres' };
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const out = fs.openSync(log, 'a');
+      child = spawn(
+        path.join(PG_BIN, 'postgres'),
+        [
+          '-D',
+          datadir,
+          '-p',
+          String(port),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          `unix_socket_directories=${dir}`,
+          '-c',
+          'shared_buffers=32MB',
+          '-c',
+          'fsync=off',
+        ],
+        { uid, gid, stdio: ['ignore', out, out] },
+      );
+      try {
+        await waitUntil(
+          async () => {
+            const client = new pg.Client({ ...endpoint, connectionTimeoutMillis: 2000 });
+            client.on('error', () => undefined);
+            await client.connect();
+            await client.end();
+          },
+          () => child,
+          'throwaway PostgreSQL',
+          log,
+        );
+        return;
+      } catch (error) {
+        // Backends of a killed postmaster may still hold the old shared memory for a moment.
+        if (Date.now() > deadline) throw error;
+        await killAndWait(child, 'SIGKILL');
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  };
+  await start();
+  return {
+    endpoint,
+    kill: () => killAndWait(child, 'SIGKILL'),
+    start,
+    async destroy() {
+      await killAndWait(child, 'SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A Redis server without persistence on 127.0.0.1:`port` (a restart starts empty). */
+export async function startThrowawayRedis(port: number): Promise<ThrowawayServer & { url: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksync-redis-'));
+  const log = path.join(dir, 'redis.log');
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    const out = fs.openSync(log, 'a');
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+      stdio: ['ignore', out, out],
+    });
+    await waitUntil(
+      async () => {
+        const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        redis.on('error', () => undefined);
+        try {
+          await redis.connect();
+          await redis.ping();
+        } finally {
+          redis.disconnect();
+        }
+      },
+      () => child,
+      'throwaway Redis',
+      log,
+    );
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    kill: () => killAndWait(child, 'SIGKILL'),
+    start,
+    async destroy() {
+      await killAndWait(child, 'SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
