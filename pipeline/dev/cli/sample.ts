@@ -34,10 +34,13 @@ export function register(program: Command): void {
       const warehouse = new pg.Client(endpoints.warehouse);
       await warehouse.connect();
       try {
-        const result = await runWorkload(
-          [posWorkload(pos), warehouseWorkload(warehouse)],
-          { seed: Number(options.seed), products: Number(options.products), rate: Number(options.rate), durationMs: Number(options.seconds) * 1000, keepOperations: false },
-        );
+        const result = await runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], {
+          seed: Number(options.seed),
+          products: Number(options.products),
+          rate: Number(options.rate),
+          durationMs: Number(options.seconds) * 1000,
+          keepOperations: false,
+        });
         console.log(JSON.stringify({ committed: result.committed, achievedRate: result.achievedRate, counts: result.counts }));
       } finally {
         await pos.end();

@@ -80,7 +80,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
   await resetChannels({ endpoints });
   const seeded = await seedSources({ seed: options.seed, products: options.products }, endpoints);
   const expectedSnapshot = await snapshotRowCount(loadMappings());
-  say(`      POS: ${seeded.pos.products} products, ${seeded.pos.stockcurrent} stockcurrent rows; warehouse: ${seeded.warehouse.products} products, ${seeded.warehouse.quants} quants`);
+  say(
+    `      POS: ${seeded.pos.products} products, ${seeded.pos.stockcurrent} stockcurrent rows; warehouse: ${seeded.warehouse.products} products, ${seeded.warehouse.quants} quants`,
+  );
 
   const tracker = new LatencyTracker();
   let deadLetters = 0;
@@ -130,7 +132,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const warehouse = new pg.Client(endpoints.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {
-      say(`      so far: ${tracker.operationCount} source transactions committed, ${tracker.operationCount - tracker.pending().length} merged, ${tracker.invalidations - invalidationsBefore} Redis invalidations`);
+      say(
+        `      so far: ${tracker.operationCount} source transactions committed, ${tracker.operationCount - tracker.pending().length} merged, ${tracker.invalidations - invalidationsBefore} Redis invalidations`,
+      );
     }, 5000);
     let committed = 0;
     let achievedRate = 0;
@@ -154,7 +158,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     say('[5/6] draining: waiting until the connectors have read their sources and every committed transaction is merged and published');
     const groupTopics = pipeline.topics;
-    const captureConnectors = [...new Set(loadMappings().map((m) => m.connector).filter((c): c is string => Boolean(c)))];
+    const captureConnectors = [
+      ...new Set(
+        loadMappings()
+          .map((m) => m.connector)
+          .filter((c): c is string => Boolean(c)),
+      ),
+    ];
     const capture = () => Promise.all(captureConnectors.map((c) => sourceCaughtUp(c)));
     // Connectors first: a FAILED or lagging connector leaves changes in no topic, and lag 0 then means nothing.
     await waitStable(
@@ -163,8 +173,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         stableMs: 1000,
         timeoutMs: 30_000,
         describe: async () =>
-          `${(await capture()).filter((c) => !c.caughtUp).map((c) => `${c.connector} not caught up: ${c.reason}; `).join('')}` +
-          `${tracker.pending().length} transactions not merged (${tracker.pending().slice(0, 5).map((op) => `${op.kind} tx ${op.txId}`).join(', ')}), ` +
+          `${(await capture())
+            .filter((c) => !c.caughtUp)
+            .map((c) => `${c.connector} not caught up: ${c.reason}; `)
+            .join('')}` +
+          `${tracker.pending().length} transactions not merged (${tracker
+            .pending()
+            .slice(0, 5)
+            .map((op) => `${op.kind} tx ${op.txId}`)
+            .join(', ')}), ` +
           `lag ${await groupLag(kafka, PIPELINE_GROUP_ID, groupTopics)}`,
       },
     );
@@ -211,7 +228,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         ),
       },
       clocks:
-        'start = wall clock (Date.now) when the workload generator\'s COMMIT returned; canonical = wall clock after the merge transaction\'s COMMIT returned; ' +
+        "start = wall clock (Date.now) when the workload generator's COMMIT returned; canonical = wall clock after the merge transaction's COMMIT returned; " +
         'Redis = wall clock after the invalidation MULTI was acknowledged; channel = wall clock after the channel database write committed; all on this host. Debezium source.ts_ms is not used: MariaDB binlog timestamps have 1 s resolution.',
       durationMs: Date.now() - started,
     };

@@ -57,10 +57,7 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
   try {
     const prefixes = loadMappings().map((m) => m.topic_prefix.split('.')[0]!);
     const topics = (await kafka.listTopics()).filter(
-      (t) =>
-        prefixes.some((p) => t === p || t.startsWith(`${p}.`) || t === `__debezium-heartbeat.${p}`) ||
-        t === STOCK_LEVELS_TOPIC ||
-        t === DEAD_LETTER_TOPIC,
+      (t) => prefixes.some((p) => t === p || t.startsWith(`${p}.`) || t === `__debezium-heartbeat.${p}`) || t === STOCK_LEVELS_TOPIC || t === DEAD_LETTER_TOPIC,
     );
     // A member killed a moment ago stays in its group until its session times out (10 s).
     await pRetry(() => kafka.deleteGroups(groupIds), { retries: 15, minTimeout: 1000, maxTimeout: 2000 }).catch((error: Error) => {

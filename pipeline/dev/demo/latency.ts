@@ -41,8 +41,7 @@ export function percentiles(values: number[]): LatencyStats {
   return { n: sorted.length, p50: at(50), p95: at(95), p99: at(99), max: sorted.length ? sorted[sorted.length - 1]! : null };
 }
 
-const sourceOf = (op: TrackedOperation): SampleSourceName =>
-  op.kind.startsWith('pos.') ? 'pos' : op.kind.startsWith('erp.') ? 'erpnext' : 'warehouse';
+const sourceOf = (op: TrackedOperation): SampleSourceName => (op.kind.startsWith('pos.') ? 'pos' : op.kind.startsWith('erp.') ? 'erpnext' : 'warehouse');
 
 export class LatencyTracker {
   private readonly operations: TrackedOperation[] = [];

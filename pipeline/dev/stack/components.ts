@@ -298,14 +298,22 @@ const warehousePostgres: Component = {
     return spawnDaemon({
       command: pgBin('postgres'),
       args: [
-        '-D', datadir,
-        '-p', String(endpoints.warehouse.port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', `unix_socket_directories=${datadir}`,
-        '-c', 'wal_level=logical',
-        '-c', 'max_replication_slots=10',
-        '-c', 'max_wal_senders=10',
-        '-c', 'shared_buffers=64MB',
+        '-D',
+        datadir,
+        '-p',
+        String(endpoints.warehouse.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${datadir}`,
+        '-c',
+        'wal_level=logical',
+        '-c',
+        'max_replication_slots=10',
+        '-c',
+        'max_wal_senders=10',
+        '-c',
+        'shared_buffers=64MB',
       ],
       logFile: logFile(paths, 'wms-postgres'),
       ...ids,
@@ -503,15 +511,6 @@ function log4jConfig(paths: StackPaths): string {
 }
 
 /** All components, in a valid start order. */
-export const components: Component[] = [
-  machinePostgres,
-  machineMariadb,
-  machineRedis,
-  posMariadb,
-  warehousePostgres,
-  kafka,
-  registry,
-  connect,
-];
+export const components: Component[] = [machinePostgres, machineMariadb, machineRedis, posMariadb, warehousePostgres, kafka, registry, connect];
 
 export { logFile, machineStartNote, pidFile };

@@ -35,11 +35,7 @@ export function httpProbe(url: string, check?: (body: string) => void): Probe {
  * Polls `probe` until it passes or `timeoutMs` elapses. `isDead` lets a caller stop waiting as soon
  * as the process being waited for has exited. Throws the last probe error on timeout.
  */
-export async function waitHealthy(
-  probe: Probe,
-  timeoutMs: number,
-  isDead: () => boolean = () => false,
-): Promise<void> {
+export async function waitHealthy(probe: Probe, timeoutMs: number, isDead: () => boolean = () => false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {

@@ -8,17 +8,7 @@
 import fs from 'node:fs';
 import { components, logFile, machineStartNote, pidFile, type Component } from './components.ts';
 import { ensureJars, ensureSystemPackages } from './install.ts';
-import {
-  isRecordAlive,
-  listensOn,
-  portHolders,
-  portInUse,
-  processRssKiB,
-  readPidRecord,
-  stopRecorded,
-  writePidRecord,
-  type PidRecord,
-} from './processes.ts';
+import { isRecordAlive, listensOn, portHolders, portInUse, processRssKiB, readPidRecord, stopRecorded, writePidRecord, type PidRecord } from './processes.ts';
 import { waitHealthy } from './probes.ts';
 import { stackPaths, type StackPaths } from './paths.ts';
 import { connectorHealth, restartFailed, type ConnectorHealth } from '../../src/connectors/health.ts';
@@ -138,14 +128,19 @@ async function waitStartedHealthy(component: Component, started: PidRecord): Pro
     if (!isRecordAlive(started)) throw new Error(`the process up started (pid ${pid}) has exited`);
     const elsewhere = component.ports.filter((port) => listensOn(started.pid, port) === false);
     if (elsewhere.length > 0) {
-      throw new Error(`port ${elsewhere.join('/')} answers, but not from the process up started (pid ${started.pid}): ${elsewhere.map((p) => describeHolders(p, started.pid)).join('; ')}`);
+      throw new Error(
+        `port ${elsewhere.join('/')} answers, but not from the process up started (pid ${started.pid}): ${elsewhere.map((p) => describeHolders(p, started.pid)).join('; ')}`,
+      );
     }
   };
   try {
     await waitHealthy(probe, component.timeoutMs, () => !isRecordAlive(started));
   } catch (error) {
     const held = component.ports.filter((port) => portInUse(port) && listensOn(started.pid, port) !== true);
-    const holders = held.length > 0 ? `; port ${held.map((p) => `${p} is held by ${describeHolders(p, started.pid)}`).join(', ')}, which is not the process up started (pid ${started.pid})` : '';
+    const holders =
+      held.length > 0
+        ? `; port ${held.map((p) => `${p} is held by ${describeHolders(p, started.pid)}`).join(', ')}, which is not the process up started (pid ${started.pid})`
+        : '';
     throw new Error(`${(error as Error).message}${holders}`);
   }
 }
@@ -179,7 +174,10 @@ export async function bringUpComponent(component: Component, paths: StackPaths, 
   }
   if (!healthyNow && process.env.STOCKSYNC_STACK === 'external') {
     // Someone else runs the stack (deploy/compose.yaml, or a retailer's servers): never start processes.
-    const problem = await component.probe().then(() => 'healthy now', (error: Error) => error.message);
+    const problem = await component.probe().then(
+      () => 'healthy now',
+      (error: Error) => error.message,
+    );
     throw new ComponentStartError(component.name, component.expected, 'its own (STOCKSYNC_STACK=external)', problem);
   }
   if (!healthyNow) {
@@ -199,7 +197,9 @@ export async function bringUpComponent(component: Component, paths: StackPaths, 
       try {
         await waitHealthy(component.probe, component.timeoutMs);
       } catch (error) {
-        throw fail(`${holders} — not started by this stack, and not answering as expected (${(error as Error).message}); stop that process or free the port, then run \`stack up\` again`);
+        throw fail(
+          `${holders} — not started by this stack, and not answering as expected (${(error as Error).message}); stop that process or free the port, then run \`stack up\` again`,
+        );
       }
     } else {
       log(`${component.name}: starting (probe: ${probeError})`);
@@ -227,7 +227,9 @@ export async function bringUpComponent(component: Component, paths: StackPaths, 
   // A managed component that answers but was not started from this STOCKSYNC_HOME belongs to
   // someone else (another stack on the same ports): say so, it will be used as it is.
   const foreign = action === 'already-running' && component.ownership === 'managed' && !isRecordAlive(readPidRecord(recordFile));
-  log(`${component.name}: healthy (${action}${foreign ? `, NOT started from ${paths.home}: another stack answers on port ${component.ports.join('/')}` : ''}, ${ms} ms)`);
+  log(
+    `${component.name}: healthy (${action}${foreign ? `, NOT started from ${paths.home}: another stack answers on port ${component.ports.join('/')}` : ''}, ${ms} ms)`,
+  );
   return { component: component.name, action, ms };
 }
 

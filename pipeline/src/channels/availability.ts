@@ -75,7 +75,12 @@ export function createAvailabilityReader(options: AvailabilityReaderOptions = {}
         [sku],
       );
       const rows: CanonicalRow[] = res.rows.map((r) => ({
-        sku, location: r.location, onHand: r.on_hand, reserved: r.reserved, safetyStock: r.safety_stock, version: Number(r.version),
+        sku,
+        location: r.location,
+        onHand: r.on_hand,
+        reserved: r.reserved,
+        safetyStock: r.safety_stock,
+        version: Number(r.version),
       }));
       const computed = availableToSell(rule, sku, rows);
       const value: Omit<Availability, 'cached'> = {
@@ -98,7 +103,10 @@ export function createAvailabilityReader(options: AvailabilityReaderOptions = {}
 }
 
 const versionList = (entries: Array<[string, number]>) =>
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([l, v]) => `${l}=${v}`).join(',');
+  entries
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([l, v]) => `${l}=${v}`)
+    .join(',');
 
 /** One entry of a channel's notification stream. */
 export interface ChannelChange {
@@ -116,7 +124,11 @@ export interface ChannelChange {
  * (default `'0'` = from the start of the retained stream; `'$'` = only entries added while blocking), waiting up to `blockMs`
  * (0 = return at once). A store app keeps the last id and calls again.
  */
-export async function readChannelChanges(redis: Redis, channel: string, options: { after?: string; blockMs?: number; count?: number } = {}): Promise<ChannelChange[]> {
+export async function readChannelChanges(
+  redis: Redis,
+  channel: string,
+  options: { after?: string; blockMs?: number; count?: number } = {},
+): Promise<ChannelChange[]> {
   const count = options.count ?? 1000;
   const after = options.after ?? '0';
   const reply = options.blockMs

@@ -27,6 +27,7 @@ import avro from 'avsc';
 import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
 import { ensureStockLevelsTopic } from '../serve/index.ts';
+import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
 import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
@@ -150,7 +151,11 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   const keyReader = createKeyReader(createSchemaRegistry(endpoints.registryUrl));
 
   await prepareChannelState(pool);
-  await ensureStockLevelsTopic(kafka);
+  // A broker still starting (or overloaded) is waited for rather than ending the service.
+  await retryWhileKafkaSettles(() => ensureStockLevelsTopic(kafka), {
+    retries: STARTUP_RETRIES,
+    onRetry: (error) => logger.warn({ err: error }, 'waiting for Kafka'),
+  });
   const notifier: Notifier = createNotifier({
     pool,
     redis,
@@ -169,21 +174,23 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
       groupIds[rule.name] = channelGroupId(rule.name);
       const sync = createChannelSync({ rule, store, pool, logger, onCommitted: options.hooks?.onCommitted, kickNotifier: () => notifier.kick() });
       consumers.push(
-        await kafka.runBatchConsumer({
-          groupId: channelGroupId(rule.name),
-          topics: [STOCK_LEVELS_TOPIC],
-          concurrency: options.concurrency ?? 3,
-          eachBatch: async (batch, control) => {
-            const keys = await withRetry(rule.name, control, () => decodeKeys(batch.records, keyReader));
-            if (keys === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-            if ((await quarantine(rule.name, control, keys.letters)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-            const mine = keys.keys.filter((k) => matchesLocation(rule.locations, k.location));
-            const skus = [...new Set(mine.map((k) => k.sku))].sort();
-            for (const chunk of chunks(skus, rule.batchSize)) {
-              if ((await syncIsolating(rule, sync, chunk, mine, control)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-            }
-          },
-        }),
+        await retryWhileKafkaSettles(() =>
+          kafka.runBatchConsumer({
+            groupId: channelGroupId(rule.name),
+            topics: [STOCK_LEVELS_TOPIC],
+            concurrency: options.concurrency ?? 3,
+            eachBatch: async (batch, control) => {
+              const keys = await withRetry(rule.name, control, () => decodeKeys(batch.records, keyReader));
+              if (keys === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+              if ((await quarantine(rule.name, control, keys.letters)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+              const mine = keys.keys.filter((k) => matchesLocation(rule.locations, k.location));
+              const skus = [...new Set(mine.map((k) => k.sku))].sort();
+              for (const chunk of chunks(skus, rule.batchSize)) {
+                if ((await syncIsolating(rule, sync, chunk, mine, control)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+              }
+            },
+          }),
+        ),
       );
     }
   } catch (error) {
@@ -210,7 +217,8 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
       } catch (error) {
         channelFailures.inc({ channel });
         options.hooks?.onError?.(channel, error as Error);
-        if (failures === 0 || failures % 10 === 0) logger.warn({ channel, err: error, failures: failures + 1 }, 'channel sync failed; retrying (offsets not committed)');
+        if (failures === 0 || failures % 10 === 0)
+          logger.warn({ channel, err: error, failures: failures + 1 }, 'channel sync failed; retrying (offsets not committed)');
       }
       const until = Date.now() + Math.min(5000, 200 * 2 ** Math.min(failures, 5));
       while (Date.now() < until) {
@@ -355,7 +363,15 @@ async function decodeKeys(records: KafkaRecord[], readKey: KeyReader): Promise<{
   const keys: KeyedRecord[] = [];
   const letters: DeadLetter[] = [];
   for (const record of records) {
-    const letter = (reason: DeadLetterReason, error: string): DeadLetter => ({ record, source: null, table: null, key: record.key?.toString('base64') ?? null, field: 'key', reason, error });
+    const letter = (reason: DeadLetterReason, error: string): DeadLetter => ({
+      record,
+      source: null,
+      table: null,
+      key: record.key?.toString('base64') ?? null,
+      field: 'key',
+      reason,
+      error,
+    });
     if (!record.key || !confluentHeader(record.key)) {
       letters.push(letter('bad-key', 'stock.levels record key is not a Confluent wire-format Avro {sku, location}'));
       continue;
@@ -408,7 +424,14 @@ function createChannelSync(ctx: SyncContext): ChannelSync {
       );
       const rowsBySku = new Map<string, CanonicalRow[]>();
       for (const r of canonical.rows) {
-        const row: CanonicalRow = { sku: r.sku, location: r.location, onHand: r.on_hand, reserved: r.reserved, safetyStock: r.safety_stock, version: Number(r.version) };
+        const row: CanonicalRow = {
+          sku: r.sku,
+          location: r.location,
+          onHand: r.on_hand,
+          reserved: r.reserved,
+          safetyStock: r.safety_stock,
+          version: Number(r.version),
+        };
         const list = rowsBySku.get(r.sku);
         if (list) list.push(row);
         else rowsBySku.set(r.sku, [row]);
@@ -452,7 +475,12 @@ function createChannelSync(ctx: SyncContext): ChannelSync {
         rowsWritten.inc({ channel: rule.name }, writes.length);
         commit = { channel: rule.name, committedAtMs, rows: writes, unchanged };
         const notifications: ChannelNotification[] = writes.map((w) => ({
-          channel: rule.name, sku: w.sku, quantity: w.quantity, previous: w.previous, version: w.version, committedAtMs,
+          channel: rule.name,
+          sku: w.sku,
+          quantity: w.quantity,
+          previous: w.previous,
+          version: w.version,
+          committedAtMs,
         }));
         await withTransaction(client, async () => {
           await client.query(upsertMirror, [...params, false]);

@@ -28,9 +28,21 @@ export function createNotifier(options: { pool: pg.Pool; redis: Redis; onError?:
       const multi = options.redis.multi();
       for (const n of notifications) {
         multi.xadd(
-          channelStream(n.channel), 'MAXLEN', '~', String(STREAM_MAX_LENGTH), '*',
-          'sku', n.sku, 'quantity', String(n.quantity), 'previous', n.previous === null ? '' : String(n.previous),
-          'version', String(n.version), 'committed_at_ms', String(n.committedAtMs),
+          channelStream(n.channel),
+          'MAXLEN',
+          '~',
+          String(STREAM_MAX_LENGTH),
+          '*',
+          'sku',
+          n.sku,
+          'quantity',
+          String(n.quantity),
+          'previous',
+          n.previous === null ? '' : String(n.previous),
+          'version',
+          String(n.version),
+          'committed_at_ms',
+          String(n.committedAtMs),
         );
       }
       const replies = await multi.exec();

@@ -102,7 +102,13 @@ function mariadbStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () =>
     async ensureSchema() {
       if (ready) return;
       await take();
-      const conn = await mysql.createConnection({ host: endpoint.host, port: endpoint.port, user: endpoint.user, password: endpoint.password, connectTimeout: 5000 });
+      const conn = await mysql.createConnection({
+        host: endpoint.host,
+        port: endpoint.port,
+        user: endpoint.user,
+        password: endpoint.password,
+        connectTimeout: 5000,
+      });
       try {
         await conn.query({ sql: `CREATE DATABASE IF NOT EXISTS ${quoteMysql(endpoint.database)} CHARACTER SET utf8mb4`, timeout });
         await conn.query({
@@ -188,17 +194,19 @@ function postgresStore(rule: ChannelRule, endpoint: DatabaseEndpoint, take: () =
       } finally {
         await admin.end().catch(() => undefined);
       }
-      await getPool().query(
-        `CREATE TABLE IF NOT EXISTS ${table} (
+      await getPool()
+        .query(
+          `CREATE TABLE IF NOT EXISTS ${table} (
           sku                text        PRIMARY KEY,
           quantity           bigint      NOT NULL CHECK (quantity >= 0),
           version            bigint      NOT NULL,
           canonical_versions jsonb       NOT NULL,
           updated_at         timestamptz NOT NULL
         )`,
-      ).catch((error: { code?: string }) => {
-        if (error.code !== '23505' && error.code !== '42P07') throw error; // concurrent CREATE by another instance
-      });
+        )
+        .catch((error: { code?: string }) => {
+          if (error.code !== '23505' && error.code !== '42P07') throw error; // concurrent CREATE by another instance
+        });
       ready = true;
     },
     async upsert(rows) {

@@ -26,7 +26,7 @@ export function register(program: Command): void {
 
   channels
     .command('check')
-    .description('validate the channel rules file and print each channel\'s rules')
+    .description("validate the channel rules file and print each channel's rules")
     .argument('[file]', 'channels file', process.env.STOCKSYNC_CHANNELS_FILE ?? defaultChannelsFile)
     .action(async (file: string) => {
       let config;
@@ -65,7 +65,12 @@ export function register(program: Command): void {
     .addOption(metricsPortOption('STOCKSYNC_CHANNELS_METRICS_PORT', 9465))
     .action(async (options: { channels?: string; metricsPort: number | string }) => {
       const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port');
-      const running = await startChannels({ channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean) }).catch((error: unknown) => {
+      const running = await startChannels({
+        channels: options.channels
+          ?.split(',')
+          .map((c) => c.trim())
+          .filter(Boolean),
+      }).catch((error: unknown) => {
         server?.close();
         throw explainConnectionFailure(error, channelDatabases());
       });
@@ -86,7 +91,8 @@ export function register(program: Command): void {
       else {
         for (const c of report.channels) {
           console.log(`${c.channel}: ${c.expectedRows} expected rows, ${c.channelRows} channel rows, ${c.mismatches.length} mismatches`);
-          for (const m of c.mismatches.slice(0, 20)) console.log(`  ${m.kind} ${m.sku}: expected ${JSON.stringify(m.expected)}, channel ${JSON.stringify(m.actual)}`);
+          for (const m of c.mismatches.slice(0, 20))
+            console.log(`  ${m.kind} ${m.sku}: expected ${JSON.stringify(m.expected)}, channel ${JSON.stringify(m.actual)}`);
         }
       }
       if (report.mismatches.length > 0) process.exitCode = 1;

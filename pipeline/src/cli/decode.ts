@@ -60,11 +60,21 @@ export function register(program: Command): void {
       const value = readBytes(file, encoding);
       const key = options.key === undefined ? null : readBytes(options.key, encoding);
       const registry =
-        options.format === 'json' ? undefined : options.schemas ? staticSchemaLookup(readSchemas(options.schemas)) : createSchemaRegistry(stackEndpoints().registryUrl);
+        options.format === 'json'
+          ? undefined
+          : options.schemas
+            ? staticSchemaLookup(readSchemas(options.schemas))
+            : createSchemaRegistry(stackEndpoints().registryUrl);
       const decoder = createDecoder({ format: options.format, registry });
       try {
         const decoded = await decoder.decode({
-          topic: options.topic, partition: 0, offset: '0', timestamp: 0, headers: {}, key, value: value.length === 0 ? null : value,
+          topic: options.topic,
+          partition: 0,
+          offset: '0',
+          timestamp: 0,
+          headers: {},
+          key,
+          value: value.length === 0 ? null : value,
         });
         console.log(printJson(shown(decoded, options.schema === true)));
       } catch (err) {

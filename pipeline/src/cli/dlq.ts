@@ -50,9 +50,7 @@ export function register(program: Command): void {
     });
 
   withFilters(
-    dlq
-      .command('replay')
-      .description('produce the selected dead letters (all by default) again to their original topic and partition, original key and value'),
+    dlq.command('replay').description('produce the selected dead letters (all by default) again to their original topic and partition, original key and value'),
   )
     .option('--dry-run', 'print what would be replayed, produce nothing')
     .action(async (options: FilterOptions & { dryRun?: boolean }) => {
@@ -60,7 +58,8 @@ export function register(program: Command): void {
       try {
         const letters = selectDeadLetters(await readDeadLetters(kafka), filterOf(options));
         if (options.dryRun) {
-          for (const e of letters) console.log(`would replay ${e.dlq.partition}/${e.dlq.offset} -> ${e.topic} partition ${e.partition ?? '?'} (${e.reason ?? 'no reason'})`);
+          for (const e of letters)
+            console.log(`would replay ${e.dlq.partition}/${e.dlq.offset} -> ${e.topic} partition ${e.partition ?? '?'} (${e.reason ?? 'no reason'})`);
           console.log(`${letters.length} dead letter${letters.length === 1 ? '' : 's'} selected (dry run)`);
           return;
         }

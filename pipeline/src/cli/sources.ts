@@ -14,7 +14,14 @@ export function register(program: Command): void {
     .argument('[files...]', 'mapping files (default: every *.yaml in schemas/sources)')
     .option('--offline', 'skip the checks against the live source databases')
     .action(async (files: string[], options: { offline?: boolean }) => {
-      const list = files.length > 0 ? files.map((f) => path.resolve(f)) : fs.readdirSync(mappingsDir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(mappingsDir, f));
+      const list =
+        files.length > 0
+          ? files.map((f) => path.resolve(f))
+          : fs
+              .readdirSync(mappingsDir)
+              .filter((f) => f.endsWith('.yaml'))
+              .sort()
+              .map((f) => path.join(mappingsDir, f));
       const problems = await checkSources(list, options);
       for (const p of problems) {
         console.error(`${path.relative(process.cwd(), p.file)}:${p.line}:${p.column}: error: ${p.message}`);

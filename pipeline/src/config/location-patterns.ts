@@ -5,7 +5,12 @@ const regexCache = new Map<string, RegExp>();
 function patternRegex(pattern: string): RegExp {
   let regex = regexCache.get(pattern);
   if (!regex) {
-    regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+    );
     regexCache.set(pattern, regex);
   }
   return regex;

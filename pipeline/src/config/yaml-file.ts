@@ -86,7 +86,10 @@ export function schemaValidator(schema: object): (data: unknown) => ErrorObject[
 
 /** The path segments of an ajv error, plus the offending key for unknown-key errors. */
 export function errorPath(error: ErrorObject): { path: string[]; atKey: boolean } {
-  const path = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (error.keyword === 'additionalProperties') return { path: [...path, String(error.params.additionalProperty)], atKey: true };
   if (error.keyword === 'propertyNames') return { path: [...path, String(error.params.propertyName)], atKey: true };
   return { path, atKey: false };

@@ -87,11 +87,7 @@ export class ConnectorFailedError extends Error {}
  * restarted once (`POST /connectors/{name}/restart?includeTasks=true&onlyFailed=true`).
  * @throws ConnectorFailedError with the trace when it FAILED again after that restart; Error on timeout.
  */
-export async function applyConnector(
-  connector: ConnectorFile,
-  timeoutMs = 120_000,
-  log: (line: string) => void = () => undefined,
-): Promise<void> {
+export async function applyConnector(connector: ConnectorFile, timeoutMs = 120_000, log: (line: string) => void = () => undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const put = await connectRequest('PUT', connectorPath(connector.name, '/config'), connector.config);

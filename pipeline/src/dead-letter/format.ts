@@ -5,8 +5,15 @@ const FIELDS = ['source', 'topic', 'partition', 'offset', 'table', 'key', 'field
 
 function fields(e: DeadLetterEntry): Record<(typeof FIELDS)[number], string | number | null> {
   return {
-    source: e.source, topic: e.topic, partition: e.partition, offset: e.offset, table: e.table,
-    key: e.recordKey, field: e.field, reason: e.reason, error: e.error,
+    source: e.source,
+    topic: e.topic,
+    partition: e.partition,
+    offset: e.offset,
+    table: e.table,
+    key: e.recordKey,
+    field: e.field,
+    reason: e.reason,
+    error: e.error,
   };
 }
 

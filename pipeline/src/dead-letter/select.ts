@@ -12,5 +12,7 @@ export interface DeadLetterFilter {
 /** The entries the filter matches, in their order. */
 export function selectDeadLetters(entries: DeadLetterEntry[], filter: DeadLetterFilter): DeadLetterEntry[] {
   const match = (list: string[] | undefined, value: string | null) => !list || list.length === 0 || (value !== null && list.includes(value));
-  return entries.filter((e) => match(filter.reason, e.reason) && match(filter.topic, e.topic) && match(filter.source, e.source) && match(filter.table, e.table));
+  return entries.filter(
+    (e) => match(filter.reason, e.reason) && match(filter.topic, e.topic) && match(filter.source, e.source) && match(filter.table, e.table),
+  );
 }

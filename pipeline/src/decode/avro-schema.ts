@@ -68,9 +68,7 @@ export function compileAvroSchema(schemaText: string): CompiledAvroSchema {
       // `{"type": "long", "connect.name": …}` (object form) would bypass the registry above and
       // decode with avsc's number-only long, which throws past 2^53: route it to bigint too.
       typeHook: (schema) =>
-        typeof schema === 'object' && schema !== null && !Array.isArray(schema) && (schema as { type?: unknown }).type === 'long'
-          ? bigintLongType
-          : undefined,
+        typeof schema === 'object' && schema !== null && !Array.isArray(schema) && (schema as { type?: unknown }).type === 'long' ? bigintLongType : undefined,
       wrapUnions: 'auto',
     });
   } catch (err) {
@@ -84,12 +82,7 @@ export function compileAvroSchema(schemaText: string): CompiledAvroSchema {
  * Maps an Avro schema to the Connect schema the converter made it from (inverse of the
  * converter's `fromConnectSchema`).
  */
-function toConnect(
-  schema: AvroSchemaJson,
-  named: Map<string, ConnectSchema>,
-  namespace: string | undefined,
-  optional: boolean,
-): ConnectSchema {
+function toConnect(schema: AvroSchemaJson, named: Map<string, ConnectSchema>, namespace: string | undefined, optional: boolean): ConnectSchema {
   if (typeof schema === 'string') {
     const primitive = AVRO_PRIMITIVE_TO_CONNECT[schema];
     if (primitive) return { type: primitive, optional };
@@ -195,7 +188,9 @@ function avroDefaultToDatum(type: AvroSchemaJson, value: unknown): unknown {
       return out;
     }
     case 'array':
-      return Array.isArray(value) && typeof type === 'object' && !Array.isArray(type) ? value.map((v) => avroDefaultToDatum(type.items as AvroSchemaJson, v)) : value;
+      return Array.isArray(value) && typeof type === 'object' && !Array.isArray(type)
+        ? value.map((v) => avroDefaultToDatum(type.items as AvroSchemaJson, v))
+        : value;
     case 'map':
       return typeof value === 'object' && typeof type === 'object' && !Array.isArray(type)
         ? Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, avroDefaultToDatum(type.values as AvroSchemaJson, v)]))

@@ -69,7 +69,7 @@ export const NANOS_PER_DAY = 86_400n * NANOS_PER_SECOND;
 /** Floor division for bigints (the remainder has the sign of the divisor). */
 export function floorDivBig(a: bigint, b: bigint): bigint {
   const q = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? q - 1n : q;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 /**

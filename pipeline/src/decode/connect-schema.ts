@@ -16,22 +16,21 @@
 import { DecodeError } from './errors.ts';
 
 /** Kafka Connect schema types (`org.apache.kafka.connect.data.Schema.Type`, lower-cased as JSON writes them). */
-export type ConnectType =
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'float32'
-  | 'float64'
-  | 'boolean'
-  | 'string'
-  | 'bytes'
-  | 'array'
-  | 'map'
-  | 'struct';
+export type ConnectType = 'int8' | 'int16' | 'int32' | 'int64' | 'float32' | 'float64' | 'boolean' | 'string' | 'bytes' | 'array' | 'map' | 'struct';
 
 const CONNECT_TYPES: ReadonlySet<string> = new Set<ConnectType>([
-  'int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string', 'bytes', 'array', 'map', 'struct',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'float32',
+  'float64',
+  'boolean',
+  'string',
+  'bytes',
+  'array',
+  'map',
+  'struct',
 ]);
 
 /**

@@ -34,7 +34,10 @@ export class Unknown {
    * @param reason - why.
    * @param wire - the value as it arrived (e.g. `'1970-01-01T00:00:00Z'`, `1900`), for diagnostics only.
    */
-  constructor(readonly reason: UnknownReason, readonly wire: string | number | bigint | null = null) {}
+  constructor(
+    readonly reason: UnknownReason,
+    readonly wire: string | number | bigint | null = null,
+  ) {}
   toString(): string {
     return `unknown (${this.reason})`;
   }

@@ -32,7 +32,15 @@
  * so equal values print equally whatever precision the column had.
  */
 import {
-  civilFromDays, daysFromCivil, floorDivBig, formatCivil, formatClock, formatOffset, isValidCivil, NANOS_PER_DAY, NANOS_PER_SECOND,
+  civilFromDays,
+  daysFromCivil,
+  floorDivBig,
+  formatCivil,
+  formatClock,
+  formatOffset,
+  isValidCivil,
+  NANOS_PER_DAY,
+  NANOS_PER_SECOND,
   type CivilDate,
 } from './civil.ts';
 import { DecodeError } from './errors.ts';
@@ -74,7 +82,10 @@ export class LocalTime {
 export class OffsetTime {
   readonly kind = 'offset-time';
   /** @param nanos - nanoseconds since midnight in the local time of `offsetSeconds`. */
-  constructor(readonly nanos: bigint, readonly offsetSeconds: number) {}
+  constructor(
+    readonly nanos: bigint,
+    readonly offsetSeconds: number,
+  ) {}
   /** `11:14:15.5Z`. */
   toString(): string {
     return `${formatClock(this.nanos)}${formatOffset(this.offsetSeconds)}`;
@@ -147,8 +158,12 @@ export type TemporalValue = LocalDate | LocalTime | OffsetTime | LocalDateTime |
 /** True for the temporal value classes of this module. */
 export function isTemporal(value: unknown): value is TemporalValue {
   return (
-    value instanceof LocalDate || value instanceof LocalTime || value instanceof OffsetTime ||
-    value instanceof LocalDateTime || value instanceof Instant || value instanceof Duration
+    value instanceof LocalDate ||
+    value instanceof LocalTime ||
+    value instanceof OffsetTime ||
+    value instanceof LocalDateTime ||
+    value instanceof Instant ||
+    value instanceof Duration
   );
 }
 
@@ -177,15 +192,20 @@ for (const n of TEMPORAL_LOGICAL.timestampNanos) UNIT_NANOS[n] = 1n;
 const DATE_NAMES: ReadonlySet<string> = new Set(TEMPORAL_LOGICAL.date);
 const TIME_NAMES: ReadonlySet<string> = new Set([...TEMPORAL_LOGICAL.timeMillis, ...TEMPORAL_LOGICAL.timeMicros, ...TEMPORAL_LOGICAL.timeNanos]);
 const TIMESTAMP_NAMES: ReadonlySet<string> = new Set([
-  ...TEMPORAL_LOGICAL.timestampMillis, ...TEMPORAL_LOGICAL.timestampMicros, ...TEMPORAL_LOGICAL.timestampNanos,
+  ...TEMPORAL_LOGICAL.timestampMillis,
+  ...TEMPORAL_LOGICAL.timestampMicros,
+  ...TEMPORAL_LOGICAL.timestampNanos,
 ]);
 
 /** True when `logical` names a type {@link temporalFromWire} converts. */
 export function isTemporalLogical(logical: string | undefined): boolean {
   return (
     logical !== undefined &&
-    (DATE_NAMES.has(logical) || TIME_NAMES.has(logical) || TIMESTAMP_NAMES.has(logical) ||
-      logical === TEMPORAL_LOGICAL.zonedTimestamp[0] || logical === TEMPORAL_LOGICAL.zonedTime[0] ||
+    (DATE_NAMES.has(logical) ||
+      TIME_NAMES.has(logical) ||
+      TIMESTAMP_NAMES.has(logical) ||
+      logical === TEMPORAL_LOGICAL.zonedTimestamp[0] ||
+      logical === TEMPORAL_LOGICAL.zonedTime[0] ||
       logical === TEMPORAL_LOGICAL.microDuration[0])
   );
 }

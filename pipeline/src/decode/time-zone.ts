@@ -29,8 +29,15 @@ function formatter(zone: string): Intl.DateTimeFormat {
   if (!f) {
     try {
       f = new Intl.DateTimeFormat('en-US', {
-        timeZone: zone, hourCycle: 'h23', era: 'short',
-        year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+        timeZone: zone,
+        hourCycle: 'h23',
+        era: 'short',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
       });
     } catch (err) {
       throw new TimeZoneError(`unknown time zone ${JSON.stringify(zone)} (expected an IANA name such as Europe/Berlin)`, { cause: err });
@@ -53,7 +60,8 @@ export function zoneOffsetSeconds(zone: string, epochSeconds: bigint): number {
   for (const p of formatter(zone).formatToParts(new Date(Number(epochSeconds) * 1000))) parts[p.type] = p.value;
   const yearOfEra = Number(parts.year);
   const year = parts.era === 'BC' || parts.era === 'B' ? 1 - yearOfEra : yearOfEra;
-  const wall = BigInt(daysFromCivil(year, Number(parts.month), Number(parts.day))) * 86_400n +
+  const wall =
+    BigInt(daysFromCivil(year, Number(parts.month), Number(parts.day))) * 86_400n +
     BigInt(Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second));
   return Number(wall - epochSeconds);
 }

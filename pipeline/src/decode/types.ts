@@ -47,18 +47,7 @@ export type Op = 'c' | 'u' | 'd' | 'r' | 't' | 'm';
  * integers are `number` or `bigint` (by size), other numbers `number`, and bytes, Decimal,
  * VariableScaleDecimal and temporal values stay as the converter wrote them.
  */
-export type FieldValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | null
-  | Buffer
-  | TemporalValue
-  | Unknown
-  | Unchanged
-  | FieldValue[]
-  | { [k: string]: FieldValue };
+export type FieldValue = string | number | bigint | boolean | null | Buffer | TemporalValue | Unknown | Unchanged | FieldValue[] | { [k: string]: FieldValue };
 
 /** One row image (`before`/`after`) or one record key: column name → value. */
 export type Row = Record<string, FieldValue>;
@@ -146,7 +135,6 @@ export interface DebeziumEnvelope {
    */
   schema?: EnvelopeSchema | null;
 }
-
 
 /** A Kafka record, classified and decoded. */
 export type DecodedRecord =

@@ -109,12 +109,21 @@ function map(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: Fi
     for (const pair of raw) {
       if (!Array.isArray(pair) || pair.length !== 2) mismatch('[key, value] pair', pair);
       const key = String(convertValue(schema.keys!, pair[0], wire));
-      setOwn(out, key, within(key, () => convertValue(values, pair[1], wire)));
+      setOwn(
+        out,
+        key,
+        within(key, () => convertValue(values, pair[1], wire)),
+      );
     }
     return out;
   }
   if (typeof raw !== 'object' || raw === null || Buffer.isBuffer(raw) || raw instanceof JsonNumber) mismatch('map', raw);
-  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) setOwn(out, k, within(k, () => convertValue(values, v, wire)));
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>))
+    setOwn(
+      out,
+      k,
+      within(k, () => convertValue(values, v, wire)),
+    );
   return out;
 }
 
@@ -254,7 +263,10 @@ function variableScaleDecimal(raw: unknown, wire: Wire): string {
   }
   const { scale, value } = raw as { scale?: unknown; value?: unknown };
   const unscaled = unscaledFromBytes(within('value', () => checkedUnscaledBytes(bytes(value, wire))));
-  return decimalAtScale(unscaled, within('scale', () => int32(scale, wire)));
+  return decimalAtScale(
+    unscaled,
+    within('scale', () => int32(scale, wire)),
+  );
 }
 
 /** Runs `fn`, prefixing the path of a DecodeError it throws with `segment`. */
@@ -282,6 +294,14 @@ function rethrowWithin(segment: string, err: unknown): never {
 
 function mismatch(expected: string, raw: unknown): never {
   const got =
-    raw instanceof JsonNumber ? `number ${raw.text}` : Buffer.isBuffer(raw) ? 'bytes' : Array.isArray(raw) ? 'array' : typeof raw === 'string' ? `string ${JSON.stringify(raw.slice(0, 40))}` : typeof raw;
+    raw instanceof JsonNumber
+      ? `number ${raw.text}`
+      : Buffer.isBuffer(raw)
+        ? 'bytes'
+        : Array.isArray(raw)
+          ? 'array'
+          : typeof raw === 'string'
+            ? `string ${JSON.stringify(raw.slice(0, 40))}`
+            : typeof raw;
   throw new DecodeError('schema-mismatch', `expected ${expected}, got ${got}`);
 }

@@ -425,9 +425,7 @@ async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['log
             offset: m.offset,
             key: m.key ?? null,
             value: m.value ?? null,
-            headers: Object.fromEntries(
-              Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? toBuffer(v[0]) : toBuffer(v)]),
-            ),
+            headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([k, v]) => [k, Array.isArray(v) ? toBuffer(v[0]) : toBuffer(v)])),
             timestamp: Number(m.timestamp),
           }));
           // Heartbeats while the handler runs; one that says the member lost its partitions (a
@@ -509,6 +507,9 @@ function classify(error: unknown): KafkaErrorKind {
     if (retriable === true || (name && TRANSIENT_NAMES.has(name)) || isMembershipLost(e)) return 'transient';
     // A socket-level failure (ECONNREFUSED, ECONNRESET, ETIMEDOUT, ...).
     if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return 'transient';
+    // A plain Error of the client library: the connection's version handshake (ApiVersions) did
+    // not complete, e.g. it timed out on a busy broker.
+    if ((e as Error)?.message === 'Broker not connected') return 'transient';
   }
   return 'permanent';
 }

@@ -13,11 +13,7 @@ import { withTransaction } from '../postgres/transaction.ts';
  * Claims overdue parked rows, hands their dead letters to `report` inside the transaction (a failed
  * report leaves them unclaimed), and marks them reported. Returns how many were reported.
  */
-export async function reportOverdueParked(
-  pool: pg.Pool,
-  mappings: SourceMapping[],
-  report: (letters: DeadLetter[]) => Promise<void>,
-): Promise<number> {
+export async function reportOverdueParked(pool: pg.Pool, mappings: SourceMapping[], report: (letters: DeadLetter[]) => Promise<void>): Promise<number> {
   let reported = 0;
   for (const mapping of mappings) {
     const count = await withTransaction(pool, async (client) => {

@@ -10,15 +10,7 @@ import type { FromSchema } from 'json-schema-to-ts';
 import path from 'node:path';
 import { projectRoot } from '../config/project-root.ts';
 import { matchesLocation } from '../config/location-patterns.ts';
-import {
-  describeSchemaError,
-  errorPath,
-  FileProblemsError,
-  parseYamlFile,
-  schemaValidator,
-  type FileProblem,
-  type ParsedYaml,
-} from '../config/yaml-file.ts';
+import { describeSchemaError, errorPath, FileProblemsError, parseYamlFile, schemaValidator, type FileProblem, type ParsedYaml } from '../config/yaml-file.ts';
 import type { TruncatePolicy } from '../decode/index.ts';
 import { mappingSchema } from './mapping-schema.ts';
 
@@ -90,10 +82,28 @@ const STOCK_SECTIONS = [
 function stockTables(raw: MappingFile): Record<string, StockTable> {
   const tables: Record<string, StockTable> = {};
   for (const [table, t] of Object.entries(raw.levels ?? {})) {
-    tables[table] = { role: 'level', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.on_hand, reserved: t.reserved, where: t.where };
+    tables[table] = {
+      role: 'level',
+      on_truncate: t.on_truncate,
+      row_key: t.row_key,
+      sku: t.sku,
+      location: t.location,
+      quantity: t.on_hand,
+      reserved: t.reserved,
+      where: t.where,
+    };
   }
   for (const [table, t] of Object.entries(raw.movements ?? {})) {
-    tables[table] = { role: 'movement', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.delta, cancelled: t.cancelled, where: t.where };
+    tables[table] = {
+      role: 'movement',
+      on_truncate: t.on_truncate,
+      row_key: t.row_key,
+      sku: t.sku,
+      location: t.location,
+      quantity: t.delta,
+      cancelled: t.cancelled,
+      where: t.where,
+    };
   }
   for (const [table, t] of Object.entries(raw.safety_stock)) {
     tables[table] = { role: 'safety', on_truncate: t.on_truncate, row_key: t.row_key, sku: t.sku, location: t.location, quantity: t.quantity, where: t.where };
@@ -184,7 +194,10 @@ const located = new Map<string, { mtimeMs: number; parsed: ParsedYaml }>();
 
 /** Loads every `*.yaml` mapping in a folder (default `schemas/sources`). @throws MappingError */
 export function loadMappings(dir = mappingsDir): SourceMapping[] {
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
   const problems: MappingProblem[] = [];
   const mappings: SourceMapping[] = [];
   for (const f of files) {

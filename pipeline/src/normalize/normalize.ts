@@ -230,7 +230,11 @@ export function quantity(row: Row, rule: QuantityRule): string {
   }
   if (isUnchanged(value)) {
     // Debezium's unchanged-TOAST placeholder: the event does not carry the value at all.
-    throw new NormalizeError('unchanged-quantity', rule.column, `quantity column ${rule.column} is not in the event (unchanged TOAST value); set REPLICA IDENTITY FULL on the table`);
+    throw new NormalizeError(
+      'unchanged-quantity',
+      rule.column,
+      `quantity column ${rule.column} is not in the event (unchanged TOAST value); set REPLICA IDENTITY FULL on the table`,
+    );
   }
   let text: string;
   try {
@@ -382,7 +386,13 @@ export function normalizeChange(role: TopicRole, key: Row | null, envelope: Debe
       source: role.mapping.source,
       dimension: role.dimension,
       key: id,
-      attributes: deleted ? null : Object.fromEntries(Object.entries(image).filter(([, v]) => !isUnchanged(v)).map(([k, v]) => [k, scalar(v)])),
+      attributes: deleted
+        ? null
+        : Object.fromEntries(
+            Object.entries(image)
+              .filter(([, v]) => !isUnchanged(v))
+              .map(([k, v]) => [k, scalar(v)]),
+          ),
       ...(unchanged.length > 0 ? { unchanged } : {}),
       position,
       snapshot: envelope.op === 'r',

@@ -38,13 +38,21 @@ function resolveCode(what: string, rule: CodeRule, ref: string, lookup: Dimensio
     if (attributes === null) return { ok: false, status: 'parked', reason: `${rule.lookup.dimension} row ${ref} was deleted` };
     for (const [column, expected] of Object.entries(rule.lookup.where ?? {})) {
       if (!sameValue(attributes[column], expected)) {
-        return { ok: false, status: 'filtered', reason: `${rule.lookup.dimension} row ${ref}: ${column} is ${JSON.stringify(attributes[column])}, not ${JSON.stringify(expected)}` };
+        return {
+          ok: false,
+          status: 'filtered',
+          reason: `${rule.lookup.dimension} row ${ref}: ${column} is ${JSON.stringify(attributes[column])}, not ${JSON.stringify(expected)}`,
+        };
       }
     }
     value = attributes[rule.lookup.field];
   }
   if (value === null || value === undefined || value === '') {
-    return { ok: false, status: rule.if_empty === 'filter' ? 'filtered' : 'unmapped', reason: `${what} ${ref}: no code in ${rule.lookup ? `${rule.lookup.dimension}.${rule.lookup.field}` : rule.column}` };
+    return {
+      ok: false,
+      status: rule.if_empty === 'filter' ? 'filtered' : 'unmapped',
+      reason: `${what} ${ref}: no code in ${rule.lookup ? `${rule.lookup.dimension}.${rule.lookup.field}` : rule.column}`,
+    };
   }
   let code = String(value);
   if (rule.map) {

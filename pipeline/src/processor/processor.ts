@@ -14,7 +14,15 @@
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { createKafkaClient, kafkaErrorKind, LEAVE_UNCOMMITTED, type BatchControl, type ConsumerStatus, type KafkaRecord, type RunningConsumer } from '../kafka/client.ts';
+import {
+  createKafkaClient,
+  kafkaErrorKind,
+  LEAVE_UNCOMMITTED,
+  type BatchControl,
+  type ConsumerStatus,
+  type KafkaRecord,
+  type RunningConsumer,
+} from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 import { createDecoder, registrySchemaLookup, type Decoder } from '../decode/index.ts';
 import { loadMappings, topicRoles, type NormalizedChange, type SourceMapping } from '../normalize/index.ts';
@@ -27,7 +35,7 @@ import { decodeRecord, markUnavailable, SchemaRegistryUnavailable } from './reco
 import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, mergesIsolated, publishErrors, recordsConsumed, retries } from './metrics.ts';
 import { countingStatements } from './statement-count.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
-import { retryWhileKafkaSettles } from '../kafka/settle.ts';
+import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
 export interface PipelineHooks {
@@ -118,11 +126,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
 
   // Topics the connectors will write are created up front, so the group can subscribe before the
   // connectors' first snapshot (same partition count as the connectors' topic.creation settings).
-  // Right after topics are created (by us or a connector) the broker may briefly not know them yet.
-  await retryWhileKafkaSettles(async () => {
-    await ensureStockLevelsTopic(kafka);
-    await kafka.ensureTopics([{ topic: DEAD_LETTER_TOPIC, partitions: 1 }, ...topics.map((topic) => ({ topic, partitions: 3 }))]);
-  });
+  // A broker still starting (or overloaded) is waited for rather than ending the service.
+  await retryWhileKafkaSettles(
+    async () => {
+      await ensureStockLevelsTopic(kafka);
+      await kafka.ensureTopics([{ topic: DEAD_LETTER_TOPIC, partitions: 1 }, ...topics.map((topic) => ({ topic, partitions: 3 }))]);
+    },
+    { retries: STARTUP_RETRIES, onRetry: (error) => logger.warn({ err: error }, 'waiting for Kafka') },
+  );
 
   const publisher: OutboxPublisher = createOutboxPublisher({
     pool,
@@ -142,7 +153,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     for (const l of letters) {
       deadLettered.inc({ source: l.source ?? '', reason: l.reason });
       logger.warn(
-        { source: l.source, topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, table: l.table, key: l.key, field: l.field, reason: l.reason },
+        {
+          source: l.source,
+          topic: l.record.topic,
+          partition: l.record.partition,
+          offset: l.record.offset,
+          table: l.table,
+          key: l.key,
+          field: l.field,
+          reason: l.reason,
+        },
         l.error,
       );
       options.hooks?.onDeadLetter?.(l);
@@ -166,7 +186,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       } catch (error) {
         if (!isTransient(error)) throw error;
         retries.inc({ step: what });
-        if (failures === 0 || failures % 10 === 0) logger.warn({ step: what, err: error, failures: failures + 1 }, `${what} failed; retrying (offsets not committed)`);
+        if (failures === 0 || failures % 10 === 0)
+          logger.warn({ step: what, err: error, failures: failures + 1 }, `${what} failed; retrying (offsets not committed)`);
       }
       const until = Date.now() + Math.min(10_000, 200 * 2 ** Math.min(failures, 6));
       while (Date.now() < until) {
@@ -268,7 +289,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       return sent === LEAVE_UNCOMMITTED ? LEAVE_UNCOMMITTED : undefined;
     }
     if (depth === 0) {
-      logger.warn({ topic: batch.topic, partition: batch.partition, records: items.length, err: outcome.rejected }, 'merge rejected; splitting the batch to find the records at fault');
+      logger.warn(
+        { topic: batch.topic, partition: batch.partition, records: items.length, err: outcome.rejected },
+        'merge rejected; splitting the batch to find the records at fault',
+      );
     }
     const middle = Math.ceil(items.length / 2);
     for (const half of [items.slice(0, middle), items.slice(middle)]) {

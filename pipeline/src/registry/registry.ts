@@ -135,7 +135,10 @@ export class StocksyncSchemaRegistry extends SchemaRegistry {
     if (!entry) {
       entry = this.#fetchSchemaText(id);
       // Only found schemas stay cached: an unknown id may be registered later, a failure retried.
-      entry.then((text) => text === null && this.#texts.delete(id), () => this.#texts.delete(id));
+      entry.then(
+        (text) => text === null && this.#texts.delete(id),
+        () => this.#texts.delete(id),
+      );
       this.#texts.set(id, entry);
     }
     return entry;

@@ -20,7 +20,6 @@ const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
   integer: /^(tinyint|smallint|mediumint|int|integer|bigint)$/,
 };
 
-
 function problem(file: string, path: Array<string | number>, message: string, hint?: string, atKey = false): MappingProblem {
   return { file, ...locate(file, path, atKey), message, hint };
 }
@@ -41,9 +40,10 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
   } catch (error) {
     const message = (error as Error).message;
     const known = connectorFiles().map((f) => loadConnector(f, placeholderValues('cli')).name);
-    const hint = mapping.connector && !known.includes(mapping.connector)
-      ? `connectors in connectors/debezium/ are: ${known.join(', ')}`
-      : 'start the source (npx stocksync stack up) or fix the connector config it is reached through';
+    const hint =
+      mapping.connector && !known.includes(mapping.connector)
+        ? `connectors in connectors/debezium/ are: ${known.join(', ')}`
+        : 'start the source (npx stocksync stack up) or fix the connector config it is reached through';
     return [problem(file, ['connector'], error instanceof ConnectionError ? message : `cannot reach the source database: ${message}`, hint)];
   }
   try {
@@ -70,11 +70,27 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     };
     const requireTable = async (table: string, path: Array<string | number>) => {
       if ((await columns(table)) === null) {
-        problems.push(problem(file, path, `table "${table}" does not exist in ${db!.kind === 'postgres' ? 'schema' : 'database'} ${db!.namespace}`, 'check the spelling (names are case-sensitive) and the topic_prefix', true));
+        problems.push(
+          problem(
+            file,
+            path,
+            `table "${table}" does not exist in ${db!.kind === 'postgres' ? 'schema' : 'database'} ${db!.namespace}`,
+            'check the spelling (names are case-sensitive) and the topic_prefix',
+            true,
+          ),
+        );
         return false;
       }
       if (!connectorIncludes(include, `${db!.namespace}.${table}`)) {
-        problems.push(problem(file, path, `connector ${db!.connector.name} does not capture ${db!.namespace}.${table} (table.include.list: ${include})`, `add ${db!.namespace}.${table} to table.include.list in the connector config`, true));
+        problems.push(
+          problem(
+            file,
+            path,
+            `connector ${db!.connector.name} does not capture ${db!.namespace}.${table} (table.include.list: ${include})`,
+            `add ${db!.namespace}.${table} to table.include.list in the connector config`,
+            true,
+          ),
+        );
       }
       return true;
     };
@@ -86,8 +102,12 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     const requireFlagAsBoolean = (column: SourceColumn | undefined, name: string, expected: unknown, path: Array<string | number>, what: string) => {
       if (column?.columnType !== 'tinyint(1)' || typeof expected !== 'number') return;
       problems.push(
-        problem(file, path, `${what}: column "${name}" is a TINYINT(1) flag compared with the number ${expected}, which does not match the other nonzero values it holds (-1, 2…)`,
-          `write ${expected === 0 ? 'false' : 'true'}: a flag compared with true/false matches by truthiness, however it arrives (integer or boolean)`),
+        problem(
+          file,
+          path,
+          `${what}: column "${name}" is a TINYINT(1) flag compared with the number ${expected}, which does not match the other nonzero values it holds (-1, 2…)`,
+          `write ${expected === 0 ? 'false' : 'true'}: a flag compared with true/false matches by truthiness, however it arrives (integer or boolean)`,
+        ),
       );
     };
 
@@ -107,22 +127,48 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
       if (!existing.has(table)) continue;
       const section = SECTION_OF[spec.role];
       const base = [section, table];
-      const quantities: Array<[string, StockTable['quantity'] | undefined]> = [[QUANTITY_KEY[spec.role], spec.quantity], ['reserved', spec.reserved]];
+      const quantities: Array<[string, StockTable['quantity'] | undefined]> = [
+        [QUANTITY_KEY[spec.role], spec.quantity],
+        ['reserved', spec.reserved],
+      ];
       for (const [key, rule] of quantities) {
         if (!rule) continue;
         const column = (await columns(table))?.get(rule.column);
         if (column && !COMPATIBLE[rule.type].test(column.dataType)) {
           problems.push(
-            problem(file, [...base, key, 'type'], `${section}.${table}.${key}: type ${rule.type} does not fit column ${rule.column} of SQL type ${column.dataType}`,
-              /double|float|real/.test(column.dataType) ? 'use type: double with a scale (floating-point values need a rounding rule)' : 'use type: decimal for exact DECIMAL/NUMERIC columns'),
+            problem(
+              file,
+              [...base, key, 'type'],
+              `${section}.${table}.${key}: type ${rule.type} does not fit column ${rule.column} of SQL type ${column.dataType}`,
+              /double|float|real/.test(column.dataType)
+                ? 'use type: double with a scale (floating-point values need a rounding rule)'
+                : 'use type: decimal for exact DECIMAL/NUMERIC columns',
+            ),
           );
         }
       }
       // A table without a primary key has Kafka keys only through message.key.columns: they must be the row key.
       if (db.kind === 'mariadb') {
-        const declared = keyColumns.split(';').map((e) => e.trim()).find((e) => e.startsWith(`${db!.namespace}.${table}:`));
-        if (declared && declared.slice(declared.indexOf(':') + 1).split(',').map((c) => c.trim()).join(',') !== spec.row_key.join(',')) {
-          problems.push(problem(file, [...base, 'row_key'], `${section}.${table}.row_key [${spec.row_key.join(', ')}] differs from the connector's message.key.columns (${declared})`, 'use the same columns in both, in the same order'));
+        const declared = keyColumns
+          .split(';')
+          .map((e) => e.trim())
+          .find((e) => e.startsWith(`${db!.namespace}.${table}:`));
+        if (
+          declared &&
+          declared
+            .slice(declared.indexOf(':') + 1)
+            .split(',')
+            .map((c) => c.trim())
+            .join(',') !== spec.row_key.join(',')
+        ) {
+          problems.push(
+            problem(
+              file,
+              [...base, 'row_key'],
+              `${section}.${table}.row_key [${spec.row_key.join(', ')}] differs from the connector's message.key.columns (${declared})`,
+              'use the same columns in both, in the same order',
+            ),
+          );
         }
       }
     }
@@ -150,8 +196,13 @@ export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
     const movements = Object.keys(mapping.movements);
     if (levels.length > 0 && movements.length > 0) {
       problems.push(
-        problem(mapping.file, ['movements', movements[0]!], `levels (${levels.join(', ')}) and movements (${movements.join(', ')}) would both feed on hand at ${mapping.locations.join(', ')}: stock would be counted twice`,
-          'keep either the level tables (absolute quantities) or the movement tables (deltas) of this source, not both', true),
+        problem(
+          mapping.file,
+          ['movements', movements[0]!],
+          `levels (${levels.join(', ')}) and movements (${movements.join(', ')}) would both feed on hand at ${mapping.locations.join(', ')}: stock would be counted twice`,
+          'keep either the level tables (absolute quantities) or the movement tables (deltas) of this source, not both',
+          true,
+        ),
       );
     }
   }
@@ -159,24 +210,37 @@ export function checkAcrossFiles(mappings: SourceMapping[]): MappingProblem[] {
     for (let j = 0; j < i; j++) {
       const [later, earlier] = [mappings[i]!, mappings[j]!];
       if (later.source === earlier.source) {
-        problems.push(problem(later.file, ['source'], `source name "${later.source}" is already used by ${earlier.file}`, 'give every mapping file its own source name'));
+        problems.push(
+          problem(later.file, ['source'], `source name "${later.source}" is already used by ${earlier.file}`, 'give every mapping file its own source name'),
+        );
       }
       // Topics are <topic_prefix>.<table>: two files reading one topic would, at run time, leave it to
       // one of them (the pipeline refuses to start, topicRoles), or double the source's stock.
       const shared = sharedTopics(later, earlier);
       if (later.topic_prefix === earlier.topic_prefix || shared.length > 0) {
-        const what = later.topic_prefix === earlier.topic_prefix ? `topic_prefix "${later.topic_prefix}" is also the topic_prefix of` : `topics ${shared.join(', ')} are also read by`;
+        const what =
+          later.topic_prefix === earlier.topic_prefix
+            ? `topic_prefix "${later.topic_prefix}" is also the topic_prefix of`
+            : `topics ${shared.join(', ')} are also read by`;
         problems.push(
-          problem(later.file, ['topic_prefix'], `${what} source ${earlier.source} (${earlier.file}): one source's topics would be taken for the other's`,
-            "give each source its own topic_prefix: its connector's topic.prefix plus its database (MariaDB) or schema (PostgreSQL)"),
+          problem(
+            later.file,
+            ['topic_prefix'],
+            `${what} source ${earlier.source} (${earlier.file}): one source's topics would be taken for the other's`,
+            "give each source its own topic_prefix: its connector's topic.prefix plus its database (MariaDB) or schema (PostgreSQL)",
+          ),
         );
       }
       for (const [k, pattern] of later.locations.entries()) {
         const clash = earlier.locations.find((other) => patternsOverlap(pattern, other));
         if (clash !== undefined) {
           problems.push(
-            problem(later.file, ['locations', k], `location pattern "${pattern}" overlaps "${clash}" of source ${earlier.source} (${earlier.file}): each location has one authoritative source, and two sources would feed the same (sku, location)`,
-              'narrow one of the patterns so that no location code matches both'),
+            problem(
+              later.file,
+              ['locations', k],
+              `location pattern "${pattern}" overlaps "${clash}" of source ${earlier.source} (${earlier.file}): each location has one authoritative source, and two sources would feed the same (sku, location)`,
+              'narrow one of the patterns so that no location code matches both',
+            ),
           );
         }
       }

@@ -51,7 +51,9 @@ interface Level {
   version: string;
 }
 const levels = (sku: string) =>
-  canonicalQuery<Level>('SELECT location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = $1 ORDER BY location', [sku]);
+  canonicalQuery<Level>('SELECT location, on_hand::text, reserved::text, safety_stock::text, version::text FROM stock_level WHERE sku = $1 ORDER BY location', [
+    sku,
+  ]);
 
 /**
  * The test's own arithmetic for the rules in channels.test.yaml, in thousandths of a unit (the
@@ -109,7 +111,8 @@ describe('channel fan-out on the real stack', () => {
         const q = byHand(channel, list);
         if (q !== null) expected.set(sku, q);
         if (channel === 'marketplace' && q === 20) capped++;
-        if (list.some((r) => r.location.startsWith('WH') && milli(r.on_hand) - milli(r.reserved) > 0 && milli(r.on_hand) - milli(r.reserved) < 2000)) clampedLocation++;
+        if (list.some((r) => r.location.startsWith('WH') && milli(r.on_hand) - milli(r.reserved) > 0 && milli(r.on_hand) - milli(r.reserved) < 2000))
+          clampedLocation++;
       }
       expect(stored).toEqual(expected);
     }
@@ -132,7 +135,10 @@ describe('channel fan-out on the real stack', () => {
     const streamBefore = await readChannelChanges(redis, 'webshop');
 
     await applyPosMovements(pos, [{ location: '0', product: product!.id, reason: POS_REASON.sale, units: -2, price: 5 }]);
-    const after = await eventually(() => env.row('webshop', soldSku), (r) => r !== undefined && r.version > before.version);
+    const after = await eventually(
+      () => env.row('webshop', soldSku),
+      (r) => r !== undefined && r.version > before.version,
+    );
     expect(after!.quantity).toBe(before.quantity - 2);
     await env.settle();
     expect(await env.row('marketplace', soldSku)).toEqual(marketplaceBefore); // STORE-01 is not a marketplace location
@@ -201,7 +207,10 @@ describe('channel fan-out on the real stack', () => {
     expect(webshopBefore.quantity).toBe(byHand('webshop', before));
 
     await reserveQuant(wms, quant!.id, '3');
-    await eventually(() => levels(sku), (rows) => rows.find((l) => l.location === 'WH1/Stock')!.version !== wh1.version);
+    await eventually(
+      () => levels(sku),
+      (rows) => rows.find((l) => l.location === 'WH1/Stock')!.version !== wh1.version,
+    );
     await env.settle();
     const after = await levels(sku);
     expect(Number(after.find((l) => l.location === 'WH1/Stock')!.reserved)).toBe(Number(wh1.reserved) + 3);
@@ -218,8 +227,17 @@ describe('channel fan-out on the real stack', () => {
     expect(Number(level.version)).toBeGreaterThan(1);
     // Replay version 1 of (soldSku, STORE-01) with a huge quantity, as a late duplicate would arrive.
     await produceStockLevel({
-      sku: soldSku, location: 'STORE-01', on_hand: '9999', reserved: '0', available: '9999', safety_stock: null,
-      source: 'pos', source_position: 'binlog.000001:4#0', source_ts_ms: null, version: 1, updated_at: Date.now() - 3_600_000,
+      sku: soldSku,
+      location: 'STORE-01',
+      on_hand: '9999',
+      reserved: '0',
+      available: '9999',
+      safety_stock: null,
+      source: 'pos',
+      source_position: 'binlog.000001:4#0',
+      source_ts_ms: null,
+      version: 1,
+      updated_at: Date.now() - 3_600_000,
     });
     await env.settle();
     expect(await env.row('webshop', soldSku)).toEqual(before);
@@ -232,7 +250,10 @@ describe('channel fan-out on the real stack', () => {
         await store.upsert([{ sku, quantity: 10, version: 5, canonicalVersions: { 'WH1/Stock': 5 } }]);
         await store.upsert([{ sku, quantity: 99, version: 3, canonicalVersions: { 'WH1/Stock': 3 } }]);
         expect((await store.read([sku])).get(sku)).toEqual({ sku, quantity: 10, version: 5 });
-        await store.upsert([{ sku, quantity: 7, version: 6, canonicalVersions: { 'WH1/Stock': 6 } }, { sku: `${sku}-B`, quantity: 1, version: 1, canonicalVersions: {} }]);
+        await store.upsert([
+          { sku, quantity: 7, version: 6, canonicalVersions: { 'WH1/Stock': 6 } },
+          { sku: `${sku}-B`, quantity: 1, version: 1, canonicalVersions: {} },
+        ]);
         expect((await store.read([sku])).get(sku)).toEqual({ sku, quantity: 7, version: 6 });
       } finally {
         // Remove the test's rows so that the oracle sees only pipeline rows.
@@ -265,8 +286,17 @@ describe('channel fan-out on the real stack', () => {
     await canonicalQuery(`UPDATE channel_mirror SET pending = true WHERE channel = 'webshop' AND sku = $1`, [soldSku]);
     // Any event of the SKU makes the channel look again (here a replayed old one).
     await produceStockLevel({
-      sku: soldSku, location: 'WH1/Stock', on_hand: '1', reserved: '0', available: '1', safety_stock: null,
-      source: 'warehouse', source_position: 'lsn:0/1', source_ts_ms: null, version: 1, updated_at: Date.now() - 3_600_000,
+      sku: soldSku,
+      location: 'WH1/Stock',
+      on_hand: '1',
+      reserved: '0',
+      available: '1',
+      safety_stock: null,
+      source: 'warehouse',
+      source_position: 'lsn:0/1',
+      source_ts_ms: null,
+      version: 1,
+      updated_at: Date.now() - 3_600_000,
     });
     await env.settle();
     expect(await env.row('webshop', soldSku)).toEqual(good);
@@ -290,7 +320,11 @@ describe('channel fan-out on the real stack', () => {
       const [[product]] = (await pos.query('SELECT id FROM products WHERE reference = ?', [soldSku])) as unknown as [Array<{ id: string }>];
       await applyPosMovements(pos, [{ location: '0', product: product!.id, reason: POS_REASON.refund, units: 1, price: 5 }]);
       // The publisher deletes the SKU's key after the merge commits; the next read recomputes.
-      await eventually(() => redis.exists(key), (n) => n === 0, 30_000);
+      await eventually(
+        () => redis.exists(key),
+        (n) => n === 0,
+        30_000,
+      );
       const after = await reader.getAvailability(soldSku, 'webshop');
       expect(after.cached).toBe(false);
       expect(after.quantity).toBe(first.quantity + 1);

@@ -42,10 +42,12 @@ afterAll(async () => {
 });
 
 const canonicalLevel = async (sku: string, location: string) =>
-  (await canonicalQuery<{ on_hand: string; reserved: string; version: string }>(
-    'SELECT on_hand::text, reserved::text, version::text FROM stock_level WHERE sku = $1 AND location = $2',
-    [sku, location],
-  ))[0];
+  (
+    await canonicalQuery<{ on_hand: string; reserved: string; version: string }>(
+      'SELECT on_hand::text, reserved::text, version::text FROM stock_level WHERE sku = $1 AND location = $2',
+      [sku, location],
+    )
+  )[0];
 
 describe('a channel database outage', () => {
   it('delays the web shop without dropping an update, and does not hold up the marketplace', async () => {
@@ -84,7 +86,11 @@ describe('a channel database outage', () => {
     await env.settle(['marketplace']);
     expect((await checkChannels({ config: env.config, channels: ['marketplace'] })).mismatches).toEqual([]);
     // The web shop consumer is retrying, with its offsets uncommitted.
-    await eventually(async () => env.errors.webshop ?? 0, (n) => n > errorsBefore, 30_000);
+    await eventually(
+      async () => env.errors.webshop ?? 0,
+      (n) => n > errorsBefore,
+      30_000,
+    );
     expect((await env.channels.lag()).webshop).toBeGreaterThan(0);
 
     await server.start();

@@ -20,7 +20,12 @@ function writeConfig(text: string): string {
 }
 
 const row = (location: string, onHand: string, reserved = '0', safetyStock: string | null = null, version = 1): CanonicalRow => ({
-  sku: 'SKU-1', location, onHand, reserved, safetyStock, version,
+  sku: 'SKU-1',
+  location,
+  onHand,
+  reserved,
+  safetyStock,
+  version,
 });
 
 describe('channel rules file', () => {
@@ -80,7 +85,12 @@ describe('channel rules file', () => {
     );
     expect(() => loadChannelsConfig(file)).toThrow(
       new ChannelsConfigError([
-        { file, line: 6, column: 12, message: 'channels.b.store: channel "a" already writes postgres endpoint "feed" table "channel_stock"; give each channel its own table' },
+        {
+          file,
+          line: 6,
+          column: 12,
+          message: 'channels.b.store: channel "a" already writes postgres endpoint "feed" table "channel_stock"; give each channel its own table',
+        },
         { file, line: 8, column: 36, message: `channels.b.safety_stock.by_location: "WH2/Stock" is not one of the channel's locations (WH1/Stock)` },
       ]),
     );
@@ -97,7 +107,16 @@ describe('channel rules file', () => {
       rateLimit: { requestsPerSecond: 5, burst: 10 },
       batchSize: 500,
     });
-    const rate = writeConfig(['channels:', '  tiny:', '    store: { kind: postgres, endpoint: tiny }', '    locations: ["A"]', '    rate_limit: { requests_per_second: 2.5 }', ''].join('\n'));
+    const rate = writeConfig(
+      [
+        'channels:',
+        '  tiny:',
+        '    store: { kind: postgres, endpoint: tiny }',
+        '    locations: ["A"]',
+        '    rate_limit: { requests_per_second: 2.5 }',
+        '',
+      ].join('\n'),
+    );
     expect(loadChannelsConfig(rate).channels[0]!.rateLimit).toEqual({ requestsPerSecond: 2.5, burst: 6 });
   });
 
@@ -108,7 +127,7 @@ describe('channel rules file', () => {
 });
 
 describe('available to sell', () => {
-  it('sums max(0, on hand - reserved - safety stock) over the channel\'s locations only', () => {
+  it("sums max(0, on hand - reserved - safety stock) over the channel's locations only", () => {
     const rows = [row('WH1/Stock', '10', '3'), row('WH2/Stock', '2', '5'), row('STORE-01', '4'), row('STORE-02', '50')];
     expect(availableToSell(rule(), 'SKU-1', rows)?.quantity).toBe(11); // 7 + 0 (not -3) + 4; STORE-02 not sold
     expect(availableToSell(rule({ locations: ['STORE-02'] }), 'SKU-1', rows.slice(0, 3))).toBeNull();

@@ -81,7 +81,7 @@ describe('errors that say who', () => {
     expect(stderr).not.toMatch(/^stocksync: Broker not connected$/m);
     expect(stderr).toMatch(
       new RegExp(
-        `^stocksync: Kafka at 127\\.0\\.0\\.1:${silentPort}: .* failed: .*; a server there took the connection but did not answer as a Kafka broker`,
+        `^stocksync: Kafka at 127\\.0\\.0\\.1:${silentPort}: .* failed \\((transient|permanent)\\): .*; a server there took the connection but did not answer as a Kafka broker`,
         'm',
       ),
     );

@@ -24,16 +24,35 @@ const stocksync = async (args: string[]) => (await run(process.execPath, [CLI, .
 /** A dead letter as the pipeline builds it, for a record of `topic`. */
 function letter(topic: string, partition: number, offset: string, reason: DeadLetterReason, key: string | null, value: string): DeadLetter {
   const record: KafkaRecord = {
-    topic, partition, offset, timestamp: 0, headers: {}, key: key === null ? null : Buffer.from(key), value: Buffer.from(value),
+    topic,
+    partition,
+    offset,
+    timestamp: 0,
+    headers: {},
+    key: key === null ? null : Buffer.from(key),
+    value: Buffer.from(value),
   };
-  return { record, source: 'pos', table: 'stockcurrent', key: key === null ? null : `{"id":"${key}"}`, field: reason === 'null-quantity' ? 'units' : null, reason, error: `why: ${reason}` };
+  return {
+    record,
+    source: 'pos',
+    table: 'stockcurrent',
+    key: key === null ? null : `{"id":"${key}"}`,
+    field: reason === 'null-quantity' ? 'units' : null,
+    reason,
+    error: `why: ${reason}`,
+  };
 }
 
 /** A dead-letter record as it comes back from the topic. */
 function asConsumed(l: DeadLetter, offset: string): KafkaRecord {
   const out = deadLetterRecord(l);
   return {
-    topic: DEAD_LETTER_TOPIC, partition: 0, offset, timestamp: 1, key: out.key as Buffer | null, value: out.value as Buffer,
+    topic: DEAD_LETTER_TOPIC,
+    partition: 0,
+    offset,
+    timestamp: 1,
+    key: out.key as Buffer | null,
+    value: out.value as Buffer,
     headers: Object.fromEntries(Object.entries(out.headers!).map(([k, v]) => [k, Buffer.from(v)])),
   };
 }
@@ -46,8 +65,16 @@ describe('dead letters, without a stack', () => {
     const e = parseDeadLetter(asConsumed(a, '42'));
     expect(e).toMatchObject({
       dlq: { topic: DEAD_LETTER_TOPIC, partition: 0, offset: '42' },
-      source: 'pos', topic: 'pos.pos.stockcurrent', partition: 1, offset: '7', table: 'stockcurrent', recordKey: '{"id":"k1"}', field: null,
-      reason: 'bad-magic-byte', error: 'why: bad-magic-byte', failedAtMs: expect.any(Number),
+      source: 'pos',
+      topic: 'pos.pos.stockcurrent',
+      partition: 1,
+      offset: '7',
+      table: 'stockcurrent',
+      recordKey: '{"id":"k1"}',
+      field: null,
+      reason: 'bad-magic-byte',
+      error: 'why: bad-magic-byte',
+      failedAtMs: expect.any(Number),
     });
     expect(e.key).toEqual(Buffer.from('k1'));
     expect(e.value).toEqual(Buffer.from('garbage'));
@@ -66,7 +93,9 @@ describe('dead letters, without a stack', () => {
     expect(replayRecord(parseDeadLetter(asConsumed(b, '2')))).toEqual({
       topic: 'pos.pos.stockcurrent',
       record: {
-        key: null, value: Buffer.from('v2'), partition: 2,
+        key: null,
+        value: Buffer.from('v2'),
+        partition: 2,
         headers: { [REPLAY_HEADERS.deadLetter]: `${DEAD_LETTER_TOPIC}/0/2`, [REPLAY_HEADERS.originalOffset]: '9' },
       },
     });
@@ -84,7 +113,10 @@ describe('stocksync dlq list / replay on the stack', () => {
 
   beforeAll(async () => {
     kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
-    await kafka.ensureTopics([{ topic, partitions: 3 }, { topic: DEAD_LETTER_TOPIC, partitions: 1 }]);
+    await kafka.ensureTopics([
+      { topic, partitions: 3 },
+      { topic: DEAD_LETTER_TOPIC, partitions: 1 },
+    ]);
     await sendDeadLetters(kafka, letters);
   });
 
@@ -95,14 +127,30 @@ describe('stocksync dlq list / replay on the stack', () => {
 
   it('list prints every header of the selected dead letters', async () => {
     const text = await stocksync(['dlq', 'list', '--topic', topic]);
-    expect(text).toContain(`  topic     ${topic}\n  partition 1\n  offset    7\n  table     stockcurrent\n  key       {"id":"k1"}\n  field     \n  reason    bad-magic-byte\n  error     why: bad-magic-byte`);
+    expect(text).toContain(
+      `  topic     ${topic}\n  partition 1\n  offset    7\n  table     stockcurrent\n  key       {"id":"k1"}\n  field     \n  reason    bad-magic-byte\n  error     why: bad-magic-byte`,
+    );
     expect(text).toContain('  source    pos');
     expect(text.trim().split('\n').at(-1)).toBe('3 dead letters');
-    const json = (await stocksync(['dlq', 'list', '--topic', topic, '--reason', 'null-quantity', '--json'])).trim().split('\n').map((l) => JSON.parse(l));
+    const json = (await stocksync(['dlq', 'list', '--topic', topic, '--reason', 'null-quantity', '--json']))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(json).toEqual([
       {
-        dlq: expect.stringMatching(/^0\/\d+$/), failedAt: expect.any(String), source: 'pos', topic, partition: 2, offset: '9', table: 'stockcurrent',
-        key: '{"id":"k2"}', field: 'units', reason: 'null-quantity', error: 'why: null-quantity', keyBytes: 2, valueBytes: 7,
+        dlq: expect.stringMatching(/^0\/\d+$/),
+        failedAt: expect.any(String),
+        source: 'pos',
+        topic,
+        partition: 2,
+        offset: '9',
+        table: 'stockcurrent',
+        key: '{"id":"k2"}',
+        field: 'units',
+        reason: 'null-quantity',
+        error: 'why: null-quantity',
+        keyBytes: 2,
+        valueBytes: 7,
       },
     ]);
   });

@@ -75,7 +75,10 @@ describe('Avro (Confluent wire format) bad input', () => {
   });
 
   it('a writer schema that is not valid Avro → unsupported-schema', async () => {
-    const decoder = createDecoder({ format: 'avro', registry: staticSchemaLookup({ 8: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' }) });
+    const decoder = createDecoder({
+      format: 'avro',
+      registry: staticSchemaLookup({ 8: '{"type":"record","name":"X","fields":[{"name":"a","type":"nope"}]}' }),
+    });
     expect(await reasonOf(decoder, { ...posInsert(), key: null })).toBe('unsupported-schema');
   });
 

@@ -3,7 +3,18 @@
  * records with the code under test, find one change by table, op and key, and show decoded values
  * in a form that names each value's class and exact text.
  */
-import { createDecoder, isTemporal, Unchanged, Unknown, staticSchemaLookup, type DebeziumEnvelope, type DecodedRecord, type Decoder, type FieldValue, type Row } from '../../src/decode/index.ts';
+import {
+  createDecoder,
+  isTemporal,
+  Unchanged,
+  Unknown,
+  staticSchemaLookup,
+  type DebeziumEnvelope,
+  type DecodedRecord,
+  type Decoder,
+  type FieldValue,
+  type Row,
+} from '../../src/decode/index.ts';
 import type { KafkaRecord } from '../../src/kafka/client.ts';
 import { capturedRecords, capturedSchemas } from '../fixtures/captured.ts';
 

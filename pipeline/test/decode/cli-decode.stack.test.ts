@@ -98,7 +98,16 @@ describe('stocksync decode', () => {
 
   it('JSON with schemas, hex-encoded, unchanged TOAST columns shown as such', async () => {
     const { record } = await theChange('postgres-json', 'toasty', 'u', 2);
-    const out = await stocksync(['decode', write('v.hex', record.value!.toString('hex')), '--key', write('k.hex', record.key!.toString('hex')), '--format', 'json', '--encoding', 'hex']);
+    const out = await stocksync([
+      'decode',
+      write('v.hex', record.value!.toString('hex')),
+      '--key',
+      write('k.hex', record.key!.toString('hex')),
+      '--format',
+      'json',
+      '--encoding',
+      'hex',
+    ]);
     expect(out.code).toBe(0);
     const json = parseJsonLossless(out.stdout);
     expect(field(json, 'key')).toEqual({ id: expect.objectContaining({ text: '2' }) });

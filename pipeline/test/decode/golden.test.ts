@@ -165,8 +165,12 @@ const WMS_SOURCE = {
  * TIMESTAMP WITHOUT TIME ZONE (MicroTimestamp): wall times 2026-01-02T03:04:05 and …05.123456.
  */
 const QUANT = {
-  id: 3, product_id: 3, location_id: 3, lot_id: null,
-  in_date: new LocalDateTime(1767323045000000000n), write_date: new LocalDateTime(1767323045123456000n),
+  id: 3,
+  product_id: 3,
+  location_id: 3,
+  lot_id: null,
+  in_date: new LocalDateTime(1767323045000000000n),
+  write_date: new LocalDateTime(1767323045123456000n),
 };
 
 describe('warehouse stock_quant (PostgreSQL, JSON with schemas)', () => {

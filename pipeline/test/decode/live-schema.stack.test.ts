@@ -24,13 +24,28 @@ const registry = createSchemaRegistry(e.registryUrl);
 
 const SOURCES = {
   mariadb: {
-    connector: deriveConnector({ name: 'stocksync-decode-live-mariadb', source: 'mariadb', format: 'avro', prefix: 'decodelive_mariadb', database: DB, tables: ['items'], serverId: 5431 }),
+    connector: deriveConnector({
+      name: 'stocksync-decode-live-mariadb',
+      source: 'mariadb',
+      format: 'avro',
+      prefix: 'decodelive_mariadb',
+      database: DB,
+      tables: ['items'],
+      serverId: 5431,
+    }),
     topic: `decodelive_mariadb.${DB}.items`,
     decoder: createDecoder({ format: 'avro', registry }),
     price: '_2nd_price',
   },
   postgres: {
-    connector: deriveConnector({ name: 'stocksync-decode-live-postgres', source: 'postgres', format: 'json', prefix: 'decodelive_postgres', database: DB, tables: ['items'] }),
+    connector: deriveConnector({
+      name: 'stocksync-decode-live-postgres',
+      source: 'postgres',
+      format: 'json',
+      prefix: 'decodelive_postgres',
+      database: DB,
+      tables: ['items'],
+    }),
     topic: 'decodelive_postgres.public.items',
     decoder: createDecoder({ format: 'json' }),
     price: '2nd_price',
@@ -87,12 +102,16 @@ async function cleanUp(): Promise<void> {
 async function decodedWhere(topic: string, decoder: Decoder, match: (d: DecodedRecord) => boolean): Promise<{ record: KafkaRecord; decoded: DecodedRecord }> {
   await topicExists(topic);
   let decoded: DecodedRecord | undefined;
-  const record = await waitForRecord(topic, async (r) => {
-    const d = await decoder.decode(r).catch(() => null);
-    if (!d || !match(d)) return false;
-    decoded = d;
-    return true;
-  }, 90_000);
+  const record = await waitForRecord(
+    topic,
+    async (r) => {
+      const d = await decoder.decode(r).catch(() => null);
+      if (!d || !match(d)) return false;
+      decoded = d;
+      return true;
+    },
+    90_000,
+  );
   return { record, decoded: decoded! };
 }
 

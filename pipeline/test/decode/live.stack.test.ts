@@ -60,7 +60,11 @@ describe('decode on the live stack', () => {
     await pos.query('INSERT INTO stockcurrent (location, product, attributesetinstance_id, units) VALUES (?, ?, NULL, 0.125)', [location, product]);
     await pos.commit();
 
-    const decoded = await waitForDecoded(`pos.${stackEndpoints().pos.database}.stockcurrent`, avro, (d) => d.kind === 'change' && d.envelope.after?.location === location);
+    const decoded = await waitForDecoded(
+      `pos.${stackEndpoints().pos.database}.stockcurrent`,
+      avro,
+      (d) => d.kind === 'change' && d.envelope.after?.location === location,
+    );
     if (decoded.kind !== 'change') throw new Error('unreachable');
     expect(decoded.key).toEqual({ location, product, attributesetinstance_id: null });
     expect(decoded.envelope).toMatchObject({ op: 'c', before: null, after: { location, product, attributesetinstance_id: null, units: 0.125 } });
@@ -78,10 +82,17 @@ describe('decode on the live stack', () => {
   it('decodes a warehouse NUMERIC with 30 significant digits exactly', async () => {
     const quantity = '-98765432109876543210.0000000001';
     await wms.query('BEGIN');
-    const product = await wms.query('INSERT INTO product_product (default_code, name, active) VALUES ($1, $2, true) RETURNING id', [uniqueToken('DEC-SKU'), 'decode live']);
-    const location = await wms.query(`INSERT INTO stock_location (name, complete_name, usage) VALUES ($1, $1, 'internal') RETURNING id`, [uniqueToken('DEC-WH')]);
+    const product = await wms.query('INSERT INTO product_product (default_code, name, active) VALUES ($1, $2, true) RETURNING id', [
+      uniqueToken('DEC-SKU'),
+      'decode live',
+    ]);
+    const location = await wms.query(`INSERT INTO stock_location (name, complete_name, usage) VALUES ($1, $1, 'internal') RETURNING id`, [
+      uniqueToken('DEC-WH'),
+    ]);
     const quant = await wms.query('INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity) VALUES ($1, $2, $3, 0) RETURNING id', [
-      product.rows[0].id, location.rows[0].id, quantity,
+      product.rows[0].id,
+      location.rows[0].id,
+      quantity,
     ]);
     await wms.query('COMMIT');
     const quantId = quant.rows[0].id as number;
@@ -102,9 +113,13 @@ describe('decode on the live stack', () => {
         {
           name: 'qty',
           type: {
-            type: 'bytes', scale: 4, precision: 20, 'connect.version': 1,
+            type: 'bytes',
+            scale: 4,
+            precision: 20,
+            'connect.version': 1,
             'connect.parameters': { scale: '4', 'connect.decimal.precision': '20' },
-            'connect.name': 'org.apache.kafka.connect.data.Decimal', logicalType: 'decimal',
+            'connect.name': 'org.apache.kafka.connect.data.Decimal',
+            logicalType: 'decimal',
           },
         },
       ],
@@ -121,7 +136,9 @@ describe('decode on the live stack', () => {
 
   it('an id the registry does not have → DecodeError unknown-schema-id', async () => {
     const value = Buffer.from([0, 0x7f, 0xff, 0xff, 0x00, 0x00]);
-    const error = await avro.decode({ topic: 'pos.pos.stockcurrent', partition: 0, offset: '0', timestamp: 0, headers: {}, key: null, value }).catch((e: unknown) => e);
+    const error = await avro
+      .decode({ topic: 'pos.pos.stockcurrent', partition: 0, offset: '0', timestamp: 0, headers: {}, key: null, value })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DecodeError);
     expect((error as DecodeError).reason).toBe('unknown-schema-id');
   });

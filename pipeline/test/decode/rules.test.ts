@@ -7,7 +7,16 @@ import { compileAvroSchema } from '../../src/decode/avro-schema.ts';
 import { envelopeSchemaOf } from '../../src/decode/columns.ts';
 import { connectSchemaFromJson } from '../../src/decode/connect-schema.ts';
 import {
-  Instant, LocalDate, LocalDateTime, markSentinels, sanitizeAvroName, shortestFloat32, toBoolean, UNCHANGED, Unknown, withDefaults,
+  Instant,
+  LocalDate,
+  LocalDateTime,
+  markSentinels,
+  sanitizeAvroName,
+  shortestFloat32,
+  toBoolean,
+  UNCHANGED,
+  Unknown,
+  withDefaults,
 } from '../../src/decode/index.ts';
 import { parseJsonLossless } from '../../src/decode/lossless-json.ts';
 import { printJson } from '../../src/decode/index.ts';
@@ -59,7 +68,10 @@ describe('row rules by connector', () => {
 
   it('MySQL family: epoch TIMESTAMP, YEAR 1900 and NOT NULL epoch dates are zero dates', () => {
     expect(applyRowRules(row(), s, 'mariadb')).toEqual({
-      z: new Unknown('zero-date', '1970-01-01T00:00:00Z'), dnn: new Unknown('zero-date', 0), dopt: new LocalDate(0), y: new Unknown('zero-date', 1900),
+      z: new Unknown('zero-date', '1970-01-01T00:00:00Z'),
+      dnn: new Unknown('zero-date', 0),
+      dopt: new LocalDate(0),
+      y: new Unknown('zero-date', 1900),
       m: new LocalDateTime(9223372036825200000000n),
     });
     expect(applyRowRules(row(), s, 'mysql').y).toEqual(new Unknown('zero-date', 1900));
@@ -67,7 +79,11 @@ describe('row rules by connector', () => {
 
   it('PostgreSQL: infinity stand-ins; the MySQL rules do not apply', () => {
     expect(applyRowRules({ ...row(), dopt: new LocalDate(-2147472692) }, s, 'postgresql')).toEqual({
-      z: new Instant(0n), dnn: new LocalDate(0), dopt: new Unknown('infinity', -2147472692), y: 1900, m: new Unknown('infinity', 9223372036825200000n),
+      z: new Instant(0n),
+      dnn: new LocalDate(0),
+      dopt: new Unknown('infinity', -2147472692),
+      y: 1900,
+      m: new Unknown('infinity', 9223372036825200000n),
     });
   });
 
@@ -116,26 +132,64 @@ describe('names', () => {
 
 describe('defaults from writer schemas', () => {
   it('JsonConverter `default` (Decimal base64) and Avro field `default` (bytes as code points) decode alike', () => {
-    const json = connectSchemaFromJson(parseJsonLossless(JSON.stringify({
-      type: 'struct', name: 't.Envelope', fields: [{
-        type: 'struct', optional: true, field: 'after', fields: [
-          { type: 'int32', optional: false, field: 'id' },
-          { type: 'bytes', optional: false, name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' }, default: 'fQ==', field: 'p' },
-          { type: 'string', optional: true, default: 'none', field: 'note' },
-          { type: 'int64', optional: false, default: 'BIG', field: 'big' },
+    const json = connectSchemaFromJson(
+      parseJsonLossless(
+        JSON.stringify({
+          type: 'struct',
+          name: 't.Envelope',
+          fields: [
+            {
+              type: 'struct',
+              optional: true,
+              field: 'after',
+              fields: [
+                { type: 'int32', optional: false, field: 'id' },
+                { type: 'bytes', optional: false, name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' }, default: 'fQ==', field: 'p' },
+                { type: 'string', optional: true, default: 'none', field: 'note' },
+                { type: 'int64', optional: false, default: 'BIG', field: 'big' },
+              ],
+            },
+          ],
+        }).replace('"BIG"', '9007199254740993'),
+      ),
+    );
+    const avro = compileAvroSchema(
+      JSON.stringify({
+        type: 'record',
+        name: 'Envelope',
+        namespace: 't',
+        fields: [
+          {
+            name: 'after',
+            type: [
+              'null',
+              {
+                type: 'record',
+                name: 'Value',
+                fields: [
+                  { name: 'id', type: 'int' },
+                  {
+                    name: 'p',
+                    type: {
+                      type: 'bytes',
+                      scale: 2,
+                      precision: 10,
+                      'connect.parameters': { scale: '2' },
+                      'connect.name': 'org.apache.kafka.connect.data.Decimal',
+                      logicalType: 'decimal',
+                    },
+                    default: '}',
+                  },
+                  { name: 'note', type: [{ type: 'string' }, 'null'], default: 'none' },
+                  { name: 'big', type: 'long', default: 5 },
+                ],
+              },
+            ],
+            default: null,
+          },
         ],
-      }],
-    }).replace('"BIG"', '9007199254740993')));
-    const avro = compileAvroSchema(JSON.stringify({
-      type: 'record', name: 'Envelope', namespace: 't', fields: [{
-        name: 'after', type: ['null', { type: 'record', name: 'Value', fields: [
-          { name: 'id', type: 'int' },
-          { name: 'p', type: { type: 'bytes', scale: 2, precision: 10, 'connect.parameters': { scale: '2' }, 'connect.name': 'org.apache.kafka.connect.data.Decimal', logicalType: 'decimal' }, default: '}' },
-          { name: 'note', type: [{ type: 'string' }, 'null'], default: 'none' },
-          { name: 'big', type: 'long', default: 5 },
-        ] }], default: null,
-      }],
-    })).connect;
+      }),
+    ).connect;
     const fromJson = envelopeSchemaOf(json)!;
     const fromAvro = envelopeSchemaOf(avro)!;
     expect(fromJson.columns.p!.default).toBe('1.25');
@@ -158,7 +212,9 @@ describe('defaults from writer schemas', () => {
 describe('truncate policy', () => {
   it('quarantine unless configured otherwise; every policy has a decision', () => {
     expect(truncateAction(undefined, 'stockcurrent')).toEqual({
-      action: 'quarantine', reason: 'truncate', error: 'TRUNCATE of stockcurrent: no truncate policy is configured for this table (mapping key on_truncate)',
+      action: 'quarantine',
+      reason: 'truncate',
+      error: 'TRUNCATE of stockcurrent: no truncate policy is configured for this table (mapping key on_truncate)',
     });
     expect(truncateAction('quarantine', 't')).toMatchObject({ action: 'quarantine', reason: 'truncate' });
     expect(TRUNCATE_POLICIES.map((p) => truncateAction(p, 't').action)).toEqual(['quarantine', 'ignore', 'delete-rows']);
@@ -169,8 +225,16 @@ describe('truncate policy', () => {
 describe('printJson (stocksync decode output)', () => {
   it('prints bigints with every digit, bytes, temporal values, markers and non-finite numbers', () => {
     const text = printJson({
-      big: 1795942368626691055n, bytes: Buffer.from([1, 2]), at: new Instant(1n), day: new LocalDate(0),
-      u: new Unknown('zero-date', 0), t: UNCHANGED, nan: NaN, list: [1, 'a'], empty: {}, none: null,
+      big: 1795942368626691055n,
+      bytes: Buffer.from([1, 2]),
+      at: new Instant(1n),
+      day: new LocalDate(0),
+      u: new Unknown('zero-date', 0),
+      t: UNCHANGED,
+      nan: NaN,
+      list: [1, 'a'],
+      empty: {},
+      none: null,
     });
     expect(text).toBe(
       [
@@ -200,8 +264,13 @@ describe('registry client Avro options (registry/registry.ts)', () => {
     const avsc = (await import('avsc')).default;
     const { bigintAvroOptions } = await import('../../src/registry/registry.ts');
     const schema = {
-      type: 'record', name: 'Value', namespace: 'x',
-      fields: [{ name: 'a', type: 'long' }, { name: 'b', type: { type: 'long', 'connect.name': 'io.debezium.time.MicroTimestamp' } }],
+      type: 'record',
+      name: 'Value',
+      namespace: 'x',
+      fields: [
+        { name: 'a', type: 'long' },
+        { name: 'b', type: { type: 'long', 'connect.name': 'io.debezium.time.MicroTimestamp' } },
+      ],
     };
     // The client spreads its options into every forSchema call, as here.
     const type = avsc.Type.forSchema(schema as never, { ...bigintAvroOptions() });

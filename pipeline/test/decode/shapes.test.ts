@@ -5,9 +5,7 @@
  * transaction metadata, schema-change events, and a table altered mid-stream.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  columnTypes, isUnchanged, resolveColumn, UNCHANGED, withDefaults, type DecodedRecord, type Row,
-} from '../../src/decode/index.ts';
+import { columnTypes, isUnchanged, resolveColumn, UNCHANGED, withDefaults, type DecodedRecord, type Row } from '../../src/decode/index.ts';
 import { truncateAction } from '../../src/decode/index.ts';
 import { confluentHeader } from '../../src/registry/registry.ts';
 import { changesOf, decodedRecords, showRow, theChange } from './captured-records.ts';
@@ -43,18 +41,25 @@ describe.each(ALL)('%s: row changes', (id) => {
 
   it('the transaction block orders the three events; BEGIN and END frame them on the transaction topic', async () => {
     const events = (await changesOf(id, 'shapes')).filter((c) => c.key?.id === 2).map((c) => c.envelope.transaction!);
-    expect(events.map((t) => [t.total_order, t.data_collection_order])).toEqual([[1, 1], [2, 2], [3, 3]]);
+    expect(events.map((t) => [t.total_order, t.data_collection_order])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
     // MariaDB: the GTID. PostgreSQL: `<xid>:<lsn>`, where the LSN part is each record's own — the
     // transaction is the xid part.
     const txOf = (txId: string) => (pg ? txId.split(':')[0]! : txId);
     const tx = txOf(events[0]!.id);
     expect(events.map((t) => txOf(t.id))).toEqual([tx, tx, tx]);
-    if (pg) expect(tx).toBe(String(((await changesOf(id, 'shapes')).find((c) => c.key?.id === 2)!.envelope.source.txId)));
+    if (pg) expect(tx).toBe(String((await changesOf(id, 'shapes')).find((c) => c.key?.id === 2)!.envelope.source.txId));
     const markers = (await decodedRecords(id))
       .filter(({ record }) => record.topic === `${prefixOf(id)}.transaction`)
       .flatMap(({ decoded }) => (decoded.kind === 'transaction' && txOf(decoded.id) === tx ? [[decoded.status, decoded.eventCount]] : []));
     // (BEGIN and END are keyed by their id, so they may sit on different partitions.)
-    expect(markers.sort()).toEqual([['BEGIN', null], ['END', 3]]);
+    expect(markers.sort()).toEqual([
+      ['BEGIN', null],
+      ['END', 3],
+    ]);
     // Snapshot events carry no transaction.
     expect((await theChange(id, 'shapes', 'r', 1)).envelope.transaction).toBeNull();
   });
@@ -63,12 +68,20 @@ describe.each(ALL)('%s: row changes', (id) => {
     // Null keys may land on any partition: order the events by op (there is one of each).
     const rank = { r: 0, c: 1, u: 2, d: 3 } as Record<string, number>;
     const nokey = (await changesOf(id, 'nokey')).sort((a, b) => rank[a.envelope.op]! - rank[b.envelope.op]!);
-    expect(nokey.map((c) => [c.envelope.op, c.key])).toEqual([['r', null], ['c', null], ['u', null], ['d', null]]);
+    expect(nokey.map((c) => [c.envelope.op, c.key])).toEqual([
+      ['r', null],
+      ['c', null],
+      ['u', null],
+      ['d', null],
+    ]);
     const q = pg ? (n: string) => n : (n: string) => `${n}.000`;
     expect(nokey.map((c) => [showRow(c.envelope.before), showRow(c.envelope.after)])).toEqual([
       [null, { sku: 'SKU-1', location: 'LOC-1', qty: q('4') }],
       [null, { sku: 'SKU-2', location: 'LOC-2', qty: q('5') }],
-      [{ sku: 'SKU-2', location: 'LOC-2', qty: q('5') }, { sku: 'SKU-2', location: 'LOC-2', qty: q('6') }],
+      [
+        { sku: 'SKU-2', location: 'LOC-2', qty: q('5') },
+        { sku: 'SKU-2', location: 'LOC-2', qty: q('6') },
+      ],
       [{ sku: 'SKU-2', location: 'LOC-2', qty: q('6') }, null],
     ]);
     const tombstones = (await decodedRecords(id)).filter(({ record, decoded }) => record.topic.endsWith('.nokey') && decoded.kind === 'tombstone');
@@ -86,7 +99,11 @@ describe.each(ALL)('%s: row changes', (id) => {
     else expect(envelope.source).toMatchObject({ file: expect.stringMatching(/\.\d+$/), pos: expect.any(Number) });
     // The rows of the snapshot before it, and a row inserted after it.
     expect((await changesOf(id, 'truncated')).filter((c) => c.envelope.op !== 't').map((c) => [c.envelope.op, c.key])).toEqual(
-      expect.arrayContaining([['r', { id: 1 }], ['r', { id: 2 }], ['c', { id: 3 }]]),
+      expect.arrayContaining([
+        ['r', { id: 1 }],
+        ['r', { id: 2 }],
+        ['c', { id: 3 }],
+      ]),
     );
     expect(truncateAction(undefined, 'truncated')).toMatchObject({ action: 'quarantine', reason: 'truncate' });
     expect(truncateAction('delete-rows', 'truncated')).toEqual({ action: 'delete-rows', table: 'truncated' });
@@ -128,7 +145,7 @@ describe.each(ALL)('%s: ALTER TABLE … ADD COLUMN mid-stream', (id) => {
     expect(columnTypes(after.envelope).note).toMatchObject({ type: 'string', default: 'none', optional: true });
   });
 
-  it('an old row completed with the new schema\'s defaults; the source column name still resolves', async () => {
+  it("an old row completed with the new schema's defaults; the source column name still resolves", async () => {
     const old = await theChange(id, 'evolving', 'r', 1);
     const newer = await theChange(id, 'evolving', 'c', 3);
     const completed = withDefaults(old.envelope.after!, newer.envelope.schema!);

@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { civilFromDays, daysFromCivil } from '../../src/decode/civil.ts';
 import {
-  DecodeError, Duration, Instant, instantToLocalDateTime, LocalDate, LocalDateTime, localDateTimeToInstant, LocalTime, OffsetTime, TimeZoneError,
+  DecodeError,
+  Duration,
+  Instant,
+  instantToLocalDateTime,
+  LocalDate,
+  LocalDateTime,
+  localDateTimeToInstant,
+  LocalTime,
+  OffsetTime,
+  TimeZoneError,
 } from '../../src/decode/index.ts';
 import { parseZonedTimestamp, temporalFromWire } from '../../src/decode/temporal.ts';
 
@@ -48,8 +57,16 @@ describe('ZonedTimestamp (ISO_OFFSET_DATE_TIME)', () => {
 
   it('refuses what is not a valid date-time with offset', () => {
     for (const bad of [
-      '2026-02-30T00:00:00Z', '2026-13-01T00:00:00Z', '2026-01-02T24:00:00Z', '2026-01-02T03:60:00Z', '2026-01-02 03:04:05Z',
-      '2026-01-02T03:04:05', '2026-01-02T03:04:05.1234567890Z', '2026-01-02T03:04:05.Z', 'infinity', '',
+      '2026-02-30T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-02T24:00:00Z',
+      '2026-01-02T03:60:00Z',
+      '2026-01-02 03:04:05Z',
+      '2026-01-02T03:04:05',
+      '2026-01-02T03:04:05.1234567890Z',
+      '2026-01-02T03:04:05.Z',
+      'infinity',
+      '',
     ]) {
       expect(() => parseZonedTimestamp(bad), bad).toThrow(DecodeError);
     }

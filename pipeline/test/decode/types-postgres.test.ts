@@ -8,26 +8,58 @@ import { columnTypes, Duration, LocalDateTime, OffsetTime, resolveColumn, Unknow
 import { showRow, theChange } from './captured-records.ts';
 
 const NULLS = {
-  num: null, num_fixed: null, big: null, r: null, dp: null, b: null, d: null, ts0: null, ts3: null, ts6: null,
-  tz0: null, tz1: null, tz2: null, tz3: null, tz4: null, tz5: null, tz6: null, t: null, t0: null, ttz: null, iv: null, price: null,
+  num: null,
+  num_fixed: null,
+  big: null,
+  r: null,
+  dp: null,
+  b: null,
+  d: null,
+  ts0: null,
+  ts3: null,
+  ts6: null,
+  tz0: null,
+  tz1: null,
+  tz2: null,
+  tz3: null,
+  tz4: null,
+  tz5: null,
+  tz6: null,
+  t: null,
+  t0: null,
+  ttz: null,
+  iv: null,
+  price: null,
 };
 
 /** Values of the `types` rows as `show` prints them; `price` is the column `2nd_price` (see below). */
 const ROWS: Record<number, Record<string, unknown>> = {
   1: {
-    ...NULLS, label: 'typical',
+    ...NULLS,
+    label: 'typical',
     // NUMERIC without precision → VariableScaleDecimal ('1.50' arrives with scale 1); NUMERIC(20,4) → Decimal.
-    num: '1.5', num_fixed: '-12345.6789', big: '9223372036854775807n',
+    num: '1.5',
+    num_fixed: '-12345.6789',
+    big: '9223372036854775807n',
     // REAL is float32 on the wire: shortest decimal in both formats.
-    r: 0.1, dp: 0.30000000000000004, b: true,
+    r: 0.1,
+    dp: 0.30000000000000004,
+    b: true,
     d: 'local-date 2024-02-29',
     // TIMESTAMP WITHOUT TIME ZONE: wall times.
-    ts0: 'local-date-time 2026-03-29T02:30:00', ts3: 'local-date-time 2026-10-25T02:30:00.123', ts6: 'local-date-time 1969-12-31T23:59:59.999999',
+    ts0: 'local-date-time 2026-03-29T02:30:00',
+    ts3: 'local-date-time 2026-10-25T02:30:00.123',
+    ts6: 'local-date-time 1969-12-31T23:59:59.999999',
     // TIMESTAMPTZ(0..6): instants; '+02' and '-05:30' literals normalized to UTC by Debezium.
-    tz0: 'instant 2026-03-29T00:30:00Z', tz1: 'instant 2026-01-02T03:04:05.1Z', tz2: 'instant 2026-01-02T03:04:05.12Z',
-    tz3: 'instant 2026-01-02T03:04:05.123Z', tz4: 'instant 2026-01-02T03:04:05.1234Z', tz5: 'instant 2026-01-02T03:04:05.12345Z',
+    tz0: 'instant 2026-03-29T00:30:00Z',
+    tz1: 'instant 2026-01-02T03:04:05.1Z',
+    tz2: 'instant 2026-01-02T03:04:05.12Z',
+    tz3: 'instant 2026-01-02T03:04:05.123Z',
+    tz4: 'instant 2026-01-02T03:04:05.1234Z',
+    tz5: 'instant 2026-01-02T03:04:05.12345Z',
     tz6: 'instant 2026-01-02T08:34:05.123456Z',
-    t: 'local-time 13:14:15.123456', t0: 'local-time 00:00:00',
+    t: 'local-time 13:14:15.123456',
+    t0: 'local-time 00:00:00',
     // TIMETZ '13:14:15.5+02' → ZonedTime in UTC.
     ttz: 'offset-time 11:14:15.5Z',
     // INTERVAL '1 year 2 mons 3 days 04:05:06.789' → MicroDuration (a month = 30.4375 days).
@@ -35,10 +67,22 @@ const ROWS: Record<number, Record<string, unknown>> = {
     price: '9.99',
   },
   2: {
-    ...NULLS, label: 'edge numbers',
-    num: '-123456789012345678901234567890.123456789', num_fixed: '0.0001', big: '-9223372036854775808n', r: -2.5, dp: 1e300, b: false,
-    d: 'local-date 0001-01-01', ts0: 'local-date-time 1970-01-01T00:00:00', ts6: 'local-date-time 2026-01-02T03:04:05.000001',
-    tz6: 'instant 2026-01-02T03:04:05Z', t: 'local-time 23:59:59.999999', ttz: 'offset-time 00:00:00Z', iv: 'duration -PT86400S', price: '-0.01',
+    ...NULLS,
+    label: 'edge numbers',
+    num: '-123456789012345678901234567890.123456789',
+    num_fixed: '0.0001',
+    big: '-9223372036854775808n',
+    r: -2.5,
+    dp: 1e300,
+    b: false,
+    d: 'local-date 0001-01-01',
+    ts0: 'local-date-time 1970-01-01T00:00:00',
+    ts6: 'local-date-time 2026-01-02T03:04:05.000001',
+    tz6: 'instant 2026-01-02T03:04:05Z',
+    t: 'local-time 23:59:59.999999',
+    ttz: 'offset-time 00:00:00Z',
+    iv: 'duration -PT86400S',
+    price: '-0.01',
   },
   // NaN: NUMERIC (variable and fixed scale) arrives as null — a quantity the normalize stage
   // quarantines ('null-quantity'), never reads as 0; REAL and DOUBLE PRECISION keep NaN (JSON: "NaN").

@@ -31,7 +31,7 @@ function expectChange(decoded: DecodedRecord) {
 }
 
 describe('decimal bytes (Connect Decimal / VariableScaleDecimal encoding)', () => {
-  it('reads big-endian two\'s complement, sign included', () => {
+  it("reads big-endian two's complement, sign included", () => {
     const cases: Array<[number[], bigint]> = [
       [[], 0n],
       [[0x00], 0n],
@@ -97,12 +97,36 @@ describe('lossless JSON parser', () => {
   it('agrees with JSON.parse on a real record, numbers aside', () => {
     const text = toKafkaRecord(readRecordFixture('wms-stock-quant-update')).value!.toString('utf8');
     const toNumbers = (v: JsonValue): unknown =>
-      v instanceof JsonNumber ? Number(v.text) : Array.isArray(v) ? v.map(toNumbers) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toNumbers(x)])) : v;
+      v instanceof JsonNumber
+        ? Number(v.text)
+        : Array.isArray(v)
+          ? v.map(toNumbers)
+          : v && typeof v === 'object'
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toNumbers(x)]))
+            : v;
     expect(toNumbers(parseJsonLossless(text))).toEqual(JSON.parse(text));
   });
 
   it('rejects what RFC 8259 rejects', () => {
-    for (const bad of ['', '01', '1.', '.5', '-', '+1', 'NaN', '{"a" 1}', '[1,]', '{"a":1,}', '"\u0001"', '"abc', 'tru', '{} x', String.raw`"\x"`, String.raw`"\u12"`, "'a'"]) {
+    for (const bad of [
+      '',
+      '01',
+      '1.',
+      '.5',
+      '-',
+      '+1',
+      'NaN',
+      '{"a" 1}',
+      '[1,]',
+      '{"a":1,}',
+      '"\u0001"',
+      '"abc',
+      'tru',
+      '{} x',
+      String.raw`"\x"`,
+      String.raw`"\u12"`,
+      "'a'",
+    ]) {
       expect(() => parseJsonLossless(bad), bad).toThrow(DecodeError);
     }
   });
@@ -133,7 +157,10 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
           type: 'record',
           name: 'VariableScaleDecimal',
           namespace: 'io.debezium.data',
-          fields: [{ name: 'scale', type: 'int' }, { name: 'value', type: 'bytes' }],
+          fields: [
+            { name: 'scale', type: 'int' },
+            { name: 'value', type: 'bytes' },
+          ],
           'connect.doc': 'Variable scaled decimal',
           'connect.version': 1,
           'connect.name': 'io.debezium.data.VariableScaleDecimal',
@@ -160,9 +187,23 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
   const decoder = createDecoder({ format: 'avro', registry: staticSchemaLookup({ [SCHEMA_ID]: schemaText }) });
 
   const source = {
-    version: '3.5.0.Final', connector: 'mariadb', name: 'pos', ts_ms: 1795942368000n, snapshot: 'false', db: 'pos',
-    sequence: null, ts_us: 1795942368000000n, ts_ns: 1795942368000000000n, table: 'synthetic', server_id: 1n, gtid: null,
-    file: 'binlog.000002', pos: 4711n, row: 3, thread: 7n, query: null,
+    version: '3.5.0.Final',
+    connector: 'mariadb',
+    name: 'pos',
+    ts_ms: 1795942368000n,
+    snapshot: 'false',
+    db: 'pos',
+    sequence: null,
+    ts_us: 1795942368000000n,
+    ts_ns: 1795942368000000000n,
+    table: 'synthetic',
+    server_id: 1n,
+    gtid: null,
+    file: 'binlog.000002',
+    pos: 4711n,
+    row: 3,
+    thread: 7n,
+    query: null,
   };
   const after = {
     id: 7,
@@ -183,7 +224,14 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
     f: 0.5,
   };
   const body = compileAvroSchema(schemaText).type.toBuffer({
-    before: null, after, source, transaction: null, op: 'c', ts_ms: 1795942368119n, ts_us: null, ts_ns: null,
+    before: null,
+    after,
+    source,
+    transaction: null,
+    op: 'c',
+    ts_ms: 1795942368119n,
+    ts_us: null,
+    ts_ns: null,
   });
   const header = Buffer.alloc(5);
   header.writeInt32BE(SCHEMA_ID, 1);
@@ -217,7 +265,10 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
     const types = columnTypes(envelope);
     expect(types.id).toEqual({ type: 'int16', optional: false });
     expect(types.qty).toEqual({
-      type: 'bytes', logical: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '3', 'connect.decimal.precision': '18' }, optional: false,
+      type: 'bytes',
+      logical: 'org.apache.kafka.connect.data.Decimal',
+      parameters: { scale: '3', 'connect.decimal.precision': '18' },
+      optional: false,
     });
     expect(types.qty_opt).toMatchObject({ logical: 'org.apache.kafka.connect.data.Decimal', optional: true });
     expect(types.plain_decimal).toEqual({ type: 'bytes', logical: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' }, optional: false });
@@ -233,7 +284,10 @@ describe('Avro logical types (schema shaped like the Apicurio/Confluent converte
 describe('JSON logical types', () => {
   const source = {
     schema: {
-      type: 'struct', optional: false, name: 'io.debezium.connector.postgresql.Source', field: 'source',
+      type: 'struct',
+      optional: false,
+      name: 'io.debezium.connector.postgresql.Source',
+      field: 'source',
       fields: [
         { type: 'string', optional: false, field: 'connector' },
         { type: 'string', optional: false, field: 'name' },
@@ -249,7 +303,9 @@ describe('JSON logical types', () => {
   /** A JsonConverter envelope with the given row fields, payload spliced in as raw JSON text. */
   const envelopeText = (rowFields: unknown[], afterText: string) =>
     `{"schema":${JSON.stringify({
-      type: 'struct', optional: false, name: 'wms.public.t.Envelope',
+      type: 'struct',
+      optional: false,
+      name: 'wms.public.t.Envelope',
       fields: [
         { type: 'struct', optional: true, name: 'wms.public.t.Value', field: 'before', fields: rowFields },
         { type: 'struct', optional: true, name: 'wms.public.t.Value', field: 'after', fields: rowFields },
@@ -260,11 +316,22 @@ describe('JSON logical types', () => {
     })},"payload":{"before":null,"after":${afterText},"source":${source.payload},"op":"c","ts_ms":1795942368625}}`;
 
   const decimal = (field: string, scale: number, optional = false) => ({
-    type: 'bytes', optional, name: 'org.apache.kafka.connect.data.Decimal', version: 1, parameters: { scale: String(scale), 'connect.decimal.precision': '18' }, field,
+    type: 'bytes',
+    optional,
+    name: 'org.apache.kafka.connect.data.Decimal',
+    version: 1,
+    parameters: { scale: String(scale), 'connect.decimal.precision': '18' },
+    field,
   });
 
   it('Decimal as base64 (decimal.format=BASE64) and as a number (decimal.format=NUMERIC)', async () => {
-    const fields = [decimal('b64', 2), decimal('numeric', 3), decimal('missing', 2, true), { type: 'int64', optional: false, field: 'big' }, { type: 'float64', optional: false, field: 'd' }];
+    const fields = [
+      decimal('b64', 2),
+      decimal('numeric', 3),
+      decimal('missing', 2, true),
+      { type: 'int64', optional: false, field: 'big' },
+      { type: 'float64', optional: false, field: 'd' },
+    ];
     const b64 = twosComplement(-123456n).toString('base64');
     const text = envelopeText(fields, `{"b64":"${b64}","numeric":12.34,"missing":null,"big":-9223372036854775808,"d":0.1}`);
     const { envelope } = expectChange(await createDecoder({ format: 'json' }).decode(record('wms.public.t', text)));
@@ -309,7 +376,11 @@ describe('JsonConverter records', () => {
 
   it('a schema half that does not close, or a broken payload half → invalid-json', async () => {
     const decoder = createDecoder({ format: 'json' });
-    for (const bad of ['{"schema":{"type":"struct","fields":[]', '{"schema":{"type":"int32","optional":false},"payload":12', '{"schema":{"type":"int32","optional":false},"payload":1 2}']) {
+    for (const bad of [
+      '{"schema":{"type":"struct","fields":[]',
+      '{"schema":{"type":"int32","optional":false},"payload":12',
+      '{"schema":{"type":"int32","optional":false},"payload":1 2}',
+    ]) {
       const error = await decoder.decode(record('wms.public.t', bad)).catch((e: unknown) => e);
       expect((error as DecodeError).reason, bad).toBe('invalid-json');
     }
@@ -328,14 +399,16 @@ describe('record kinds', () => {
   });
 
   it('a source table named `transaction` is still a change stream', async () => {
-    const change = '{"before":null,"after":{"id":1},"source":{"connector":"mariadb","name":"pos","ts_ms":1,"db":"pos","file":"binlog.000001","pos":4},"op":"c","ts_ms":2}';
+    const change =
+      '{"before":null,"after":{"id":1},"source":{"connector":"mariadb","name":"pos","ts_ms":1,"db":"pos","file":"binlog.000001","pos":4},"op":"c","ts_ms":2}';
     const decoded = expectChange(await json.decode(record('pos.pos.transaction', change)));
     expect(decoded.envelope.source).toEqual({ connector: 'mariadb', name: 'pos', ts_ms: 1, db: 'pos', file: 'binlog.000001', pos: 4, snapshot: 'false' });
   });
 
   it('heartbeat and schema change without schemas', async () => {
     expect(await json.decode(record('__debezium-heartbeat.wms', '{"ts_ms":1795942358865}'))).toEqual({ kind: 'heartbeat', sourceTsMs: 1795942358865 });
-    const ddl = '{"source":{"server":"pos"},"position":{"file":"binlog.000001","pos":4},"databaseName":"pos","ddl":"CREATE TABLE t (id int)","tableChanges":[]}';
+    const ddl =
+      '{"source":{"server":"pos"},"position":{"file":"binlog.000001","pos":4},"databaseName":"pos","ddl":"CREATE TABLE t (id int)","tableChanges":[]}';
     expect(await json.decode(record('pos', ddl))).toEqual({ kind: 'schema-change' });
   });
 

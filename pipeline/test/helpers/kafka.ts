@@ -6,11 +6,7 @@ import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
  * Consumes `topic` from the beginning with a fresh consumer group until `match` accepts a record
  * or `timeoutMs` passes. Returns the matching record, or throws naming what was seen.
  */
-export async function waitForRecord(
-  topic: string,
-  match: (record: KafkaRecord) => Promise<boolean> | boolean,
-  timeoutMs = 60_000,
-): Promise<KafkaRecord> {
+export async function waitForRecord(topic: string, match: (record: KafkaRecord) => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<KafkaRecord> {
   const kafka = createKafkaClient(stackEndpoints().kafkaBrokers, { clientId: 'stocksync-test' });
   let found: KafkaRecord | undefined;
   let seen = 0;

@@ -21,7 +21,9 @@ describe('mapping files', () => {
   });
 
   it('names file, line and column of an unknown key', () => {
-    const file = writeMapping(shipped.replace('    on_hand: { column: quantity, type: decimal }', '    on_hand: { column: quantity, type: decimal }\n    onhand: 3'));
+    const file = writeMapping(
+      shipped.replace('    on_hand: { column: quantity, type: decimal }', '    on_hand: { column: quantity, type: decimal }\n    onhand: 3'),
+    );
     try {
       loadMapping(file);
       expect.unreachable();
@@ -36,10 +38,28 @@ describe('mapping files', () => {
   });
 
   it('fills in the defaults of mapping.schema.json', () => {
-    const mapping = loadMapping(writeMapping(['source: tiny', 'topic_prefix: tiny.db', 'format: json', 'locations: ["A"]', 'levels:',
-      '  stock:', '    row_key: [id]', '    sku: { column: sku }', '    location: { column: loc }', '    on_hand: { column: qty, type: double }', ''].join('\n')));
+    const mapping = loadMapping(
+      writeMapping(
+        [
+          'source: tiny',
+          'topic_prefix: tiny.db',
+          'format: json',
+          'locations: ["A"]',
+          'levels:',
+          '  stock:',
+          '    row_key: [id]',
+          '    sku: { column: sku }',
+          '    location: { column: loc }',
+          '    on_hand: { column: qty, type: double }',
+          '',
+        ].join('\n'),
+      ),
+    );
     expect(mapping).toMatchObject({ parked_timeout_seconds: 300, dimensions: {}, safety_stock: {}, movements: {} });
-    expect(mapping.tables.stock).toMatchObject({ sku: { column: 'sku', if_empty: 'quarantine' }, quantity: { column: 'qty', scale: 6, if_null: 'quarantine' } });
+    expect(mapping.tables.stock).toMatchObject({
+      sku: { column: 'sku', if_empty: 'quarantine' },
+      quantity: { column: 'qty', scale: 6, if_null: 'quarantine' },
+    });
     expect(mapping.tables.stock!.on_truncate).toBeUndefined(); // absent on purpose: its dead letter says no policy is configured
   });
 

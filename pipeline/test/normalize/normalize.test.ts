@@ -30,26 +30,47 @@ function refusal(run: () => unknown): NormalizeError {
 
 describe('normalize', () => {
   it('turns a quant into an exact level change with its position and transaction', () => {
-    const change = normalizeChange(quant, { id: 5 }, envelope({ id: 5, product_id: 12, location_id: 10, quantity: '12.500', reserved_quantity: '0.250' })) as LevelChange;
-    expect(change).toMatchObject({ kind: 'level', role: 'level', rowKey: '[5]', productRef: '12', locationRef: '10', onHand: '12.5', reserved: '0.25', deleted: false, txId: '7' });
+    const change = normalizeChange(
+      quant,
+      { id: 5 },
+      envelope({ id: 5, product_id: 12, location_id: 10, quantity: '12.500', reserved_quantity: '0.250' }),
+    ) as LevelChange;
+    expect(change).toMatchObject({
+      kind: 'level',
+      role: 'level',
+      rowKey: '[5]',
+      productRef: '12',
+      locationRef: '10',
+      onHand: '12.5',
+      reserved: '0.25',
+      deleted: false,
+      txId: '7',
+    });
     expect(change.position.text).toBe('lsn:0/1000');
   });
 
   it('quarantines a null quantity, never reading it as 0', () => {
-    const error = refusal(() => normalizeChange(quant, { id: 5 }, envelope({ id: 5, product_id: 12, location_id: 10, quantity: null, reserved_quantity: '0' })));
+    const error = refusal(() =>
+      normalizeChange(quant, { id: 5 }, envelope({ id: 5, product_id: 12, location_id: 10, quantity: null, reserved_quantity: '0' })),
+    );
     expect(error.reason).toBe('null-quantity');
     expect(error.field).toBe('quantity');
   });
 
   it('quarantines a quantity of the wrong type', () => {
-    const error = refusal(() => normalizeChange(quant, { id: 5 }, envelope({ id: 5, product_id: 12, location_id: 10, quantity: Buffer.from([1, 2]), reserved_quantity: '0' })));
+    const error = refusal(() =>
+      normalizeChange(quant, { id: 5 }, envelope({ id: 5, product_id: 12, location_id: 10, quantity: Buffer.from([1, 2]), reserved_quantity: '0' })),
+    );
     expect(error.reason).toBe('bad-quantity');
     expect(error.field).toBe('quantity');
     expect(error.message).toContain('raw bytes');
   });
 
   it('rounds a DOUBLE by the mapping rule', () => {
-    const pos = { ...envelope({ location: '0', product: 'p1', attributesetinstance_id: null, units: 2.9999999 }), source: { connector: 'mariadb', name: 'pos', db: 'pos', table: 'stockcurrent', ts_ms: 0, snapshot: 'false', file: 'binlog.000002', pos: 4711, row: 0 } } as DebeziumEnvelope;
+    const pos = {
+      ...envelope({ location: '0', product: 'p1', attributesetinstance_id: null, units: 2.9999999 }),
+      source: { connector: 'mariadb', name: 'pos', db: 'pos', table: 'stockcurrent', ts_ms: 0, snapshot: 'false', file: 'binlog.000002', pos: 4711, row: 0 },
+    } as DebeziumEnvelope;
     const change = normalizeChange(stockcurrent, null, pos) as LevelChange;
     expect(change.onHand).toBe('3');
     expect(change.rowKey).toBe('["0","p1",null]');

@@ -27,7 +27,8 @@ function startPipelineProcess(): ChildProcess {
   return child;
 }
 
-const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
 
 beforeAll(async () => {
   await freshEnvironment();
@@ -70,7 +71,11 @@ describe('crash safety', () => {
     let atRestart = 0;
     try {
       // Kill once the pipeline has merged rows and live changes are flowing.
-      await eventually(() => canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level'), (rows) => Number(rows[0]!.n) > 0, 180_000);
+      await eventually(
+        () => canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level'),
+        (rows) => Number(rows[0]!.n) > 0,
+        180_000,
+      );
       await eventually(committedSoFar, (n) => n >= 40, 120_000);
       first.kill('SIGKILL');
       await exited(first);

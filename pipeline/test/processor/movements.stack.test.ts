@@ -35,7 +35,9 @@ const movementMappings = () => [
 ];
 
 /** Canonical rows; ERPNext's ledger holds no reservations, so its reserved is left out of the comparison. */
-async function stockLevels(database: string): Promise<Array<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null }>> {
+async function stockLevels(
+  database: string,
+): Promise<Array<{ sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null }>> {
   const client = new pg.Client({ ...endpoints.canonical, database });
   await client.connect();
   try {
@@ -86,7 +88,14 @@ describe('level and movement configurations of the POS', () => {
       // One failing stops the other, and both have stopped before the connections close.
       const stop = new AbortController();
       const [result, erp] = await awaitWorkloads(stop, [
-        runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], { ...TEST_SAMPLE, rate: 40, count: 320, keepOperations: false, workloadSeed: 99, signal: stop.signal }),
+        runWorkload([posWorkload(pos), warehouseWorkload(warehouse)], {
+          ...TEST_SAMPLE,
+          rate: 40,
+          count: 320,
+          keepOperations: false,
+          workloadSeed: 99,
+          signal: stop.signal,
+        }),
         runWorkload([erpnextWorkload(erpnext)], { ...TEST_SAMPLE, rate: 20, count: 160, keepOperations: false, workloadSeed: 99, signal: stop.signal }),
       ]);
       expect(result.counts['pos.sale']).toBeGreaterThan(20);

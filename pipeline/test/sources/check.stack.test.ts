@@ -44,14 +44,19 @@ afterAll(async () => {
 
 describe('stocksync sources check', () => {
   it('passes on the shipped mapping files (CLI exit status 0)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [path.join(projectRoot, 'pipeline/bin/stocksync.js'), 'sources', 'check'], { cwd: projectRoot });
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(projectRoot, 'pipeline/bin/stocksync.js'), 'sources', 'check'], {
+      cwd: projectRoot,
+    });
     expect(stdout).toMatch(/mapping files OK/);
   });
 
   it('fails with exit status 1 and file:line:column on the CLI', async () => {
     const file = variant('typo.yaml', shippedWarehouse.replace('row_key: [id]', 'row_keys: [id]'));
     const run = promisify(execFile)(process.execPath, [path.join(projectRoot, 'pipeline/bin/stocksync.js'), 'sources', 'check', file], { cwd: projectRoot });
-    const error = (await run.then(() => null, (e: { code: number; stderr: string }) => e))!;
+    const error = (await run.then(
+      () => null,
+      (e: { code: number; stderr: string }) => e,
+    ))!;
     expect(error.code).toBe(1);
     expect(error.stderr).toContain(`typo.yaml:${lineOf(shippedWarehouse, 'row_key: [id]')}:5: error: /levels/stock_quant: unknown key "row_keys"`);
   });
@@ -97,9 +102,18 @@ describe('stocksync sources check', () => {
 
   it('reports a table the connector does not capture', async () => {
     const text = [
-      'source: pos', 'connector: stocksync-pos', 'topic_prefix: pos.pos', 'format: avro', 'locations: ["STORE-*"]',
-      'levels:', '  uncaptured_stock:', '    row_key: [id]', '    sku: { column: product }', '    location: { column: location }',
-      '    on_hand: { column: units, type: double }', '',
+      'source: pos',
+      'connector: stocksync-pos',
+      'topic_prefix: pos.pos',
+      'format: avro',
+      'locations: ["STORE-*"]',
+      'levels:',
+      '  uncaptured_stock:',
+      '    row_key: [id]',
+      '    sku: { column: product }',
+      '    location: { column: location }',
+      '    on_hand: { column: units, type: double }',
+      '',
     ].join('\n');
     const problems = await checkSources([variant('capture.yaml', text)]);
     const p = problems.find((x) => x.message.includes('does not capture'))!;
@@ -119,7 +133,10 @@ describe('stocksync sources check', () => {
     // A second warehouse source, with its own topics (one topic prefix per source is checked apart).
     const other = variant(
       'other.yaml',
-      shippedWarehouse.replace('source: warehouse', 'source: warehouse2').replace('topic_prefix: wms.public', 'topic_prefix: wms2.public').replace('locations: ["WH*/Stock"]', 'locations: ["WH1/*"]'),
+      shippedWarehouse
+        .replace('source: warehouse', 'source: warehouse2')
+        .replace('topic_prefix: wms.public', 'topic_prefix: wms2.public')
+        .replace('locations: ["WH*/Stock"]', 'locations: ["WH1/*"]'),
     );
     const problems = await checkSources([path.join(mappingsDir, 'warehouse.yaml'), other], { offline: true });
     expect(problems).toHaveLength(1);
@@ -127,7 +144,7 @@ describe('stocksync sources check', () => {
     expect(problems[0]!.message).toContain('overlaps "WH*/Stock" of source warehouse');
   });
 
-  it('reports a row key that differs from the connector\'s message.key.columns', async () => {
+  it("reports a row key that differs from the connector's message.key.columns", async () => {
     const text = shippedPos.replace('row_key: [location, product, attributesetinstance_id]', 'row_key: [product, location]');
     const problems = await checkSources([variant('key.yaml', text)]);
     const p = problems.find((x) => x.message.includes('message.key.columns'))!;

@@ -52,7 +52,18 @@ export function erpnextWarehouses(): ErpnextWarehouse[] {
     return { name, warehouseName, isGroup: false, parent: root, lft: 2 * n, rgt: 2 * n + 1, warehouseType, account: STOCK_ACCOUNT, stocked, code: name };
   };
   return [
-    { name: root, warehouseName: 'All Warehouses', isGroup: true, parent: null, lft: 1, rgt: 10, warehouseType: null, account: null, stocked: false, code: null },
+    {
+      name: root,
+      warehouseName: 'All Warehouses',
+      isGroup: true,
+      parent: null,
+      lft: 1,
+      rgt: 10,
+      warehouseType: null,
+      account: null,
+      stocked: false,
+      code: null,
+    },
     leaf('Stores', 1, true),
     leaf('Work In Progress', 2, true),
     leaf('Finished Goods', 3, true),
@@ -71,7 +82,11 @@ export const ERPNEXT_WAREHOUSE = {
 
 /** Non-group warehouse `name` → canonical location code (the name itself). */
 export function erpnextLocationCodes(): Record<string, string> {
-  return Object.fromEntries(erpnextWarehouses().filter((w) => w.code !== null).map((w) => [w.name, w.code as string]));
+  return Object.fromEntries(
+    erpnextWarehouses()
+      .filter((w) => w.code !== null)
+      .map((w) => [w.name, w.code as string]),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -173,8 +188,18 @@ function generateErpnextCatalog(o: ReturnType<typeof resolveSampleOptions>): Erp
   }
   for (const [code, name] of SERVICES) {
     items.push({
-      itemCode: code, itemName: name, itemGroup: 'Services', stockUom: 'Nos', isStockItem: false, disabled: false, byWeight: false,
-      valuationRate: '0.00', standardRate: '4.50', safetyStock: '0', brand: null, catalogIndex: null,
+      itemCode: code,
+      itemName: name,
+      itemGroup: 'Services',
+      stockUom: 'Nos',
+      isStockItem: false,
+      disabled: false,
+      byWeight: false,
+      valuationRate: '0.00',
+      standardRate: '4.50',
+      safetyStock: '0',
+      brand: null,
+      catalogIndex: null,
     });
   }
   // Popularity: a random permutation, so it is not correlated with item codes.

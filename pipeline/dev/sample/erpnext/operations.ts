@@ -191,8 +191,13 @@ class ErpTx {
     const actual = addDecimals(bin.actual_qty, actualDelta);
     const reserved = addDecimals(bin.reserved_qty, reservedDelta);
     const projected = fromScaled(
-      toScaled(actual) + toScaled(bin.ordered_qty) + toScaled(bin.indented_qty) + toScaled(bin.planned_qty) -
-        toScaled(reserved) - toScaled(bin.reserved_qty_for_production) - toScaled(bin.reserved_qty_for_sub_contract),
+      toScaled(actual) +
+        toScaled(bin.ordered_qty) +
+        toScaled(bin.indented_qty) +
+        toScaled(bin.planned_qty) -
+        toScaled(reserved) -
+        toScaled(bin.reserved_qty_for_production) -
+        toScaled(bin.reserved_qty_for_sub_contract),
     );
     await this.conn.query(
       `UPDATE \`tabBin\` SET actual_qty = ?, reserved_qty = ?, projected_qty = ?, valuation_rate = ?, stock_value = ?, modified = ?, modified_by = ?
@@ -233,15 +238,40 @@ class ErpTx {
          stock_queue, company, stock_uom, fiscal_year, is_cancelled)
        VALUES (?, ?, ?, ?, ?, 1, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, ?, 0)`,
       [
-        name, this.now, this.now, ERPNEXT_USER, ERPNEXT_USER, args.itemCode, args.warehouse,
-        this.now.slice(0, 10), this.now.slice(11), this.now, args.voucherType, args.voucherNo, args.voucherDetailNo,
-        args.actualQty, args.qtyAfter, incoming, outgoing, item.valuationRate, mulDecimals(args.qtyAfter, item.valuationRate),
-        mulDecimals(args.actualQty, item.valuationRate), ERPNEXT_COMPANY.name, item.stockUom, String(this.year),
+        name,
+        this.now,
+        this.now,
+        ERPNEXT_USER,
+        ERPNEXT_USER,
+        args.itemCode,
+        args.warehouse,
+        this.now.slice(0, 10),
+        this.now.slice(11),
+        this.now,
+        args.voucherType,
+        args.voucherNo,
+        args.voucherDetailNo,
+        args.actualQty,
+        args.qtyAfter,
+        incoming,
+        outgoing,
+        item.valuationRate,
+        mulDecimals(args.qtyAfter, item.valuationRate),
+        mulDecimals(args.actualQty, item.valuationRate),
+        ERPNEXT_COMPANY.name,
+        item.stockUom,
+        String(this.year),
       ],
     );
     this.ledger.push({
-      name, itemCode: args.itemCode, warehouse: args.warehouse, voucherType: args.voucherType, voucherNo: args.voucherNo,
-      actualQty: addDecimals(args.actualQty), isCancelled: false, action: 'insert',
+      name,
+      itemCode: args.itemCode,
+      warehouse: args.warehouse,
+      voucherType: args.voucherType,
+      voucherNo: args.voucherNo,
+      actualQty: addDecimals(args.actualQty),
+      isCancelled: false,
+      action: 'insert',
     });
     return name;
   }
@@ -252,10 +282,7 @@ class ErpTx {
 }
 
 /** Runs `fn` in a transaction, stamps the commit and reads the GTID. */
-async function inTransaction(
-  conn: Connection,
-  fn: (tx: ErpTx) => Promise<{ voucherType: string; voucherNo: string | null }>,
-): Promise<ErpnextCommit> {
+async function inTransaction(conn: Connection, fn: (tx: ErpTx) => Promise<{ voucherType: string; voucherNo: string | null }>): Promise<ErpnextCommit> {
   await conn.beginTransaction();
   let result: { voucherType: string; voucherNo: string | null };
   let tx: ErpTx;
@@ -341,8 +368,13 @@ export async function postStockVoucher(
         reservedDelta = fromScaled(-(out < reserved ? out : reserved));
       }
       await tx.insertSle({
-        itemCode: line.itemCode, warehouse: line.warehouse, voucherType, voucherNo,
-        voucherDetailNo: voucherDetailName(voucherNo, line.row ?? i), actualQty: line.qty, qtyAfter: after,
+        itemCode: line.itemCode,
+        warehouse: line.warehouse,
+        voucherType,
+        voucherNo,
+        voucherDetailNo: voucherDetailName(voucherNo, line.row ?? i),
+        actualQty: line.qty,
+        qtyAfter: after,
       });
       await tx.updateBin(bin, line.itemCode, line.warehouse, line.qty, reservedDelta);
     }
@@ -470,18 +502,27 @@ export async function cancelVoucher(conn: Connection, voucherType: ErpnextVouche
     for (const [key, delta] of net) {
       const bin = bins.get(key) as BinRow;
       const after = toScaled(bin.actual_qty) + delta;
-      if (after < 0n) throw new ErpnextStateError(`cancel ${voucherNo}: ${key.replace('\u0000', ' in ')} would go to ${fromScaled(after)} (NegativeStockError)`);
+      if (after < 0n)
+        throw new ErpnextStateError(`cancel ${voucherNo}: ${key.replace('\u0000', ' in ')} would go to ${fromScaled(after)} (NegativeStockError)`);
     }
 
     // 1. set_as_cancel
-    await conn.query(
-      `UPDATE ${SLE_TABLE} SET is_cancelled = 1, modified = ?, modified_by = ? WHERE voucher_type = ? AND voucher_no = ? AND is_cancelled = 0`,
-      [tx.now, ERPNEXT_USER, voucherType, voucherNo],
-    );
+    await conn.query(`UPDATE ${SLE_TABLE} SET is_cancelled = 1, modified = ?, modified_by = ? WHERE voucher_type = ? AND voucher_no = ? AND is_cancelled = 0`, [
+      tx.now,
+      ERPNEXT_USER,
+      voucherType,
+      voucherNo,
+    ]);
     for (const o of originals) {
       tx.ledger.push({
-        name: o.name, itemCode: o.item_code, warehouse: o.warehouse, voucherType, voucherNo,
-        actualQty: addDecimals(o.actual_qty), isCancelled: true, action: 'cancel',
+        name: o.name,
+        itemCode: o.item_code,
+        warehouse: o.warehouse,
+        voucherType,
+        voucherNo,
+        actualQty: addDecimals(o.actual_qty),
+        isCancelled: true,
+        action: 'cancel',
       });
     }
     // 2.–4. per entry, last line first (as ERPNext reverses a Stock Entry's lines on cancel)
@@ -503,8 +544,19 @@ export async function cancelVoucher(conn: Connection, voucherType: ErpnextVouche
            o.voucher_type, o.voucher_no, o.voucher_detail_no, ?, ?, ?, ?, ?, ?, ?, '[]', o.company, o.stock_uom, o.fiscal_year, 1
          FROM ${SLE_TABLE} o WHERE o.name = ?`,
         [
-          name, tx.now, tx.now, ERPNEXT_USER, ERPNEXT_USER, reversal, after, incoming, outgoing, item.valuationRate,
-          mulDecimals(after, item.valuationRate), mulDecimals(reversal, item.valuationRate), o.name,
+          name,
+          tx.now,
+          tx.now,
+          ERPNEXT_USER,
+          ERPNEXT_USER,
+          reversal,
+          after,
+          incoming,
+          outgoing,
+          item.valuationRate,
+          mulDecimals(after, item.valuationRate),
+          mulDecimals(reversal, item.valuationRate),
+          o.name,
         ],
       );
       tx.ledger.push({ name, itemCode: o.item_code, warehouse: o.warehouse, voucherType, voucherNo, actualQty: reversal, isCancelled: true, action: 'insert' });

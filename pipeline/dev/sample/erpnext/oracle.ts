@@ -43,12 +43,14 @@ export async function erpnextOracle(conn: Connection, locationCodes?: Readonly<R
      GROUP BY b.item_code, b.warehouse`,
   );
   return rows
-    .map((r): OracleRow => ({
-      sku: r.sku as string,
-      location: codeOf(locationCodes, r.loc as string, 'erpnextOracle'),
-      onHand: normalizeDecimal(String(r.on_hand)),
-      reserved: normalizeDecimal(String(r.reserved)),
-    }))
+    .map(
+      (r): OracleRow => ({
+        sku: r.sku as string,
+        location: codeOf(locationCodes, r.loc as string, 'erpnextOracle'),
+        onHand: normalizeDecimal(String(r.on_hand)),
+        reserved: normalizeDecimal(String(r.reserved)),
+      }),
+    )
     .sort(compareStockKeys);
 }
 
@@ -80,11 +82,13 @@ export async function erpnextLedgerOracle(
      WHERE i.is_stock_item = 1 AND w.is_group = 0`,
   );
   return rows
-    .map((r): OracleRow => ({
-      sku: r.sku as string,
-      location: codeOf(locationCodes, r.loc as string, 'erpnextLedgerOracle'),
-      onHand: normalizeDecimal(String(r.on_hand)),
-      reserved: normalizeDecimal(String(r.reserved)),
-    }))
+    .map(
+      (r): OracleRow => ({
+        sku: r.sku as string,
+        location: codeOf(locationCodes, r.loc as string, 'erpnextLedgerOracle'),
+        onHand: normalizeDecimal(String(r.on_hand)),
+        reserved: normalizeDecimal(String(r.reserved)),
+      }),
+    )
     .sort(compareStockKeys);
 }

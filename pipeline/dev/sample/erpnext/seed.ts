@@ -127,9 +127,18 @@ class MemoryErpnext {
       bin.actual += l.qty;
       bin.modified = now;
       this.push({
-        name: this.nextName(ERPNEXT_SERIES.stockLedgerEntry, now), creation: now, modified: now, posting: now,
-        itemCode: l.itemCode, warehouse: l.warehouse, voucherType, voucherNo, voucherDetailNo: voucherDetailName(voucherNo, l.row),
-        actual: l.qty, qtyAfter: bin.actual, isCancelled: false,
+        name: this.nextName(ERPNEXT_SERIES.stockLedgerEntry, now),
+        creation: now,
+        modified: now,
+        posting: now,
+        itemCode: l.itemCode,
+        warehouse: l.warehouse,
+        voucherType,
+        voucherNo,
+        voucherDetailNo: voucherDetailName(voucherNo, l.row),
+        actual: l.qty,
+        qtyAfter: bin.actual,
+        isCancelled: false,
       });
     }
     return voucherNo;
@@ -156,9 +165,18 @@ class MemoryErpnext {
       bin.actual += reversal;
       bin.modified = now;
       this.push({
-        name: this.nextName(ERPNEXT_SERIES.stockLedgerEntry, now), creation: now, modified: now, posting: o.posting,
-        itemCode: o.itemCode, warehouse: o.warehouse, voucherType: o.voucherType, voucherNo: o.voucherNo, voucherDetailNo: o.voucherDetailNo,
-        actual: reversal, qtyAfter: bin.actual, isCancelled: true,
+        name: this.nextName(ERPNEXT_SERIES.stockLedgerEntry, now),
+        creation: now,
+        modified: now,
+        posting: o.posting,
+        itemCode: o.itemCode,
+        warehouse: o.warehouse,
+        voucherType: o.voucherType,
+        voucherNo: o.voucherNo,
+        voucherDetailNo: o.voucherDetailNo,
+        actual: reversal,
+        qtyAfter: bin.actual,
+        isCancelled: true,
       });
       for (const f of this.later(o)) {
         f.qtyAfter += reversal;
@@ -260,10 +278,14 @@ export async function seedErpnext(conn: Connection, opts: SampleOptions): Promis
       if (have <= 0n) continue;
       const qty = quantityMilli(rng, item, rng.int(1, 12));
       const q = qty < have ? qty : have;
-      const no = erp.post('Stock Entry', [
-        { itemCode: item.itemCode, warehouse: from, qty: -q, row: 0 },
-        { itemCode: item.itemCode, warehouse: to, qty: q, row: 0 },
-      ], now);
+      const no = erp.post(
+        'Stock Entry',
+        [
+          { itemCode: item.itemCode, warehouse: from, qty: -q, row: 0 },
+          { itemCode: item.itemCode, warehouse: to, qty: q, row: 0 },
+        ],
+        now,
+      );
       if (no) submitted.push({ voucherType: 'Stock Entry', voucherNo: no });
     } else {
       const open = submitted.filter((v) => CANCELLABLE_VOUCHERS.includes(v.voucherType) && !erp.cancelled.has(v.voucherNo));
@@ -293,30 +315,95 @@ export async function seedErpnext(conn: Connection, opts: SampleOptions): Promis
   const created = ts(OPENING_MS - 86_400_000); // masters exist the day before the opening stock
 
   const warehouseRows = warehouses.map((w) => [
-    w.name, created, created, ERPNEXT_USER, ERPNEXT_USER, 0, 0,
-    0, w.warehouseName, w.isGroup ? 1 : 0, w.parent, w.account, ERPNEXT_COMPANY.name, w.warehouseType, w.lft, w.rgt, w.parent ?? '',
+    w.name,
+    created,
+    created,
+    ERPNEXT_USER,
+    ERPNEXT_USER,
+    0,
+    0,
+    0,
+    w.warehouseName,
+    w.isGroup ? 1 : 0,
+    w.parent,
+    w.account,
+    ERPNEXT_COMPANY.name,
+    w.warehouseType,
+    w.lft,
+    w.rgt,
+    w.parent ?? '',
   ]);
   const itemRows = items.map((it) => [
-    it.itemCode, created, created, ERPNEXT_USER, ERPNEXT_USER, 0, 0,
-    it.itemCode, it.itemName, it.itemGroup, it.stockUom, it.disabled ? 1 : 0, it.isStockItem ? 1 : 0,
-    it.valuationRate, it.standardRate, `${it.itemName} (${it.stockUom})`, it.brand, it.safetyStock,
+    it.itemCode,
+    created,
+    created,
+    ERPNEXT_USER,
+    ERPNEXT_USER,
+    0,
+    0,
+    it.itemCode,
+    it.itemName,
+    it.itemGroup,
+    it.stockUom,
+    it.disabled ? 1 : 0,
+    it.isStockItem ? 1 : 0,
+    it.valuationRate,
+    it.standardRate,
+    `${it.itemName} (${it.stockUom})`,
+    it.brand,
+    it.safetyStock,
   ]);
   const binRows = [...erp.bins.values()].map((b) => {
     const projected = b.actual + b.ordered - b.reserved;
     return [
-      b.name, b.creation, b.modified, ERPNEXT_USER, ERPNEXT_USER, 0, 0, b.itemCode, b.warehouse,
-      fromScaled(b.actual), fromScaled(b.ordered), fromScaled(projected), fromScaled(b.reserved), uom(b.itemCode),
-      rate(b.itemCode), mulDecimals(fromScaled(b.actual), rate(b.itemCode)),
+      b.name,
+      b.creation,
+      b.modified,
+      ERPNEXT_USER,
+      ERPNEXT_USER,
+      0,
+      0,
+      b.itemCode,
+      b.warehouse,
+      fromScaled(b.actual),
+      fromScaled(b.ordered),
+      fromScaled(projected),
+      fromScaled(b.reserved),
+      uom(b.itemCode),
+      rate(b.itemCode),
+      mulDecimals(fromScaled(b.actual), rate(b.itemCode)),
     ];
   });
   const sleRows = erp.ledger.map((s) => {
     const r = rate(s.itemCode);
     const actual = fromScaled(s.actual);
     return [
-      s.name, s.creation, s.modified, ERPNEXT_USER, ERPNEXT_USER, 1, 0, s.itemCode, s.warehouse,
-      s.posting.slice(0, 10), s.posting.slice(11), s.posting, s.voucherType, s.voucherNo, s.voucherDetailNo,
-      actual, fromScaled(s.qtyAfter), s.actual > 0n ? r : '0', s.actual < 0n ? r : '0', r,
-      mulDecimals(fromScaled(s.qtyAfter), r), mulDecimals(actual, r), '[]', ERPNEXT_COMPANY.name, uom(s.itemCode), s.posting.slice(0, 4),
+      s.name,
+      s.creation,
+      s.modified,
+      ERPNEXT_USER,
+      ERPNEXT_USER,
+      1,
+      0,
+      s.itemCode,
+      s.warehouse,
+      s.posting.slice(0, 10),
+      s.posting.slice(11),
+      s.posting,
+      s.voucherType,
+      s.voucherNo,
+      s.voucherDetailNo,
+      actual,
+      fromScaled(s.qtyAfter),
+      s.actual > 0n ? r : '0',
+      s.actual < 0n ? r : '0',
+      r,
+      mulDecimals(fromScaled(s.qtyAfter), r),
+      mulDecimals(actual, r),
+      '[]',
+      ERPNEXT_COMPANY.name,
+      uom(s.itemCode),
+      s.posting.slice(0, 4),
       s.isCancelled ? 1 : 0,
     ];
   });
@@ -326,13 +413,27 @@ export async function seedErpnext(conn: Connection, opts: SampleOptions): Promis
   for (const t of ERPNEXT_TABLES) await conn.query(`TRUNCATE TABLE \`${t}\``);
   await conn.beginTransaction();
   try {
-    await insertRows(conn, '`tabWarehouse` (name, creation, modified, modified_by, owner, docstatus, idx, disabled, warehouse_name, is_group, parent_warehouse, account, company, warehouse_type, lft, rgt, old_parent)', warehouseRows);
-    await insertRows(conn, '`tabItem` (name, creation, modified, modified_by, owner, docstatus, idx, item_code, item_name, item_group, stock_uom, disabled, is_stock_item, valuation_rate, standard_rate, description, brand, safety_stock)', itemRows);
-    await insertRows(conn, '`tabBin` (name, creation, modified, modified_by, owner, docstatus, idx, item_code, warehouse, actual_qty, ordered_qty, projected_qty, reserved_qty, stock_uom, valuation_rate, stock_value)', binRows);
-    await insertRows(conn,
+    await insertRows(
+      conn,
+      '`tabWarehouse` (name, creation, modified, modified_by, owner, docstatus, idx, disabled, warehouse_name, is_group, parent_warehouse, account, company, warehouse_type, lft, rgt, old_parent)',
+      warehouseRows,
+    );
+    await insertRows(
+      conn,
+      '`tabItem` (name, creation, modified, modified_by, owner, docstatus, idx, item_code, item_name, item_group, stock_uom, disabled, is_stock_item, valuation_rate, standard_rate, description, brand, safety_stock)',
+      itemRows,
+    );
+    await insertRows(
+      conn,
+      '`tabBin` (name, creation, modified, modified_by, owner, docstatus, idx, item_code, warehouse, actual_qty, ordered_qty, projected_qty, reserved_qty, stock_uom, valuation_rate, stock_value)',
+      binRows,
+    );
+    await insertRows(
+      conn,
       '`tabStock Ledger Entry` (name, creation, modified, modified_by, owner, docstatus, idx, item_code, warehouse, posting_date, posting_time, posting_datetime, voucher_type, voucher_no, voucher_detail_no, ' +
         'actual_qty, qty_after_transaction, incoming_rate, outgoing_rate, valuation_rate, stock_value, stock_value_difference, stock_queue, company, stock_uom, fiscal_year, is_cancelled)',
-      sleRows);
+      sleRows,
+    );
     await insertRows(conn, '`tabSeries` (name, current)', seriesRows);
     await conn.commit();
   } catch (err) {

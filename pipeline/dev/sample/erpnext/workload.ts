@@ -33,15 +33,7 @@ import { SEEDED_HINT, type CommittedOperation, type WorkloadLane } from '../shar
 import { partOf, type LanePart } from '../shared/part.ts';
 
 /** ERPNext operation kinds. */
-export const ERPNEXT_OPERATION_KINDS = [
-  'erp.receipt',
-  'erp.sale',
-  'erp.delivery',
-  'erp.transfer',
-  'erp.reserve',
-  'erp.unreserve',
-  'erp.cancel',
-] as const;
+export const ERPNEXT_OPERATION_KINDS = ['erp.receipt', 'erp.sale', 'erp.delivery', 'erp.transfer', 'erp.reserve', 'erp.unreserve', 'erp.cancel'] as const;
 /** One of {@link ERPNEXT_OPERATION_KINDS}. */
 export type ErpnextOperationKind = (typeof ERPNEXT_OPERATION_KINDS)[number];
 
@@ -98,10 +90,10 @@ export function erpnextWorkload(conn: Connection, options: { part?: LanePart } =
       const ownItems = options.part ? 'AND item_code IN (?)' : '';
       const ownItemsArgs = options.part ? [items.map((it) => it.itemCode)] : [];
       const binOf = async (itemCode: string, warehouse: string): Promise<Bin | null> => {
-        const [rows] = await conn.query<RowDataPacket[]>('SELECT actual_qty AS actual, reserved_qty AS reserved FROM `tabBin` WHERE item_code = ? AND warehouse = ?', [
-          itemCode,
-          warehouse,
-        ]);
+        const [rows] = await conn.query<RowDataPacket[]>(
+          'SELECT actual_qty AS actual, reserved_qty AS reserved FROM `tabBin` WHERE item_code = ? AND warehouse = ?',
+          [itemCode, warehouse],
+        );
         return (rows[0] as Bin | undefined) ?? null;
       };
       const selling = (): string => (rng.chance(0.7) ? ERPNEXT_WAREHOUSE.stores : ERPNEXT_WAREHOUSE.finished);

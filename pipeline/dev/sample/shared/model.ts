@@ -32,7 +32,11 @@ export function resolveSampleOptions(opts: SampleOptions): ResolvedSampleOptions
     warehouses: opts.warehouses ?? SAMPLE_DEFAULTS.warehouses,
   };
   if (!Number.isInteger(r.seed)) throw new Error(`sample seed must be an integer, got ${r.seed}`);
-  for (const [k, min, max] of [['products', 1, 1_000_000], ['stores', 1, 99], ['warehouses', 1, 99]] as const) {
+  for (const [k, min, max] of [
+    ['products', 1, 1_000_000],
+    ['stores', 1, 99],
+    ['warehouses', 1, 99],
+  ] as const) {
     const v = r[k];
     if (!Number.isInteger(v) || v < min || v > max) throw new Error(`sample ${k} must be an integer in [${min}, ${max}], got ${v}`);
   }
@@ -195,10 +199,20 @@ export interface SampleCatalog {
 }
 
 const CATEGORIES: { name: string; nouns: string[]; sizes: string[]; byWeight: boolean }[] = [
-  { name: 'Grocery', nouns: ['Pasta', 'Rice', 'Olive Oil', 'Tomato Sauce', 'Flour', 'Lentils', 'Honey'], sizes: ['250 g', '500 g', '1 kg', 'Family Size'], byWeight: false },
+  {
+    name: 'Grocery',
+    nouns: ['Pasta', 'Rice', 'Olive Oil', 'Tomato Sauce', 'Flour', 'Lentils', 'Honey'],
+    sizes: ['250 g', '500 g', '1 kg', 'Family Size'],
+    byWeight: false,
+  },
   { name: 'Produce', nouns: ['Apples', 'Bananas', 'Carrots', 'Potatoes', 'Onions', 'Tomatoes'], sizes: ['Loose', 'Organic', 'Local'], byWeight: true },
   { name: 'Dairy', nouns: ['Milk', 'Yogurt', 'Butter', 'Cheddar', 'Cream'], sizes: ['250 g', '500 g', '1 L', '2 L'], byWeight: false },
-  { name: 'Beverages', nouns: ['Orange Juice', 'Sparkling Water', 'Cola', 'Green Tea', 'Coffee Beans'], sizes: ['0.5 L', '1 L', '6-pack', '12-pack'], byWeight: false },
+  {
+    name: 'Beverages',
+    nouns: ['Orange Juice', 'Sparkling Water', 'Cola', 'Green Tea', 'Coffee Beans'],
+    sizes: ['0.5 L', '1 L', '6-pack', '12-pack'],
+    byWeight: false,
+  },
   { name: 'Household', nouns: ['Dish Soap', 'Paper Towels', 'Sponges', 'Trash Bags', 'Detergent'], sizes: ['Small', 'Large', 'Value Pack'], byWeight: false },
   { name: 'Apparel', nouns: ['T-Shirt', 'Socks', 'Cap', 'Hoodie'], sizes: ['Classic', 'Sport', 'Premium'], byWeight: false },
 ];

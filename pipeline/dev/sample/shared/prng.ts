@@ -106,7 +106,12 @@ export class Rng {
   /** @returns a lowercase RFC 4122 version-4-shaped UUID string built from this generator. */
   uuid(): string {
     const hex: string[] = [];
-    for (let i = 0; i < 16; i++) hex.push(Math.floor(this.next() * 256).toString(16).padStart(2, '0'));
+    for (let i = 0; i < 16; i++)
+      hex.push(
+        Math.floor(this.next() * 256)
+          .toString(16)
+          .padStart(2, '0'),
+      );
     hex[6] = '4' + (hex[6] as string)[1];
     hex[8] = ((parseInt(hex[8] as string, 16) & 0x3f) | 0x80).toString(16);
     const s = hex.join('');
@@ -125,7 +130,10 @@ export class ZipfSampler {
    * @param n - number of ranks (>= 1).
    * @param exponent - skew; 0 is uniform, ~1.1 is typical retail popularity.
    */
-  constructor(n: number, readonly exponent = 1.1) {
+  constructor(
+    n: number,
+    readonly exponent = 1.1,
+  ) {
     if (!(n >= 1)) throw new Error(`ZipfSampler: n must be >= 1, got ${n}`);
     this.cdf = new Float64Array(n);
     let acc = 0;

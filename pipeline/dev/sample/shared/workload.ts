@@ -169,7 +169,11 @@ export async function runWorkload<L extends AnyLane>(
   type Op = LaneOperation<L>;
   const sample = resolveSampleOptions(opts);
   if (opts.count === undefined && opts.durationMs === undefined) throw new Error('runWorkload: give count or durationMs');
-  for (const [k, v] of [['count', opts.count], ['durationMs', opts.durationMs], ['rate', opts.rate]] as const) {
+  for (const [k, v] of [
+    ['count', opts.count],
+    ['durationMs', opts.durationMs],
+    ['rate', opts.rate],
+  ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0)) throw new Error(`runWorkload: ${k} must be a non-negative number, got ${v}`);
   }
   const sources = lanes.map((l) => l.source);
@@ -271,7 +275,10 @@ export async function runWorkload<L extends AnyLane>(
  *
  * @returns the results, in the order of `runs`.
  */
-export async function awaitWorkloads<T extends readonly Promise<unknown>[]>(stop: AbortController, runs: [...T]): Promise<{ -readonly [I in keyof T]: Awaited<T[I]> }> {
+export async function awaitWorkloads<T extends readonly Promise<unknown>[]>(
+  stop: AbortController,
+  runs: [...T],
+): Promise<{ -readonly [I in keyof T]: Awaited<T[I]> }> {
   const settled = await Promise.allSettled(
     runs.map((run) =>
       run.catch((err: unknown) => {

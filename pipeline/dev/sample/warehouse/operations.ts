@@ -186,9 +186,7 @@ async function changeReservation(client: Client, quantId: number, target: string
     );
     const after = r.rows[0];
     if (!after) {
-      throw new QuantStateError(
-        `stock_quant ${quantId}: reservation change refused (quantity ${before.quantity}, reserved ${before.reserved_quantity})`,
-      );
+      throw new QuantStateError(`stock_quant ${quantId}: reservation change refused (quantity ${before.quantity}, reserved ${before.reserved_quantity})`);
     }
     changes.push({ ...identity(before), quantityDelta: '0', reservedDelta: normalizeDecimal(after.delta), action: 'update' });
   });
@@ -257,7 +255,12 @@ export async function mergeQuants(client: Client, keepId: number, dropId: number
       [keepId, drop.quantity, drop.reserved_quantity],
     );
     await client.query('DELETE FROM stock_quant WHERE id = $1', [dropId]);
-    changes.push({ ...identity(keep), quantityDelta: normalizeDecimal(drop.quantity), reservedDelta: normalizeDecimal(drop.reserved_quantity), action: 'update' });
+    changes.push({
+      ...identity(keep),
+      quantityDelta: normalizeDecimal(drop.quantity),
+      reservedDelta: normalizeDecimal(drop.reserved_quantity),
+      action: 'update',
+    });
     changes.push({ ...identity(drop), quantityDelta: negateDecimal(drop.quantity), reservedDelta: negateDecimal(drop.reserved_quantity), action: 'delete' });
   });
 }

@@ -34,12 +34,8 @@ describe('Debezium capture on the local stack', () => {
     const product = uniqueToken('T-PRD');
     await pos.beginTransaction();
     await pos.query('INSERT INTO locations (id, name) VALUES (?, ?)', [location, `test ${location}`]);
-    await pos.query('INSERT INTO products (id, reference, code, name, category) VALUES (?, ?, ?, ?, ?)', [
-      product, product, product, 'capture test', '000',
-    ]);
-    await pos.query('INSERT INTO stockcurrent (location, product, attributesetinstance_id, units) VALUES (?, ?, NULL, 7.5)', [
-      location, product,
-    ]);
+    await pos.query('INSERT INTO products (id, reference, code, name, category) VALUES (?, ?, ?, ?, ?)', [product, product, product, 'capture test', '000']);
+    await pos.query('INSERT INTO stockcurrent (location, product, attributesetinstance_id, units) VALUES (?, ?, NULL, 7.5)', [location, product]);
     await pos.commit();
 
     const registry = createSchemaRegistry(stackEndpoints().registryUrl);
@@ -67,19 +63,15 @@ describe('Debezium capture on the local stack', () => {
   it('streams a warehouse stock_quant insert as JSON with an exact NUMERIC quantity', async () => {
     const code = uniqueToken('T-SKU');
     await wms.query('BEGIN');
-    const product = await wms.query('INSERT INTO product_product (default_code, name, active) VALUES ($1, $2, true) RETURNING id', [
-      code, 'capture test',
-    ]);
-    const location = await wms.query(
-      `INSERT INTO stock_location (name, complete_name, usage) VALUES ($1, $1, 'internal') RETURNING id`,
-      [uniqueToken('T-WH')],
-    );
+    const product = await wms.query('INSERT INTO product_product (default_code, name, active) VALUES ($1, $2, true) RETURNING id', [code, 'capture test']);
+    const location = await wms.query(`INSERT INTO stock_location (name, complete_name, usage) VALUES ($1, $1, 'internal') RETURNING id`, [uniqueToken('T-WH')]);
     const productId = product.rows[0].id as number;
     const locationId = location.rows[0].id as number;
-    await wms.query(
-      'INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity, in_date) VALUES ($1, $2, $3, 0, now())',
-      [productId, locationId, '12.345'],
-    );
+    await wms.query('INSERT INTO stock_quant (product_id, location_id, quantity, reserved_quantity, in_date) VALUES ($1, $2, $3, 0, now())', [
+      productId,
+      locationId,
+      '12.345',
+    ]);
     await wms.query('COMMIT');
 
     const record = await waitForRecord('wms.public.stock_quant', (r) => {

@@ -104,10 +104,19 @@ describe('ERPNext capture (connector stocksync-erpnext)', () => {
     // ERPNext's get_or_make_bin inserts the Bin at zero, then the same transaction updates it.
     const created = await waitForChange(TOPIC.bin, (e) => e.op === 'c' && e.after?.name === bin.name && e.after?.item_code === item);
     expect(created.envelope.after).toMatchObject({ actual_qty: '0.000000000', reserved_qty: '0.000000000' });
-    const updated = await waitForChange(TOPIC.bin, (e) => e.op === 'u' && e.after?.name === bin.name && e.after?.item_code === item && e.after?.actual_qty === '12.625000000');
+    const updated = await waitForChange(
+      TOPIC.bin,
+      (e) => e.op === 'u' && e.after?.name === bin.name && e.after?.item_code === item && e.after?.actual_qty === '12.625000000',
+    );
     expect(updated.key).toEqual({ name: bin.name });
     expect(updated.envelope.before).toMatchObject({ item_code: item, warehouse, actual_qty: '12.500000000', projected_qty: '12.500000000' });
-    expect(updated.envelope.after).toMatchObject({ item_code: item, warehouse, actual_qty: '12.625000000', projected_qty: '12.625000000', reserved_qty: '0.000000000' });
+    expect(updated.envelope.after).toMatchObject({
+      item_code: item,
+      warehouse,
+      actual_qty: '12.625000000',
+      projected_qty: '12.625000000',
+      reserved_qty: '0.000000000',
+    });
     expect(updated.envelope.source).toMatchObject({ table: 'tabBin' });
   });
 

@@ -6,7 +6,14 @@ describe('stack lifecycle', () => {
   it('a second `up` finds every component healthy and starts nothing', async () => {
     const results = await stackUp(() => undefined);
     expect(results.map((r) => r.component).sort()).toEqual([
-      'kafka', 'kafka-connect', 'mariadb', 'pos-mariadb', 'postgres', 'redis', 'schema-registry', 'wms-postgres',
+      'kafka',
+      'kafka-connect',
+      'mariadb',
+      'pos-mariadb',
+      'postgres',
+      'redis',
+      'schema-registry',
+      'wms-postgres',
     ]);
     expect(results.filter((r) => r.action !== 'already-running')).toEqual([]);
   });

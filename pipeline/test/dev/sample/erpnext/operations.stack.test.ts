@@ -49,7 +49,11 @@ async function sle(name: string): Promise<RowDataPacket> {
   return r[0]!;
 }
 async function counts(): Promise<string> {
-  return JSON.stringify(await rows('SELECT (SELECT COUNT(*) FROM `tabBin`) AS bins, (SELECT COUNT(*) FROM `tabStock Ledger Entry`) AS sles, (SELECT SUM(current) FROM `tabSeries`) AS series'));
+  return JSON.stringify(
+    await rows(
+      'SELECT (SELECT COUNT(*) FROM `tabBin`) AS bins, (SELECT COUNT(*) FROM `tabStock Ledger Entry`) AS sles, (SELECT SUM(current) FROM `tabSeries`) AS series',
+    ),
+  );
 }
 /** A stocked, whole-unit item in Stores. */
 async function stockedItem(min = 5): Promise<{ itemCode: string; actual: string }> {
@@ -83,7 +87,13 @@ describe('ERPNext stock operations', () => {
     const after = await bin(itemCode, STORES);
     expect(subDecimals(after!.actual_qty as string, actual)).toBe('12');
     const entry = await sle(commit.ledger[0]!.name);
-    expect(entry).toMatchObject({ voucher_no: commit.voucherNo, actual_qty: '12.000000000', qty_after_transaction: after!.actual_qty, is_cancelled: 0, docstatus: 1 });
+    expect(entry).toMatchObject({
+      voucher_no: commit.voucherNo,
+      actual_qty: '12.000000000',
+      qty_after_transaction: after!.actual_qty,
+      is_cancelled: 0,
+      docstatus: 1,
+    });
     expect(commit.ledger[0]!.name).toMatch(/^MAT-SLE-\d{4}-\d{5}$/);
     expect(commit.txId === null || /^\d+-\d+-\d+$/.test(commit.txId)).toBe(true);
     await expectConsistent();
@@ -96,7 +106,9 @@ describe('ERPNext stock operations', () => {
     expect(commit.bins).toEqual([expect.objectContaining({ actualDelta: '2.5', action: 'insert' })]);
     expect(commit.bins[0]!.name).toMatch(/^MAT-BIN-\d{4}-\d{5}$/);
     const before = await counts();
-    await expect(sellStock(conn, { itemCode: item.itemCode, warehouse: ERPNEXT_WAREHOUSE.finished, qty: '2.500000001' })).rejects.toBeInstanceOf(ErpnextStateError);
+    await expect(sellStock(conn, { itemCode: item.itemCode, warehouse: ERPNEXT_WAREHOUSE.finished, qty: '2.500000001' })).rejects.toBeInstanceOf(
+      ErpnextStateError,
+    );
     await expect(receiveStock(conn, { itemCode: 'SVC-GIFT-WRAP', warehouse: STORES, qty: '1' })).rejects.toThrow(/not a stock item/);
     await expect(receiveStock(conn, { itemCode: item.itemCode, warehouse: ERPNEXT_WAREHOUSE.group, qty: '1' })).rejects.toThrow(/is a group/);
     expect(await counts()).toBe(before); // rolled back, naming series included
@@ -110,10 +122,16 @@ describe('ERPNext stock operations', () => {
     const { itemCode } = await stockedItem();
     const commit = await transferStock(conn, { itemCode, from: STORES, to: ERPNEXT_WAREHOUSE.wip, qty: '3' });
     expect(commit.voucherNo).toMatch(/^MAT-STE-/);
-    expect(commit.ledger.map((l) => [l.warehouse, l.actualQty])).toEqual([[STORES, '-3'], [ERPNEXT_WAREHOUSE.wip, '3']]);
+    expect(commit.ledger.map((l) => [l.warehouse, l.actualQty])).toEqual([
+      [STORES, '-3'],
+      [ERPNEXT_WAREHOUSE.wip, '3'],
+    ]);
     const [a, b] = [await sle(commit.ledger[0]!.name), await sle(commit.ledger[1]!.name)];
     expect(a.voucher_detail_no).toBe(b.voucher_detail_no);
-    expect(commit.bins.map((x) => [x.warehouse, x.actualDelta])).toEqual([[STORES, '-3'], [ERPNEXT_WAREHOUSE.wip, '3']]);
+    expect(commit.bins.map((x) => [x.warehouse, x.actualDelta])).toEqual([
+      [STORES, '-3'],
+      [ERPNEXT_WAREHOUSE.wip, '3'],
+    ]);
     await expectConsistent();
   });
 
@@ -148,7 +166,10 @@ describe('ERPNext cancellation (immutable ledger)', () => {
     expect(addDecimals(saleBefore.qty_after_transaction as string)).toBe(addDecimals(actual, '5'));
 
     const cancel = await cancelVoucher(conn, 'Purchase Receipt', receipt.voucherNo!);
-    expect(cancel.ledger.map((l) => [l.action, l.actualQty, l.isCancelled])).toEqual([['cancel', '7', true], ['insert', '-7', true]]);
+    expect(cancel.ledger.map((l) => [l.action, l.actualQty, l.isCancelled])).toEqual([
+      ['cancel', '7', true],
+      ['insert', '-7', true],
+    ]);
     expect(cancel.bins).toEqual([expect.objectContaining({ itemCode, warehouse: STORES, actualDelta: '-7', reservedDelta: '0' })]);
 
     const flagged = await sle(original.name as string);
@@ -200,7 +221,10 @@ describe('ERPNext cancellation (immutable ledger)', () => {
     const ste = await transferStock(conn, { itemCode, from: STORES, to: ERPNEXT_WAREHOUSE.finished, qty: '2' });
     const cancel = await cancelVoucher(conn, 'Stock Entry', ste.voucherNo!);
     // Reversed last line first, as ERPNext does for a Stock Entry.
-    expect(cancel.ledger.filter((l) => l.action === 'insert').map((l) => [l.warehouse, l.actualQty])).toEqual([[ERPNEXT_WAREHOUSE.finished, '-2'], [STORES, '2']]);
+    expect(cancel.ledger.filter((l) => l.action === 'insert').map((l) => [l.warehouse, l.actualQty])).toEqual([
+      [ERPNEXT_WAREHOUSE.finished, '-2'],
+      [STORES, '2'],
+    ]);
     const [seeded] = await rows(
       `SELECT voucher_no FROM \`tabStock Ledger Entry\` s WHERE voucher_type = 'Sales Invoice' AND is_cancelled = 0
        AND EXISTS (SELECT 1 FROM \`tabStock Ledger Entry\` f WHERE f.item_code = s.item_code AND f.warehouse = s.warehouse AND f.is_cancelled = 0 AND f.posting_datetime > s.posting_datetime)

@@ -6,7 +6,15 @@ import { stackEndpoints } from '../../../../src/config/endpoints.ts';
 import { skuOf } from '../../../../dev/sample/shared/model.ts';
 import { diffStock } from '../../../../dev/sample/shared/oracle.ts';
 import { checkErpnextConsistency } from '../../../../dev/sample/erpnext/consistency.ts';
-import { ERPNEXT_WAREHOUSE, addDecimals, buildErpnextCatalog, erpnextLocationCodes, erpnextWarehouses, mulDecimals, subDecimals } from '../../../../dev/sample/erpnext/model.ts';
+import {
+  ERPNEXT_WAREHOUSE,
+  addDecimals,
+  buildErpnextCatalog,
+  erpnextLocationCodes,
+  erpnextWarehouses,
+  mulDecimals,
+  subDecimals,
+} from '../../../../dev/sample/erpnext/model.ts';
 import { erpnextLedgerOracle, erpnextOracle } from '../../../../dev/sample/erpnext/oracle.ts';
 import { ERPNEXT_TABLES } from '../../../../dev/sample/erpnext/schema.ts';
 import { seedErpnext } from '../../../../dev/sample/erpnext/seed.ts';
@@ -89,7 +97,12 @@ describe('seedErpnext', () => {
     const first = await dump();
     expect(await seedErpnext(conn, SAMPLE)).toEqual(counts);
     expect(await dump()).toEqual(first);
-    expect(counts).toMatchObject({ items: first.tabItem!.length, warehouses: 5, bins: first.tabBin!.length, stockLedgerEntries: first['tabStock Ledger Entry']!.length });
+    expect(counts).toMatchObject({
+      items: first.tabItem!.length,
+      warehouses: 5,
+      bins: first.tabBin!.length,
+      stockLedgerEntries: first['tabStock Ledger Entry']!.length,
+    });
     expect(counts.cancelledVouchers).toBeGreaterThan(0);
     await seedErpnext(conn, { ...SAMPLE, seed: 43 });
     expect((await dump()).tabBin).not.toEqual(first.tabBin);
@@ -116,7 +129,10 @@ describe('seedErpnext', () => {
     expect((await rows("SELECT COUNT(*) AS n FROM `tabBin` WHERE item_code LIKE 'SVC-%'"))[0]!.n).toBe(0);
     expect((await rows('SELECT name, is_group FROM `tabWarehouse` WHERE is_group = 1')).map((r) => r.name)).toEqual([ERPNEXT_WAREHOUSE.group]);
     expect((await rows('SELECT DISTINCT voucher_type FROM `tabStock Ledger Entry` ORDER BY 1')).map((r) => r.voucher_type)).toEqual([
-      'Purchase Receipt', 'Sales Invoice', 'Stock Entry', 'Stock Reconciliation',
+      'Purchase Receipt',
+      'Sales Invoice',
+      'Stock Entry',
+      'Stock Reconciliation',
     ]);
     expect((await rows('SELECT COUNT(*) AS n FROM `tabStock Ledger Entry` WHERE voucher_type = ? ', ['Stock Reconciliation']))[0]!.n).toBeGreaterThan(300);
     // A cancelled voucher: its original and its reversal are both flagged, on the same posting date and time.

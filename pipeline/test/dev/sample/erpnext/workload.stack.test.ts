@@ -68,7 +68,12 @@ describe('ERPNext workload', () => {
     for (const op of cancels) {
       expect(op.ledger.length % 2).toBe(0);
       expect(op.ledger.every((l) => l.isCancelled)).toBe(true);
-      expect(addDecimals(...op.ledger.filter((l) => l.action === 'insert').map((l) => l.actualQty), ...op.ledger.filter((l) => l.action === 'cancel').map((l) => l.actualQty))).toBe('0');
+      expect(
+        addDecimals(
+          ...op.ledger.filter((l) => l.action === 'insert').map((l) => l.actualQty),
+          ...op.ledger.filter((l) => l.action === 'cancel').map((l) => l.actualQty),
+        ),
+      ).toBe('0');
     }
 
     const after = await erpnextOracle(conn);

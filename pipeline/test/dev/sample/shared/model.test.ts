@@ -74,8 +74,6 @@ describe('sample model', () => {
     expect(c.products[122]?.sku).toBe('SKU-000123');
     expect(c.posByRank[0]?.rank).toBeLessThan(c.posByRank[1]?.rank as number);
     expect(new Set(c.products.map((p) => p.barcode)).size).toBe(2010);
-    expect(c.warehouseByRank.map((p) => p.warehouseId).sort((a, b) => (a as number) - (b as number))).toEqual(
-      Array.from({ length: 1960 }, (_, i) => i + 1),
-    );
+    expect(c.warehouseByRank.map((p) => p.warehouseId).sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 1960 }, (_, i) => i + 1));
   });
 });

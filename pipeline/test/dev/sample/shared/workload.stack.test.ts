@@ -108,7 +108,10 @@ describe('runWorkload', () => {
     const result = await runs.run((signal) => runWorkload([posWorkload(pos), warehouseWorkload(wms)], { ...SAMPLE, rate: 100, durationMs: 1500, signal }));
     expect(result.planned).toBe(150);
     expect(result.committed).toBeLessThanOrEqual(150);
-    expectPaced(result, 100, [{ source: 'pos', share: 63 / 100 }, { source: 'warehouse', share: 37 / 100 }]);
+    expectPaced(result, 100, [
+      { source: 'pos', share: 63 / 100 },
+      { source: 'warehouse', share: 37 / 100 },
+    ]);
     for (const op of result.operations) expect(op.startedAtMs).toBeLessThan(result.startedAtMs + 1500);
     // Not ahead: the last operations are scheduled close to the end of the duration.
     expect(result.endedAtMs - result.startedAtMs).toBeGreaterThanOrEqual(1400);
