@@ -57,8 +57,8 @@ async function locationPartitions(): Promise<Map<number, number>> {
 
 const dimensionName = async (id: number) =>
   (
-    await canonicalQuery<{ name: string; complete_name: string }>(
-      `SELECT attributes->>'name' AS name, attributes->>'complete_name' AS complete_name FROM dimension_row
+    await canonicalQuery<{ complete_name: string }>(
+      `SELECT attributes->>'complete_name' AS complete_name FROM dimension_row
        WHERE source = 'warehouse' AND dimension = 'stock_location' AND dim_key = $1`,
       [String(id)],
     )
@@ -123,8 +123,9 @@ describe('a change the canonical store rejects', () => {
     const last = new Map<number, string>();
     for (let i = 1; i <= 30; i++) {
       const id = neighbours[i % neighbours.length]!;
-      const name = `after poison ${i}`;
-      await wms.query('UPDATE stock_location SET name = $1 WHERE id = $2', [name, id]);
+      // complete_name: the connector captures only the columns the mapping reads (column.include.list).
+      const name = `Shelves/after poison ${i}`;
+      await wms.query('UPDATE stock_location SET complete_name = $1 WHERE id = $2', [name, id]);
       last.set(id, name);
     }
 
@@ -143,7 +144,7 @@ describe('a change the canonical store rejects', () => {
     expect(rejected[0]!.error).toContain('SQLSTATE 54000');
     // Every update behind it is merged, and the partition is consumed to its end.
     await waitForLagZero(undefined, 240_000);
-    for (const [id, name] of last) expect((await dimensionName(id))?.name, `location ${id}`).toBe(name);
+    for (const [id, name] of last) expect((await dimensionName(id))?.complete_name, `location ${id}`).toBe(name);
     expect((await dimensionName(poisoned!.id))?.complete_name).toBe(poisoned!.complete_name);
     expect(await canonicalQuery<{ n: string }>('SELECT count(*)::text AS n FROM stock_level WHERE location = $1', [poisoned!.complete_name])).toEqual(
       levelsBefore,

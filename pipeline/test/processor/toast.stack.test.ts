@@ -62,23 +62,19 @@ describe('unchanged TOAST column in a dimension (REPLICA IDENTITY DEFAULT)', () 
     );
 
     await wms.query("UPDATE product_product SET name = 'Long-coded bolt, renamed' WHERE id = $1", [productId]);
-    // The update really arrived without the code: Debezium's placeholder is in the record.
+    // The update really arrived without the code: Debezium's placeholder is in its record (the
+    // connector captures only the columns the mapping reads, so the new name itself is not in it).
     const update = await waitForRecord('wms.public.product_product', (record) => {
       const text = record.value?.toString('utf8') ?? '';
-      return text.includes('Long-coded bolt, renamed') && text.includes(`"id":${productId},`);
+      return text.includes(`"id":${productId},`) && text.includes('"op":"u"');
     });
     expect(update.value!.toString('utf8')).toContain('__debezium_unavailable_value');
-    const dimension = await eventually(
-      () =>
-        canonicalQuery<{ name: string; default_code: string | null }>(
-          "SELECT attributes->>'name' AS name, attributes->>'default_code' AS default_code FROM dimension_row WHERE source = 'warehouse' AND dimension = 'product_product' AND dim_key = $1",
-          [String(productId)],
-        ),
-      (rows) => rows[0]?.name === 'Long-coded bolt, renamed',
-      90_000,
-    );
-    expect(dimension[0]!.default_code).toBe(code);
     await waitForLagZero();
+    const dimension = await canonicalQuery<{ default_code: string | null }>(
+      "SELECT attributes->>'default_code' AS default_code FROM dimension_row WHERE source = 'warehouse' AND dimension = 'product_product' AND dim_key = $1",
+      [String(productId)],
+    );
+    expect(dimension).toEqual([{ default_code: code }]);
 
     expect(await stockOf(code)).toEqual([{ location: locationCode, on_hand: '7.5' }]);
     expect(await canonicalQuery("SELECT sku FROM stock_level WHERE sku LIKE '%unchanged%' OR sku LIKE '%unavailable%'")).toEqual([]);
