@@ -83,6 +83,7 @@ beforeAll(async () => {
   run = startProductProcess(['run', '--metrics-port', '0']);
   channels = startProductProcess(['channels', 'run', '--metrics-port', '0']);
   await probeConsumption('start', 240_000);
+  expectAlive(); // the probe was consumed by these processes, not by some other member of the groups
 }, 300_000);
 
 afterAll(async () => {
