@@ -80,34 +80,17 @@ export async function recomputeCanonicalRows(ctx: MergeContext): Promise<void> {
   const written = `written AS (
     INSERT INTO stock_level (sku, location, on_hand, reserved, safety_stock, source, source_position, source_ts_ms, version, updated_at)
     SELECT sku, location, oh, rs, ss, src, pos, ts, v, timestamptz 'epoch' + ${params.add(updatedAt, 'bigint')} * interval '1 millisecond'
-    FROM unnest(${params.add(
-      events.map((e) => e.sku),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.location),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.on_hand),
-      'numeric[]',
-    )}, ${params.add(
-      events.map((e) => e.reserved),
-      'numeric[]',
-    )}, ${params.add(
-      events.map((e) => e.safety_stock),
-      'numeric[]',
-    )}, ${params.add(
-      events.map((e) => e.source),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.source_position),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.source_ts_ms),
-      'bigint[]',
-    )}, ${params.add(
-      events.map((e) => e.version),
-      'bigint[]',
-    )}) AS e(sku, location, oh, rs, ss, src, pos, ts, v)
+    FROM unnest(${params.columns(events, [
+      ['text', (e) => e.sku],
+      ['text', (e) => e.location],
+      ['numeric', (e) => e.on_hand],
+      ['numeric', (e) => e.reserved],
+      ['numeric', (e) => e.safety_stock],
+      ['text', (e) => e.source],
+      ['text', (e) => e.source_position],
+      ['bigint', (e) => e.source_ts_ms],
+      ['bigint', (e) => e.version],
+    ])}) AS e(sku, location, oh, rs, ss, src, pos, ts, v)
     ON CONFLICT (sku, location) DO UPDATE SET
       on_hand = EXCLUDED.on_hand, reserved = EXCLUDED.reserved, safety_stock = EXCLUDED.safety_stock, source = EXCLUDED.source,
       source_position = EXCLUDED.source_position, source_ts_ms = EXCLUDED.source_ts_ms,

@@ -23,13 +23,10 @@ export function countersCte(params: StatementParams, ctx: MergeContext): string 
   if (increments.length === 0) return null;
   return `counters AS (
     INSERT INTO pipeline_counter (name, value)
-    SELECT * FROM unnest(${params.add(
-      increments.map(([k]) => k),
-      'text[]',
-    )}, ${params.add(
-      increments.map(([, v]) => v),
-      'bigint[]',
-    )})
+    SELECT * FROM unnest(${params.columns(increments, [
+      ['text', ([name]) => name],
+      ['bigint', ([, value]) => value],
+    ])})
     ON CONFLICT (name) DO UPDATE SET value = pipeline_counter.value + EXCLUDED.value)`;
 }
 

@@ -10,17 +10,10 @@ import type { StockLevelEvent } from './canonical-schema.ts';
 export function outboxRowsCte(params: StatementParams, events: StockLevelEvent[]): string {
   return `outbox AS (
     INSERT INTO canonical_outbox (sku, location, version, payload)
-    SELECT * FROM unnest(${params.add(
-      events.map((e) => e.sku),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.location),
-      'text[]',
-    )}, ${params.add(
-      events.map((e) => e.version),
-      'bigint[]',
-    )}, ${params.add(
-      events.map((e) => JSON.stringify(e)),
-      'jsonb[]',
-    )}))`;
+    SELECT * FROM unnest(${params.columns(events, [
+      ['text', (e) => e.sku],
+      ['text', (e) => e.location],
+      ['bigint', (e) => e.version],
+      ['jsonb', (e) => JSON.stringify(e)],
+    ])}))`;
 }

@@ -13,4 +13,13 @@ export class StatementParams {
     this.values.push(value);
     return cast ? `$${this.values.length}::${cast}` : `$${this.values.length}`;
   }
+
+  /**
+   * Adds one array parameter per column of `rows` and returns their placeholders, comma-separated,
+   * for `unnest(…)`: `columns(rows, [['text', (r) => r.sku], ['numeric', (r) => r.on_hand]])` gives
+   * `$1::text[], $2::numeric[]` (one statement for any number of rows).
+   */
+  columns<T>(rows: readonly T[], columns: ReadonlyArray<readonly [elementType: string, pick: (row: T) => unknown]>): string {
+    return columns.map(([elementType, pick]) => this.add(rows.map(pick), `${elementType}[]`)).join(', ');
+  }
 }
