@@ -16,7 +16,7 @@ import { loadMappings } from '../../src/normalize/index.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 import { resetCapture, seedSources } from '../demo/environment.ts';
-import { checkAgainstOracle } from '../demo/oracle-check.ts';
+import { oracleRow } from './oracle-row.ts';
 import { startPipelineProcess } from './pipeline-process.ts';
 import { peakRssMiB, processCpuSeconds, processesCpuSeconds } from './proc.ts';
 import { machineRecorder, quotient, round, type BenchPart, type BenchRow } from './report.ts';
@@ -209,19 +209,11 @@ export async function runSnapshot(options: SnapshotOptions): Promise<BenchPart> 
     }
 
     say('[snapshot 4/4] canonical table against the SQL oracle');
-    const oracle = await checkAgainstOracle(endpoints);
-    rows.push({
-      label: 'oracle',
-      figures: { 'expected rows': oracle.expectedRows, 'canonical rows': oracle.canonicalRows, mismatches: oracle.mismatches.length },
-    });
-    if (oracle.mismatches.length > 0) {
+    const oracle = await oracleRow(endpoints);
+    rows.push(oracle.row);
+    if (!oracle.passed) {
       passed = false;
-      notes.push(
-        `oracle: ${oracle.mismatches.length} mismatches, e.g. ${oracle.mismatches
-          .slice(0, 3)
-          .map((m) => JSON.stringify(m))
-          .join('; ')}`,
-      );
+      notes.push(oracle.note!);
     }
   } catch (error) {
     passed = false;

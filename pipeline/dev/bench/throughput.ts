@@ -16,7 +16,7 @@ import { openSourceDatabase, snapshotRowCount } from '../../src/sources/source-d
 import { tableTopic } from '../../src/normalize/index.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 import { emptyCanonicalStore, resetCapture, seedSources } from '../demo/environment.ts';
-import { checkAgainstOracle } from '../demo/oracle-check.ts';
+import { oracleRow } from './oracle-row.ts';
 import { isRecordAlive, readPidRecord } from '../stack/processes.ts';
 import { stackPaths } from '../stack/paths.ts';
 import { applyConnector } from '../../src/connectors/apply.ts';
@@ -119,19 +119,11 @@ export async function runThroughput(options: ThroughputOptions): Promise<BenchPa
 
     say('[throughput 4/6] (d) canonical table against the SQL oracle');
     try {
-      const oracle = await checkAgainstOracle(endpoints);
-      rows.push({
-        label: 'oracle',
-        figures: { 'expected rows': oracle.expectedRows, 'canonical rows': oracle.canonicalRows, mismatches: oracle.mismatches.length },
-      });
-      if (oracle.mismatches.length > 0) {
+      const oracle = await oracleRow(endpoints);
+      rows.push(oracle.row);
+      if (!oracle.passed) {
         passed = false;
-        notes.push(
-          `oracle: ${oracle.mismatches.length} mismatches, e.g. ${oracle.mismatches
-            .slice(0, 3)
-            .map((m) => JSON.stringify(m))
-            .join('; ')}`,
-        );
+        notes.push(oracle.note!);
       }
     } catch (error) {
       fail('oracle check', error);
