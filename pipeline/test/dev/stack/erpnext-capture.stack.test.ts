@@ -24,6 +24,7 @@ const database = stackEndpoints().erpnext.database;
 const TOPIC = {
   bin: `erp.${database}.tabBin`,
   ledger: `erp.${database}.tabStock_Ledger_Entry`,
+  item: `erp.${database}.tabItem`,
 };
 const decoder: Decoder = createDecoder({ format: 'avro', registry: registrySchemaLookup(createSchemaRegistry(stackEndpoints().registryUrl)) });
 let conn: Connection;
@@ -32,6 +33,12 @@ const warehouse = `${uniqueToken('T-ERP-WH')} - ABC`;
 
 beforeAll(async () => {
   conn = await openErpnext();
+  // The facts below are about every column ERPNext writes (the mappings' design rests on them), so
+  // the connector captures them all here; the shipped config captures only the columns the mapping
+  // files read (column.include.list), and is applied again afterwards.
+  const allColumns = loadConnector(path.join(connectorsDir, 'erpnext.json'));
+  delete allColumns.config['column.include.list'];
+  await applyConnector(allColumns);
   // A fresh item and warehouse of the test's own, so the test needs no seeded data and touches none.
   await conn.query(
     `INSERT INTO \`tabWarehouse\` (name, creation, modified, modified_by, owner, warehouse_name, is_group, parent_warehouse, company)
@@ -43,13 +50,19 @@ beforeAll(async () => {
      VALUES (?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6), 'Administrator', 'Administrator', ?, 'capture test', 'Products', 'Kg', 1, 2.5)`,
     [item, item],
   );
-  // The facts below are about every column ERPNext writes (the mappings' design rests on them), so
-  // the connector captures them all here; the shipped config captures only the columns the mapping
-  // files read (column.include.list), and is applied again afterwards.
-  const allColumns = loadConnector(path.join(connectorsDir, 'erpnext.json'));
-  delete allColumns.config['column.include.list'];
-  await applyConnector(allColumns);
-});
+  // The new configuration is in effect once a change carries a column the shipped list leaves out
+  // (a task restarting under a new config may still write records of the old one for a moment).
+  for (let attempt = 1; ; attempt++) {
+    const probe = `capture test ${attempt}`;
+    await conn.query('UPDATE `tabItem` SET item_name = ? WHERE name = ?', [probe, item]);
+    try {
+      await waitForChange(TOPIC.item, (e) => e.after?.name === item && e.after?.item_name === probe, 20_000);
+      break;
+    } catch (error) {
+      if (attempt === 6) throw error;
+    }
+  }
+}, 300_000);
 
 afterAll(async () => {
   await conn?.end();
@@ -61,14 +74,22 @@ afterAll(async () => {
  * also check the test's own item code: names come from naming series, which a re-seed restarts, so a
  * name alone may match an older record still on the topic.
  */
-async function waitForChange(topic: string, match: (e: DebeziumEnvelope) => boolean): Promise<{ key: Row | null; envelope: DebeziumEnvelope }> {
+async function waitForChange(
+  topic: string,
+  match: (e: DebeziumEnvelope) => boolean,
+  timeoutMs?: number,
+): Promise<{ key: Row | null; envelope: DebeziumEnvelope }> {
   let found: { key: Row | null; envelope: DebeziumEnvelope } | undefined;
-  await waitForRecord(topic, async (r: KafkaRecord) => {
-    const decoded = await decoder.decode(r);
-    if (decoded.kind !== 'change' || !match(decoded.envelope)) return false;
-    found = { key: decoded.key, envelope: decoded.envelope };
-    return true;
-  });
+  await waitForRecord(
+    topic,
+    async (r: KafkaRecord) => {
+      const decoded = await decoder.decode(r);
+      if (decoded.kind !== 'change' || !match(decoded.envelope)) return false;
+      found = { key: decoded.key, envelope: decoded.envelope };
+      return true;
+    },
+    timeoutMs,
+  );
   return found!;
 }
 
