@@ -341,10 +341,18 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
 const HEARTBEAT_MS = 2_000;
 
 /**
+ * A member that has had no contact with its group coordinator (no heartbeat, no join) for this
+ * long is started again. Longer than a join may take (the client's rebalance timeout, 60 s): the
+ * client library can hang in its own re-join after the broker stalled, crashing nothing.
+ */
+const NO_CONTACT_RESTART_MS = 90_000;
+
+/**
  * Runs a consumer group member that never stays down: when the client library's consumer crashes
  * (it gives up on an error it deems not retriable, e.g. "the coordinator is not aware of this
- * member" after the broker stalled longer than the session), a fresh consumer joins the group
- * again after a backoff (0.5 s doubling to 30 s, reset by a successful join), until `stop()`.
+ * member" after the broker stalled longer than the session), or has had no contact with the group
+ * coordinator for {@link NO_CONTACT_RESTART_MS} (a re-join that hangs), a fresh consumer joins the
+ * group again after a backoff (0.5 s doubling to 30 s, reset by a successful join), until `stop()`.
  * The first start's failures are thrown to the caller.
  */
 async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['logger']>, options: BatchConsumerOptions): Promise<RunningConsumer> {
@@ -353,9 +361,13 @@ async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['log
   let stopped = false;
   let failures = 0;
   let restartTimer: NodeJS.Timeout | undefined;
+  let restartPending = false;
+  /** When the current consumer was started, ms since epoch: contact is counted from there. */
+  let startedAtMs = Date.now();
 
   const scheduleRestart = (cause: unknown) => {
     if (stopped) return;
+    restartPending = true;
     status.joined = false;
     failures++;
     const delay = Math.min(30_000, 500 * 2 ** Math.min(failures - 1, 6));
@@ -367,15 +379,27 @@ async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['log
     clearTimeout(restartTimer);
     restartTimer = setTimeout(() => {
       if (stopped) return;
+      restartPending = false;
       status.restarts++;
       startConsumer().catch(scheduleRestart);
     }, delay);
   };
 
+  const watchdog = setInterval(() => {
+    if (stopped || restartPending) return;
+    const silentMs = Date.now() - Math.max(status.lastContactMs, startedAtMs);
+    if (silentMs > NO_CONTACT_RESTART_MS) {
+      scheduleRestart(new Error(`no contact with the group coordinator for ${Math.round(silentMs / 1000)} s`));
+    }
+  }, HEARTBEAT_MS);
+  watchdog.unref();
+
   const startConsumer = async (): Promise<void> => {
+    startedAtMs = Date.now();
     const previous = current;
     current = undefined;
-    await previous?.disconnect().catch(() => undefined);
+    // A consumer hung in the client library may never finish disconnecting: wait 10 s at most.
+    if (previous) await Promise.race([previous.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     // A 10 s session: a crashed member's partitions move to the others within seconds, not 30 s.
     const consumer: Consumer = kafka.consumer({
       groupId: options.groupId,
@@ -460,12 +484,18 @@ async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['log
     }
   };
 
-  await startConsumer();
+  try {
+    await startConsumer();
+  } catch (error) {
+    clearInterval(watchdog);
+    throw error;
+  }
   return {
     status: () => ({ ...status, assignment: { ...status.assignment } }),
     async stop() {
       stopped = true;
       clearTimeout(restartTimer);
+      clearInterval(watchdog);
       status.joined = false;
       await current?.disconnect();
     },

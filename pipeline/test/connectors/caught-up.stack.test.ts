@@ -38,9 +38,10 @@ afterAll(async () => {
 
 async function pause(name: string): Promise<void> {
   expect((await connectRequest('PUT', connectorPath(name, '/pause'))).status).toBeLessThan(300);
+  // The connector says PAUSED before its tasks stop: a task still running could read the change.
   await eventually(
-    async () => (await connectorHealth([name]))[0]!.state,
-    (s) => s === 'PAUSED',
+    async () => (await connectorHealth([name]))[0]!,
+    (h) => h.state === 'PAUSED' && h.tasks.length > 0 && h.tasks.every((t) => t.state === 'PAUSED'),
   );
 }
 

@@ -13,6 +13,7 @@ import { stackEndpoints, type StackEndpoints } from '../../src/config/endpoints.
 import { mergeBatch, prepareCanonicalStore } from '../../src/merge/index.ts';
 import { loadMapping, type LevelChange, type SourceMapping } from '../../src/normalize/index.ts';
 import { MERGE_LOCK_BUCKETS } from '../../src/postgres/advisory-locks.ts';
+import { eventually } from '../helpers/environment.ts';
 
 const KEYS = 50_000;
 const database = `stocksync_test_large_batch_${process.pid}`;
@@ -50,6 +51,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool?.end();
+  // Dropped once the pool's sessions are gone: forcing one still closing would be an error event with no listener.
+  await eventually(
+    async () => (await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [database])).rows[0]!.n,
+    (n) => n === 0,
+    30_000,
+  ).catch(() => undefined);
   await admin?.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin?.end();
 });
