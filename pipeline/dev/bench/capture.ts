@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { StackEndpoints, DatabaseEndpoint } from '../../src/config/endpoints.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
+import { connectorHealth } from '../../src/connectors/health.ts';
 import type { KafkaClient } from '../../src/kafka/client.ts';
 import { retryWhileKafkaSettles } from '../../src/kafka/settle.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
@@ -71,6 +72,9 @@ export async function waitForSnapshotInKafka(kafka: KafkaClient, topics: string[
       if (Date.now() - shownAt > 5000) {
         shownAt = Date.now();
         progress(`      Debezium: ${total}/${expected} snapshot records in Kafka`);
+        // A task that failed mid-snapshot would start it again from scratch once restarted: no figure.
+        const failed = (await connectorHealth()).filter((c) => c.failed);
+        if (failed.length > 0) throw new Error(`Debezium failed during the snapshot: ${failed.map((c) => `${c.name}: ${c.summary}`).join('; ')}`);
       }
       const settled = total >= expected && total === last;
       last = total;
