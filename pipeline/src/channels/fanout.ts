@@ -28,7 +28,7 @@ import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
 import { ensureStockLevelsTopic } from '../serve/index.ts';
 import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
-import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
+import { ensureDeadLetterTopic, sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
@@ -167,6 +167,8 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   const stores: ChannelStore[] = [];
   const groupIds: Record<string, string> = {};
   try {
+    // Created with room for large dead letters, whichever process starts first.
+    await retryWhileKafkaSettles(() => ensureDeadLetterTopic(kafka));
     for (const rule of rules) {
       const endpoint = { ...channelEndpoint(rule.store, endpoints), ...options.endpointOverrides?.[rule.name] };
       const store = createChannelStore(rule, endpoint);
