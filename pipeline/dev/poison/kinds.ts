@@ -45,7 +45,7 @@ export interface PoisonRecord {
 }
 
 /** Debezium's default `unavailable.value.placeholder` (PostgreSQL unchanged TOAST value). */
-export const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
+const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
 
 /** What a variant may use besides its template. */
 export interface CorpusContext {
@@ -56,7 +56,7 @@ export interface CorpusContext {
 }
 
 /** One way of making a kind's records. */
-interface Variant {
+export interface Variant {
   name: string;
   expected: Expected;
   applies(t: Template, ctx: CorpusContext): boolean;
@@ -67,7 +67,7 @@ interface Variant {
 // Columns of a template, by the role the mapping gives them
 
 /** The quantity columns of a stock table (on hand, reserved, safety quantity). */
-export function quantityColumns(t: Template): string[] {
+function quantityColumns(t: Template): string[] {
   if (t.role.role !== 'stock') return [];
   return [t.role.spec.quantity.column, ...(t.role.spec.reserved ? [t.role.spec.reserved.column] : [])];
 }
@@ -122,7 +122,7 @@ function setJsonField(e: EditableEnvelope, column: string, schema: Record<string
 }
 
 /** The Avro type of a column of the row images (the non-null branch of its union), or undefined. */
-export function avroField(t: Template, column: string): { type: unknown } | undefined {
+function avroField(t: Template, column: string): { type: unknown } | undefined {
   const record = t.valueSchema as { fields?: Array<{ name: string; type: unknown }> };
   // `before` defines the row record and `after` names it, or the other way round.
   for (const image of record.fields?.filter((f) => f.name === 'before' || f.name === 'after') ?? []) {

@@ -153,6 +153,7 @@ export async function produceCorpus(
     await kafka.send(topic, batch.records);
   };
   let left = plans.filter((p) => p.variants.length > 0 && counts[p.kind] > 0);
+  let reported = 0;
   while (left.length > 0) {
     for (const plan of left) {
       const record = makeRecord(plan.kind, plan.next, plan.variants, ctx)!;
@@ -177,7 +178,10 @@ export async function produceCorpus(
       if (batch.records.length >= batchRecords || batch.bytes >= 500_000) await flush(record.topic);
     }
     left = left.filter((p) => p.next < counts[p.kind]);
-    if (produced.total % 1000 < plans.length) options.progress?.(`  ${produced.total} poison records produced`);
+    if (produced.total - reported >= 1000) {
+      reported = produced.total;
+      options.progress?.(`  ${produced.total} poison records produced`);
+    }
   }
   for (const topic of [...pending.keys()]) await flush(topic);
   return produced;
