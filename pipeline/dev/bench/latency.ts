@@ -378,7 +378,7 @@ function matchedRatios(rows: BenchPart['rows']): Record<string, number> {
 }
 
 /** Source and dimension rows merged so far (snapshot progress). */
-async function mergedRows(endpoints: StackEndpoints): Promise<number> {
+export async function mergedRows(endpoints: StackEndpoints): Promise<number> {
   const client = new pg.Client(endpoints.canonical);
   await client.connect();
   try {
@@ -390,7 +390,7 @@ async function mergedRows(endpoints: StackEndpoints): Promise<number> {
 }
 
 /** True when neither the canonical outbox nor the channel notification outbox holds a row. */
-async function outboxesEmpty(endpoints: StackEndpoints): Promise<boolean> {
+export async function outboxesEmpty(endpoints: StackEndpoints): Promise<boolean> {
   const client = new pg.Client(endpoints.canonical);
   await client.connect();
   try {

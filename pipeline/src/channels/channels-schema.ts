@@ -115,14 +115,15 @@ export const channelsSchema = {
           type: 'object',
           additionalProperties: false,
           required: ['requests_per_second'],
-          description: 'Token bucket for requests to the channel database: refilled at requests_per_second, holding at most burst tokens.',
+          description:
+            'Rate limit of requests to the channel database, held in Redis so that it is shared by every channels run: requests_per_second on average, up to burst at once.',
           default: { requests_per_second: 5 },
           properties: {
             requests_per_second: { type: 'number', exclusiveMinimum: 0 },
             burst: {
               type: 'integer',
               minimum: 1,
-              description: 'Tokens the bucket holds (when absent: twice requests_per_second rounded up, so it depends on the rate).',
+              description: 'Requests at once (when absent: twice requests_per_second rounded up, so it depends on the rate).',
             },
           },
         },

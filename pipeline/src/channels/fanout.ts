@@ -13,7 +13,7 @@
  *      locations, which only grows;
  *   3. compare with `channel_mirror` (what was last written): unchanged quantities cost nothing;
  *   4. mark the changed rows pending in the mirror, write them to the channel database in one
- *      versioned conditional upsert (one request, through the channel's token bucket), then clear
+ *      versioned conditional upsert (one request, through the channel's rate limit), then clear
  *      pending and queue a notification per row in one transaction; release the locks.
  * Kafka offsets are committed after every chunk of the batch is done (docs/design.md invariants 2, 6).
  */
@@ -28,7 +28,7 @@ import { createSchemaRegistry, confluentHeader } from '../registry/registry.ts';
 import { registrySchemaLookup } from '../decode/index.ts';
 import { ensureStockLevelsTopic } from '../serve/index.ts';
 import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
-import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
+import { ensureDeadLetterTopic, sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import type { DeadLetterReason } from '../dead-letter/index.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
@@ -167,9 +167,11 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   const stores: ChannelStore[] = [];
   const groupIds: Record<string, string> = {};
   try {
+    // Created with room for large dead letters, whichever process starts first.
+    await retryWhileKafkaSettles(() => ensureDeadLetterTopic(kafka));
     for (const rule of rules) {
       const endpoint = { ...channelEndpoint(rule.store, endpoints), ...options.endpointOverrides?.[rule.name] };
-      const store = createChannelStore(rule, endpoint);
+      const store = createChannelStore(rule, endpoint, { redis });
       stores.push(store);
       groupIds[rule.name] = channelGroupId(rule.name);
       const sync = createChannelSync({ rule, store, pool, logger, onCommitted: options.hooks?.onCommitted, kickNotifier: () => notifier.kick() });

@@ -3,8 +3,9 @@
  * `(sku, quantity, version, canonical_versions, updated_at)` — written with a versioned conditional
  * upsert (a row is never replaced by a lower version: docs/design.md invariant 6; an equal version
  * rewrites the same state, which lets `channels resync` apply changed rules), many SKUs per
- * statement. Every request to a channel database takes a token from the channel's token bucket
- * (package `limiter`), as marketplace APIs impose request rates.
+ * statement. Every request to a channel database first takes a token from the channel's rate
+ * limiter, as marketplace APIs impose request rates; the limiter is kept in Redis (one key per
+ * channel, package `rate-limiter-flexible`), so the limit holds across `channels run` processes.
  *
  * - web shop (`kind: mariadb`, through mysql2): `INSERT ... ON DUPLICATE KEY UPDATE` whose
  *   assignments keep the stored values when the new version is lower (version assigned last:
@@ -14,8 +15,12 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { TokenBucket } from 'limiter';
+import type { Redis } from 'ioredis';
+import client from 'prom-client';
+import { RateLimiterQueue, RateLimiterRedis } from 'rate-limiter-flexible';
 import { connectionOptions, type DatabaseEndpoint } from '../config/endpoints.ts';
+import { REDIS_KEY_PREFIX } from '../config/names.ts';
+import { metricsRegistry } from '../metrics/registry.ts';
 import { createResilientPool } from '../postgres/pool.ts';
 import type { ChannelRule } from './config.ts';
 
@@ -52,27 +57,59 @@ export interface ChannelStore {
 }
 
 export interface ChannelStoreOptions {
-  /** Apply the channel's token bucket to every request (default true; the oracle and resets pass false). */
+  /** Apply the channel's rate limit to every request (default true; the oracle and resets pass false). */
   rateLimited?: boolean;
+  /** Redis holding the channel's rate limit, shared by every process that writes the channel (required when rate limited). */
+  redis?: Redis;
   /** Client-side timeout of one request, ms (default 15 s): a hung database fails the request, which is retried. */
   requestTimeoutMs?: number;
 }
 
-/** A token bucket that starts full: `burst` requests at once, then `requestsPerSecond`. */
-export function createTokenBucket(rate: ChannelRule['rateLimit']): TokenBucket {
-  const bucket = new TokenBucket({ bucketSize: rate.burst, tokensPerInterval: rate.requestsPerSecond, interval: 'second' });
-  bucket.content = rate.burst;
-  return bucket;
+/**
+ * The window a channel's rate limit is enforced in: at most `points` requests in each fixed window
+ * of `durationSeconds` (whole seconds: Redis expiries). The window is long enough to hold `burst`
+ * requests, and `points / durationSeconds` never exceeds `requestsPerSecond`.
+ */
+export function rateWindow(rate: ChannelRule['rateLimit']): { points: number; durationSeconds: number } {
+  const durationSeconds = Math.max(1, Math.ceil(rate.burst / rate.requestsPerSecond));
+  return { points: Math.max(1, Math.floor(rate.requestsPerSecond * durationSeconds)), durationSeconds };
+}
+
+/** Redis key prefix of the channels' rate limiters; the key is `stocksync:channel-rate:<channel>`. */
+export const CHANNEL_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}channel-rate`;
+
+const rateLimitedRequests = new client.Counter({
+  name: 'stocksync_channel_requests_total',
+  help: 'Requests to channel databases that took a turn of the channel rate limit (writes and reads), by channel',
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+
+/**
+ * Waits for a turn of a channel's rate limit ({@link rateWindow}), counted in Redis under the
+ * channel's key, so every process writing the channel shares it; requests queue in order.
+ * @returns a function that resolves when the request may go; it rejects when Redis fails (the
+ *   request is then retried like any failed channel request).
+ */
+export function createChannelRateLimiter(channel: string, rate: ChannelRule['rateLimit'], redis: Redis): () => Promise<void> {
+  const { points, durationSeconds } = rateWindow(rate);
+  const queue = new RateLimiterQueue(new RateLimiterRedis({ storeClient: redis, keyPrefix: CHANNEL_RATE_KEY_PREFIX, points, duration: durationSeconds }));
+  return async () => {
+    await queue.removeTokens(1, channel);
+    rateLimitedRequests.inc({ channel });
+  };
 }
 
 const quoteMysql = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 const quotePg = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * A channel's store.
+ * @throws Error when it is rate limited (the default) and `options.redis` is missing.
+ */
 export function createChannelStore(rule: ChannelRule, endpoint: DatabaseEndpoint, options: ChannelStoreOptions = {}): ChannelStore {
-  const bucket = options.rateLimited === false ? null : createTokenBucket(rule.rateLimit);
-  const take = async () => {
-    if (bucket) await bucket.removeTokens(1);
-  };
+  if (options.rateLimited !== false && !options.redis) throw new Error(`channel ${rule.name}: a rate-limited channel store needs Redis (options.redis)`);
+  const take = options.rateLimited === false ? async () => undefined : createChannelRateLimiter(rule.name, rule.rateLimit, options.redis!);
   const timeout = options.requestTimeoutMs ?? 15_000;
   return rule.store.kind === 'mariadb' ? mariadbStore(rule, endpoint, take, timeout) : postgresStore(rule, endpoint, take, timeout);
 }

@@ -54,8 +54,50 @@ export function deadLetterRecord(letter: DeadLetter): OutgoingRecord {
   return { key: letter.record.key, value: letter.record.value, headers };
 }
 
-/** Produces dead letters (acks=all) before the batch's offsets are committed. */
+/**
+ * The dead-letter topic's `max.message.bytes` (8 MiB): room for one record as large as a source
+ * topic holds under Kafka's default limit (1 MB) plus its dead-letter headers. Set when the topic
+ * is created ({@link ensureDeadLetterTopic}); docs/operations.md says how to raise it on a topic
+ * created before.
+ */
+export const DEAD_LETTER_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Dead letters of one produce request stay under this many bytes (keys, values, headers): Kafka
+ * refuses, for good, a request whose batch for a partition exceeds the topic's limit, and the topic
+ * has one partition. A larger letter goes alone.
+ */
+export const DEAD_LETTER_REQUEST_BYTES = 512 * 1024;
+
+/** Creates the dead-letter topic (one partition, {@link DEAD_LETTER_MAX_MESSAGE_BYTES}) when it does not exist. */
+export async function ensureDeadLetterTopic(kafka: KafkaClient): Promise<void> {
+  await kafka.ensureTopics([{ topic: DEAD_LETTER_TOPIC, partitions: 1, configs: { 'max.message.bytes': String(DEAD_LETTER_MAX_MESSAGE_BYTES) } }]);
+}
+
+/** Bytes a dead-letter record adds to a produce request (key, value, header names and values). */
+function recordBytes(record: OutgoingRecord): number {
+  let n = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const [name, value] of Object.entries(record.headers ?? {})) n += name.length + Buffer.byteLength(value);
+  return n;
+}
+
+/**
+ * Produces dead letters (acks=all) before the batch's offsets are committed, in order, in requests
+ * of at most {@link DEAD_LETTER_REQUEST_BYTES} each.
+ */
 export async function sendDeadLetters(kafka: KafkaClient, letters: DeadLetter[]): Promise<void> {
-  if (letters.length === 0) return;
-  await kafka.send(DEAD_LETTER_TOPIC, letters.map(deadLetterRecord));
+  let request: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const letter of letters) {
+    const record = deadLetterRecord(letter);
+    const size = recordBytes(record);
+    if (request.length > 0 && bytes + size > DEAD_LETTER_REQUEST_BYTES) {
+      await kafka.send(DEAD_LETTER_TOPIC, request);
+      request = [];
+      bytes = 0;
+    }
+    request.push(record);
+    bytes += size;
+  }
+  if (request.length > 0) await kafka.send(DEAD_LETTER_TOPIC, request);
 }

@@ -9,7 +9,7 @@
  */
 import { compileAvroSchema, type CompiledAvroSchema } from './avro-schema.ts';
 import { DecodeError } from './errors.ts';
-import { convertValue, type DecodedDatum } from './values.ts';
+import { convertValue, type ConvertOptions, type DecodedDatum } from './values.ts';
 
 /**
  * Finds a writer schema by id.
@@ -53,7 +53,7 @@ export interface AvroReader {
 }
 
 /** Creates a reader that looks writer schemas up with `lookup` and caches them by id. */
-export function createAvroReader(lookup: WriterSchemaLookup): AvroReader {
+export function createAvroReader(lookup: WriterSchemaLookup, options: ConvertOptions = {}): AvroReader {
   const cache = new Map<number, Promise<CompiledAvroSchema>>();
   const compiled = (schemaId: number): Promise<CompiledAvroSchema> => {
     let entry = cache.get(schemaId);
@@ -88,7 +88,7 @@ export function createAvroReader(lookup: WriterSchemaLookup): AvroReader {
           cause: err,
         });
       }
-      return { datum: convertValue(schema.connect, raw, 'avro'), schema: schema.connect };
+      return { datum: convertValue(schema.connect, raw, 'avro', options), schema: schema.connect };
     },
   };
 }

@@ -40,7 +40,7 @@ export interface DecoderOptions {
   heartbeatTopicPrefix?: string;
   /**
    * The connectors' `unavailable.value.placeholder` (default `__debezium_unavailable_value`): row
-   * values in its forms become `UNCHANGED` (see `markers.ts`).
+   * values in its forms, and a Decimal column holding its bytes, become `UNCHANGED` (see `markers.ts`).
    */
   unavailablePlaceholder?: string;
 }
@@ -52,14 +52,15 @@ export interface DecoderOptions {
 export function createDecoder(options: DecoderOptions): Decoder {
   const heartbeatPrefix = options.heartbeatTopicPrefix ?? DEFAULT_HEARTBEAT_TOPIC_PREFIX;
   const rowRules = options.unavailablePlaceholder === undefined ? {} : { unavailablePlaceholder: options.unavailablePlaceholder };
+  const convert = options.unavailablePlaceholder === undefined ? {} : { placeholder: Buffer.from(options.unavailablePlaceholder, 'utf8') };
   let read: (payload: Buffer) => Promise<DecodedDatum>;
   if (options.format === 'avro') {
     if (!options.registry) throw new Error("createDecoder: format 'avro' needs a registry (client or schema lookup)");
     const lookup = typeof options.registry === 'function' ? options.registry : registrySchemaLookup(options.registry);
-    const reader = createAvroReader(lookup);
+    const reader = createAvroReader(lookup, convert);
     read = (payload) => reader.read(payload);
   } else if (options.format === 'json') {
-    read = async (payload) => readJson(payload);
+    read = async (payload) => readJson(payload, convert);
   } else {
     throw new Error(`createDecoder: unknown format ${JSON.stringify(options.format)}`);
   }

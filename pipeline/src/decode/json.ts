@@ -17,22 +17,22 @@
 import { connectSchemaFromJson, type ConnectSchema } from './connect-schema.ts';
 import { DecodeError } from './errors.ts';
 import { parseJsonLossless, type JsonValue } from './lossless-json.ts';
-import { convertSchemaless, convertValue, type DecodedDatum } from './values.ts';
+import { convertSchemaless, convertValue, type ConvertOptions, type DecodedDatum } from './values.ts';
 
 /**
  * Decodes one JsonConverter key or value.
  * @returns the converted datum and its Connect schema (null for a schemaless payload).
  * @throws DecodeError `invalid-json` or `schema-mismatch`.
  */
-export function readJson(payload: Buffer): DecodedDatum {
+export function readJson(payload: Buffer, options: ConvertOptions = {}): DecodedDatum {
   const text = payload.toString('utf8');
-  const fast = readWithCachedSchema(text);
+  const fast = readWithCachedSchema(text, options);
   if (fast) return fast;
   const parsed = parseJsonLossless(text);
   if (isSchemaEnvelope(parsed)) {
     if (parsed.schema === null) return { datum: convertSchemaless(parsed.payload), schema: null };
     const schema = connectSchemaFromJson(parsed.schema);
-    return { datum: convertValue(schema, parsed.payload, 'json'), schema };
+    return { datum: convertValue(schema, parsed.payload, 'json', options), schema };
   }
   return { datum: convertSchemaless(parsed), schema: null };
 }
@@ -56,7 +56,7 @@ const PAYLOAD_SEPARATOR = ',"payload":';
 const MAX_CACHED_SCHEMAS = 512;
 const schemaCache = new Map<string, ConnectSchema>();
 
-function readWithCachedSchema(text: string): DecodedDatum | null {
+function readWithCachedSchema(text: string, options: ConvertOptions): DecodedDatum | null {
   if (!text.startsWith(SCHEMA_PREFIX)) return null;
   const schemaStart = SCHEMA_PREFIX.length - 1;
   const schemaEnd = endOfObject(text, schemaStart);
@@ -69,7 +69,7 @@ function readWithCachedSchema(text: string): DecodedDatum | null {
     schemaCache.set(schemaText, schema);
   }
   const payload = parseJsonLossless(text.slice(schemaEnd + PAYLOAD_SEPARATOR.length, text.length - 1));
-  return { datum: convertValue(schema, payload, 'json'), schema };
+  return { datum: convertValue(schema, payload, 'json', options), schema };
 }
 
 /**

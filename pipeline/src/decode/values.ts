@@ -11,7 +11,7 @@ import { checkedUnscaledBytes, decimalAtScale, decimalFromBytes, decimalFromLite
 import type { FieldValue } from './types.ts';
 import { DecodeError } from './errors.ts';
 import { JsonNumber, setOwn, type JsonValue } from './lossless-json.ts';
-import { Unknown } from './markers.ts';
+import { DEFAULT_UNAVAILABLE_PLACEHOLDER, UNCHANGED, Unknown } from './markers.ts';
 import { isTemporalLogical, temporalFromWire } from './temporal.ts';
 
 /** A decoded key or value with the Connect schema it was written with (null: schemaless JSON). */
@@ -31,13 +31,24 @@ export function int64Value(n: bigint): number | bigint {
   return n >= MIN_SAFE && n <= MAX_SAFE ? Number(n) : n;
 }
 
+/** Options of {@link convertValue}. */
+export interface ConvertOptions {
+  /**
+   * The connector's `unavailable.value.placeholder` as bytes (default Debezium's,
+   * `__debezium_unavailable_value`): a Decimal whose bytes are exactly these is {@link UNCHANGED}.
+   */
+  placeholder?: Buffer;
+}
+
+const DEFAULT_PLACEHOLDER_BYTES = Buffer.from(DEFAULT_UNAVAILABLE_PLACEHOLDER, 'utf8');
+
 /**
  * Converts `raw` according to `schema`.
  * @throws DecodeError `schema-mismatch` naming the field path when a value does not fit its schema.
  */
-export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire): FieldValue {
+export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire, options: ConvertOptions = {}): FieldValue {
   if (raw === null || raw === undefined) return null;
-  if (schema.name === LOGICAL.decimal) return decimal(schema, raw, wire);
+  if (schema.name === LOGICAL.decimal) return decimal(schema, raw, wire, options);
   if (schema.name === LOGICAL.variableScaleDecimal && schema.type === 'struct') return variableScaleDecimal(raw, wire);
   if (isTemporalLogical(schema.name) && schema.type !== 'struct') return temporal(schema, raw, wire);
   switch (schema.type) {
@@ -62,12 +73,12 @@ export function convertValue(schema: ConnectSchema, raw: unknown, wire: Wire): F
     case 'array': {
       if (!Array.isArray(raw)) mismatch('array', raw);
       const items = schema.items!;
-      return raw.map((item, i) => within(`[${i}]`, () => convertValue(items, item, wire)));
+      return raw.map((item, i) => within(`[${i}]`, () => convertValue(items, item, wire, options)));
     }
     case 'map':
-      return map(schema, raw, wire);
+      return map(schema, raw, wire, options);
     case 'struct':
-      return struct(schema, raw, wire);
+      return struct(schema, raw, wire, options);
   }
 }
 
@@ -85,14 +96,14 @@ export function convertSchemaless(raw: JsonValue): FieldValue {
   return out;
 }
 
-function struct(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: FieldValue } {
+function struct(schema: ConnectSchema, raw: unknown, wire: Wire, options: ConvertOptions): { [k: string]: FieldValue } {
   if (typeof raw !== 'object' || Array.isArray(raw) || Buffer.isBuffer(raw) || raw instanceof JsonNumber) mismatch('struct', raw);
   const source = raw as Record<string, unknown>;
   const out: { [k: string]: FieldValue } = {};
   for (const field of schema.fields ?? []) {
     let value: FieldValue;
     try {
-      value = convertValue(field.schema, source[field.name], wire);
+      value = convertValue(field.schema, source[field.name], wire, options);
     } catch (err) {
       rethrowWithin(field.name, err);
     }
@@ -101,18 +112,18 @@ function struct(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]:
   return out;
 }
 
-function map(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: FieldValue } {
+function map(schema: ConnectSchema, raw: unknown, wire: Wire, options: ConvertOptions): { [k: string]: FieldValue } {
   const out: { [k: string]: FieldValue } = {};
   const values = schema.values!;
   if (Array.isArray(raw)) {
     // JsonConverter writes a map with non-string keys as an array of [key, value] pairs.
     for (const pair of raw) {
       if (!Array.isArray(pair) || pair.length !== 2) mismatch('[key, value] pair', pair);
-      const key = String(convertValue(schema.keys!, pair[0], wire));
+      const key = String(convertValue(schema.keys!, pair[0], wire, options));
       setOwn(
         out,
         key,
-        within(key, () => convertValue(values, pair[1], wire)),
+        within(key, () => convertValue(values, pair[1], wire, options)),
       );
     }
     return out;
@@ -122,7 +133,7 @@ function map(schema: ConnectSchema, raw: unknown, wire: Wire): { [k: string]: Fi
     setOwn(
       out,
       k,
-      within(k, () => convertValue(values, v, wire)),
+      within(k, () => convertValue(values, v, wire, options)),
     );
   return out;
 }
@@ -251,10 +262,14 @@ function bytes(raw: unknown, wire: Wire): Buffer {
   return mismatch('bytes', raw);
 }
 
-function decimal(schema: ConnectSchema, raw: unknown, wire: Wire): string {
+function decimal(schema: ConnectSchema, raw: unknown, wire: Wire, options: ConvertOptions): FieldValue {
   const scale = decimalScale(schema.parameters);
   if (wire === 'json' && raw instanceof JsonNumber) return decimalFromLiteral(raw.text, scale);
-  return decimalFromBytes(bytes(raw, wire), scale);
+  const unscaled = bytes(raw, wire);
+  // Debezium writes an unchanged TOASTed NUMERIC(p,s) (a Decimal: bytes) as the placeholder's
+  // bytes; read as a number they would be a 67-digit quantity.
+  if (unscaled.equals(options.placeholder ?? DEFAULT_PLACEHOLDER_BYTES)) return UNCHANGED;
+  return decimalFromBytes(unscaled, scale);
 }
 
 function variableScaleDecimal(raw: unknown, wire: Wire): string {

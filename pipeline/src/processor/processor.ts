@@ -28,13 +28,13 @@ import { createDecoder, registrySchemaLookup, type Decoder } from '../decode/ind
 import { loadMappings, topicRoles, type NormalizedChange, type SourceMapping } from '../normalize/index.ts';
 import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResult } from '../merge/index.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
-import { sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
+import { ensureDeadLetterTopic, sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
 import { createResilientPool } from '../postgres/pool.ts';
 import { describeStoreError, sqlState, storeErrorKind } from '../postgres/errors.ts';
 import { decodeRecord, markUnavailable, SchemaRegistryUnavailable } from './records.ts';
 import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, mergesIsolated, publishErrors, recordsConsumed, retries } from './metrics.ts';
 import { countingStatements } from './statement-count.ts';
-import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../config/names.ts';
+import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
@@ -130,7 +130,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
   await retryWhileKafkaSettles(
     async () => {
       await ensureStockLevelsTopic(kafka);
-      await kafka.ensureTopics([{ topic: DEAD_LETTER_TOPIC, partitions: 1 }, ...topics.map((topic) => ({ topic, partitions: 3 }))]);
+      await ensureDeadLetterTopic(kafka);
+      await kafka.ensureTopics(topics.map((topic) => ({ topic, partitions: 3 })));
     },
     { retries: STARTUP_RETRIES, onRetry: (error) => logger.warn({ err: error }, 'waiting for Kafka') },
   );

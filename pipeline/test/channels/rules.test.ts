@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ChannelsConfigError, loadChannelsConfig } from '../../src/channels/config.ts';
 import { availableToSell, type CanonicalRow } from '../../src/channels/rules.ts';
-import { createTokenBucket } from '../../src/channels/stores.ts';
+import { rateWindow } from '../../src/channels/stores.ts';
 import { rule } from './test-rule.ts';
 
 function writeConfig(text: string): string {
@@ -166,12 +166,19 @@ describe('available to sell', () => {
 });
 
 describe('channel rate limit', () => {
-  it('is a token bucket that starts full: burst requests at once, then no more until it refills', () => {
-    const bucket = createTokenBucket({ requestsPerSecond: 5, burst: 10 });
-    const granted = Array.from({ length: 12 }, () => bucket.tryRemoveTokens(1)).filter(Boolean).length;
-    expect(granted).toBe(10);
-    expect(bucket.bucketSize).toBe(10);
-    expect(bucket.tokensPerInterval).toBe(5);
-    expect(bucket.interval).toBe(1000);
+  it('is a fixed window long enough for the burst, whose average never exceeds the rate', () => {
+    expect(rateWindow({ requestsPerSecond: 5, burst: 10 })).toEqual({ points: 10, durationSeconds: 2 });
+    expect(rateWindow({ requestsPerSecond: 10, burst: 20 })).toEqual({ points: 20, durationSeconds: 2 });
+    expect(rateWindow({ requestsPerSecond: 5, burst: 1 })).toEqual({ points: 5, durationSeconds: 1 });
+    expect(rateWindow({ requestsPerSecond: 3, burst: 10 })).toEqual({ points: 12, durationSeconds: 4 });
+    expect(rateWindow({ requestsPerSecond: 0.5, burst: 2 })).toEqual({ points: 2, durationSeconds: 4 });
+    for (const rate of [0.3, 0.5, 1, 2.5, 3, 5, 7, 10, 100]) {
+      for (const burst of [1, 2, 3, 10, 20, 50]) {
+        const { points, durationSeconds } = rateWindow({ requestsPerSecond: rate, burst });
+        expect(points / durationSeconds, `${rate}/s burst ${burst}`).toBeLessThanOrEqual(rate);
+        expect(points, `${rate}/s burst ${burst}`).toBeGreaterThanOrEqual(1);
+        expect(Number.isInteger(durationSeconds) && durationSeconds >= 1).toBe(true);
+      }
+    }
   });
 });
