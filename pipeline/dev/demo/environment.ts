@@ -59,7 +59,7 @@ export async function resetCapture(endpoints: StackEndpoints = stackEndpoints(),
     const topics = (await kafka.listTopics()).filter(
       (t) => prefixes.some((p) => t === p || t.startsWith(`${p}.`) || t === `__debezium-heartbeat.${p}`) || t === STOCK_LEVELS_TOPIC || t === DEAD_LETTER_TOPIC,
     );
-    // A member killed a moment ago stays in its group until its session times out (10 s).
+    // A member killed a moment ago stays in its group until its session times out (20 s).
     await pRetry(() => kafka.deleteGroups(groupIds), { retries: 15, minTimeout: 1000, maxTimeout: 2000 }).catch((error: Error) => {
       throw new Error(
         `cannot reset: consumer group ${groupIds.join(', ')} still has active members after 30 s — stop every \`stocksync run\` using it first (${error.message})`,

@@ -17,7 +17,7 @@
 import { envelopeSchemaOf } from './columns.ts';
 import { fieldSchema, type ConnectSchema } from './connect-schema.ts';
 import { applyRowRules, type RowRuleOptions } from './row-rules.ts';
-import { type DebeziumEnvelope, type DecodedRecord, type FieldValue, type Op, type Row, type SourceInfo, type TransactionInfo } from './types.ts';
+import type { DebeziumEnvelope, DecodedRecord, FieldValue, Op, Row, SourceInfo, TransactionInfo } from './types.ts';
 import { DecodeError } from './errors.ts';
 
 /** The ops a change event may carry. */

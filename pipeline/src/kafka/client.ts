@@ -341,6 +341,12 @@ export function createKafkaClient(brokers: string[], options: KafkaClientOptions
 const HEARTBEAT_MS = 2_000;
 
 /**
+ * A member's session timeout: a crashed member's partitions move to the others within this long,
+ * and a member on a machine so loaded that its heartbeats are late by seconds keeps its partitions.
+ */
+export const CONSUMER_SESSION_MS = 20_000;
+
+/**
  * A member that has had no contact with its group coordinator (no heartbeat, no join) for this
  * long is started again. Longer than a join may take (the client's rebalance timeout, 60 s): the
  * client library can hang in its own re-join after the broker stalled, crashing nothing.
@@ -400,11 +406,10 @@ async function runSupervisedConsumer(kafka: Kafka, logger: ReturnType<Kafka['log
     current = undefined;
     // A consumer hung in the client library may never finish disconnecting: wait 10 s at most.
     if (previous) await Promise.race([previous.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-    // A 10 s session: a crashed member's partitions move to the others within seconds, not 30 s.
     const consumer: Consumer = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      sessionTimeout: 10_000,
+      sessionTimeout: CONSUMER_SESSION_MS,
       heartbeatInterval: HEARTBEAT_MS,
       // An idle fetch waits at most 1 s: records still arrive at once, and a stop takes a second, not five.
       maxWaitTimeInMs: 1_000,

@@ -15,6 +15,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import {
+  CONSUMER_SESSION_MS,
   createKafkaClient,
   kafkaErrorKind,
   LEAVE_UNCOMMITTED,
@@ -63,7 +64,7 @@ export interface RunningPipeline {
   /**
    * Whether this instance can do its work now (cheap, synchronous; for a metrics or `/readyz`
    * endpoint): its consumer has joined the group and the coordinator heard from it within the
-   * session (10 s), the canonical store answered the last request made to it, and Redis is
+   * session (CONSUMER_SESSION_MS), the canonical store answered the last request made to it, and Redis is
    * connected. Not ready is a passing state: the pipeline retries on its own.
    */
   readiness(): PipelineReadiness;
@@ -314,7 +315,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
         if (!role) return;
         const items: Item[] = [];
         const letters: DeadLetter[] = [];
+        let yieldedAt = Date.now();
         for (const record of batch.records) {
+          // Decoding thousands of records resolves without real I/O, which starves timers — among
+          // them the heartbeats that keep this member in its group: let them run every 100 ms.
+          if (Date.now() - yieldedAt > 100) {
+            await new Promise((resolve) => setImmediate(resolve));
+            yieldedAt = Date.now();
+          }
           const outcome = await untilDone('decode', control, () =>
             decodeRecord(record, role, decoders[role.mapping.format], (kind) => recordsConsumed.inc({ topic: record.topic, kind })),
           );
@@ -371,6 +379,6 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
  * A consumer is ready while the group coordinator heard from it within this long (the group's
  * session timeout): a member that cannot reach the coordinator is about to lose its partitions.
  */
-const CONSUMER_CONTACT_MS = 10_000;
+const CONSUMER_CONTACT_MS = CONSUMER_SESSION_MS;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
