@@ -307,9 +307,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       groupId: options.groupId ?? PIPELINE_GROUP_ID,
       topics,
       concurrency: options.concurrency ?? 2,
-      // Batches of thousands of records: JSON-with-schema records are about 4.6 KB, so the client's
-      // default 1 MiB per partition gave batches of about 215 (one merge transaction each).
-      maxBytesPerPartition: 8 * 1024 * 1024,
+      // Batches of hundreds to thousands of records: JSON-with-schema records are about 4.6 KB, so
+      // the client's default 1 MiB per partition gave batches of about 215 (one merge transaction
+      // each). 8 MiB gave batches of 40,000 Avro records and an RSS of 1.5 GB on the bench's backlog.
+      maxBytesPerPartition: 2 * 1024 * 1024,
       eachBatch: async (batch, control) => {
         const role = roles.get(batch.topic);
         if (!role) return;
