@@ -66,6 +66,10 @@ describe('formatChaosReport', () => {
   });
 
   it('says PASS when every row passed', () => {
-    expect(formatChaosReport(report([row()])).split('\n').at(-1)).toBe('chaos PASS');
+    expect(
+      formatChaosReport(report([row()]))
+        .split('\n')
+        .at(-1),
+    ).toBe('chaos PASS');
   });
 });
