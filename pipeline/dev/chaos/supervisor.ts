@@ -20,8 +20,15 @@ export class ProductSupervisor {
   /** Exits the supervisor did not cause, since the last {@link takeUnplannedExits}. */
   private unplanned: string[] = [];
 
+  /** SIGKILL to every running process when this process exits without stopping them (a crash): no orphans. */
+  private readonly onExit = (): void => {
+    for (const p of this.running.values()) if (p.exitCode === null) process.kill(p.pid, 'SIGKILL');
+  };
+
   /** @param env - added to each process's environment (the chaos stores' endpoints). */
-  constructor(private readonly env: Record<string, string>) {}
+  constructor(private readonly env: Record<string, string>) {
+    process.once('exit', this.onExit);
+  }
 
   /** Starts every process not running. */
   startAll(): void {
@@ -71,6 +78,7 @@ export class ProductSupervisor {
   async stopAll(): Promise<void> {
     await Promise.all([...this.running.values()].map((p) => p.stop()));
     this.running.clear();
+    process.off('exit', this.onExit);
   }
 
   private spawn(name: string, append: boolean): void {

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
-import { treePauser, type ThrowawayServer } from './servers.ts';
+import { killOnExit, treePauser, type ThrowawayServer } from './servers.ts';
 
 /** A throwaway MariaDB server (user `storefront`, all privileges) that can also be stopped cleanly. */
 export interface StorefrontServer extends ThrowawayServer {
@@ -81,6 +81,7 @@ export async function startStorefrontServer(port: number, database: string): Pro
   };
 
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   const root = await mysql.createConnection({ socketPath: socket, user: 'root', password: '' });
   try {
     await root.query(`CREATE USER IF NOT EXISTS 'storefront'@'%' IDENTIFIED BY 'storefront'`);
@@ -95,6 +96,7 @@ export async function startStorefrontServer(port: number, database: string): Pro
     ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },

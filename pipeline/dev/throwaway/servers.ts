@@ -43,6 +43,19 @@ async function waitUntil(check: () => Promise<void>, child: () => ChildProcess |
   }
 }
 
+/**
+ * SIGKILL to the server's current process when this process exits without destroying it (a
+ * crash), so no server outlives its owner. Returns the function that cancels it (for `destroy`).
+ */
+export function killOnExit(child: () => ChildProcess | undefined): () => void {
+  const onExit = (): void => {
+    const c = child();
+    if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  return () => process.off('exit', onExit);
+}
+
 function killAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -165,12 +178,14 @@ export async function startThrowawayPostgres(port: number): Promise<ThrowawaySer
     }
   };
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   return {
     endpoint,
     kill: () => killAndWait(child, 'SIGKILL'),
     ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await killAndWait(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -204,12 +219,14 @@ export async function startThrowawayRedis(port: number): Promise<ThrowawayServer
     );
   };
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   return {
     url: `redis://127.0.0.1:${port}`,
     kill: () => killAndWait(child, 'SIGKILL'),
     ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await killAndWait(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
