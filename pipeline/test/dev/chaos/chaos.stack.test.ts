@@ -28,7 +28,9 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 describe('stocksync chaos --short', () => {
-  it('kills a pipeline instance, Kafka and the canonical store under load: each recovers with no mismatch, duplicate or dead letter', { timeout: 900_000 }, async () => {
+  it('kills a pipeline instance, Kafka and the canonical store under load: each recovers with no mismatch, duplicate or dead letter', {
+    timeout: 900_000,
+  }, async () => {
     const { code, stdout, stderr } = await runCli(['chaos', '--short', '--json']);
     const last = stdout.trimEnd().split('\n').at(-1) ?? '';
     expect(last.startsWith('{'), `no JSON report; stderr ends:\n${stderr.slice(-4000)}`).toBe(true);

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../../src/config/project-root.ts';
 import { FAULTS, selectFaults } from '../../../dev/chaos/faults.ts';
 
 describe('fault catalogue', () => {
@@ -51,5 +54,11 @@ describe('fault catalogue', () => {
       expect(f.recovery.length, f.name).toBeGreaterThan(20);
       expect(f.operator.length, f.name).toBeGreaterThan(10);
     }
+  });
+
+  it('is the table of docs/operations.md "Chaos", fault by fault', () => {
+    const docs = fs.readFileSync(path.join(projectRoot, 'docs/operations.md'), 'utf8');
+    const chaos = docs.slice(docs.indexOf('## Chaos'));
+    for (const f of FAULTS) expect(chaos, f.name).toContain(`| \`${f.name}\` | ${f.what.replaceAll('|', '\\|')} | ${f.recovery} | ${f.operator} |`);
   });
 });
