@@ -200,14 +200,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         rowNotes.push(`the fault or its restart failed: ${(error as Error).message.split('\n')[0]}`);
       }
       const loadError = await load;
+      if (loadError) {
+        // A killed source takes the generator's connections with it: once the source is back, a new
+        // generator writes the rest of the window (at least 5 s), so capture must resume under load.
+        rowNotes.push(
+          `the load generator lost its connections (${(loadError.message.split('\n')[0] ?? '').slice(0, 160)}); a new one wrote the rest of the window`,
+        );
+        await generator.stop().catch(() => undefined);
+        generator = null;
+        try {
+          generator = await newGenerator();
+          await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
+        } catch (error) {
+          rowNotes.push(`the second load generator failed too: ${(error as Error).message.split('\n')[0]}`);
+          await generator?.stop().catch(() => undefined);
+          generator = null;
+        }
+      }
       counting = false;
       const loadSeconds = (Date.now() - loadFrom) / 1000;
       const changesPerS = Math.round(stepChanges / loadSeconds);
-      if (loadError) {
-        rowNotes.push(`the load generator stopped: ${loadError.message.split('\n')[0]}`);
-        await generator.stop().catch(() => undefined);
-        generator = null;
-      }
       const caughtUpAt = await waitCaughtUp(recoveryTimeoutMs);
       if (caughtUpAt === null) rowNotes.push(`not caught up after ${recoveryTimeoutMs / 1000} s: ${lastReason}`);
       const oracle = await checkAgainstOracle(endpoints).catch((error: Error) => ({ mismatches: [{ error: error.message }] }));
