@@ -146,7 +146,8 @@ export const FAULTS: readonly Fault[] = [
     action: 'pause',
     what: 'SIGSTOP of the Kafka broker for longer than the session timeouts, then SIGCONT',
     recovery: 'the broker resumes; members fenced meanwhile rejoin their groups (or their process exits and is started again)',
-    operator: 'if a consumer group has no members after the broker resumed, start `stocksync run` / `channels run` again',
+    operator:
+      "connectors UNASSIGNED (task RUNNING) after the broker resumed come back after Connect's `scheduled.rebalance.max.delay.ms` (5 min by default; the local stack sets 0) or at once when the worker restarts; a group without members: start `stocksync run` / `channels run` again",
     short: false,
   },
   {
