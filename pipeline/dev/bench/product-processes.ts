@@ -1,8 +1,8 @@
 /**
- * The product as it runs in production, for the bench: the pipeline (`stocksync run`) and the
- * channel fan-out (`stocksync channels run`), each its own Node process started from
- * `pipeline/bin/stocksync.js` with this process's environment. Their output goes to
- * `<stack logs>/bench-<name>.log`.
+ * The product as it runs in production, for the bench and `stocksync chaos`: the pipeline
+ * (`stocksync run`) and the channel fan-out (`stocksync channels run`), each its own Node process
+ * started from `pipeline/bin/stocksync.js` with this process's environment (plus any overrides).
+ * Their output goes to `<stack logs>/<log prefix>-<name>.log` (prefix `bench` by default).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +22,18 @@ export interface ProductProcess {
   readonly exitCode: number | null;
   /** SIGTERM (the command finishes its batch and exits), SIGKILL after `graceMs` (default 30 s); resolves once it exited. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL (no shutdown at all); resolves once it exited. */
+  kill(): Promise<void>;
+}
+
+/** Options of {@link startProductProcess}. */
+export interface ProductProcessOptions {
+  /** Variables added to this process's environment (e.g. `STOCKSYNC_CANONICAL_PORT`). */
+  env?: NodeJS.ProcessEnv;
+  /** Log file name prefix (default `bench`). */
+  logPrefix?: string;
+  /** Append to the log instead of starting it empty (a process started again). */
+  append?: boolean;
 }
 
 /**
@@ -29,14 +41,14 @@ export interface ProductProcess {
  *
  * @param name - names the log file, e.g. `pipeline`.
  */
-export function startProductProcess(name: string, args: string[]): ProductProcess {
+export function startProductProcess(name: string, args: string[], options: ProductProcessOptions = {}): ProductProcess {
   const logs = stackPaths().logs;
   fs.mkdirSync(logs, { recursive: true });
-  const log = path.join(logs, `bench-${name}.log`);
-  const out = fs.openSync(log, 'w');
+  const log = path.join(logs, `${options.logPrefix ?? 'bench'}-${name}.log`);
+  const out = fs.openSync(log, options.append ? 'a' : 'w');
   const child = spawn(process.execPath, [path.join(projectRoot, 'pipeline', 'bin', 'stocksync.js'), ...args], {
     cwd: projectRoot,
-    env: process.env,
+    env: { ...process.env, ...options.env },
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);
@@ -55,6 +67,11 @@ export function startProductProcess(name: string, args: string[]): ProductProces
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
       clearTimeout(timer);
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

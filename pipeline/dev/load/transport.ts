@@ -43,7 +43,10 @@ export function spawnWorker(kind: WorkerKind, setup: WorkerSetup): WorkerHandle 
     });
     return {
       pid: child.pid ?? -1,
-      send: (message) => void child.send(message),
+      // A worker that already exited (its source went away) has no channel: there is nothing to tell it.
+      send: (message) => {
+        if (child.connected) child.send(message, () => undefined);
+      },
       onMessage: (listener) => void child.on('message', (m) => listener(m as FromWorker)),
       exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
       kill: () => void child.kill('SIGKILL'),

@@ -469,6 +469,11 @@ const connect: Component = {
         `plugin.path=${path.join(paths.lib, 'plugins')}`,
         // Source offsets (binlog/LSN positions) are flushed every second, so a restart replays little.
         'offset.flush.interval.ms=1000',
+        // A worker that lost its group membership (Kafka paused or unreachable past the session
+        // timeout) gets its connectors back only after this delay (default 5 min, waiting for the
+        // worker to return; they sit UNASSIGNED meanwhile, found by `stocksync chaos`). With the one
+        // worker of the local stack there is nobody to wait for: 0 reassigns at once (KAFKA-15693).
+        'scheduled.rebalance.max.delay.ms=0',
         'topic.creation.enable=true',
         '',
       ].join('\n'),

@@ -1,6 +1,6 @@
 /**
  * Issue 6: the storefront database stopped for a while, then started again. The web shop channel
- * is pointed at a MariaDB server of this test's own (storefront-server.ts), so stopping it touches
+ * is pointed at a MariaDB server of this test's own (pipeline/dev/throwaway/mariadb.ts), so stopping it touches
  * nothing else on the machine. While it is down the web shop consumer retries without committing
  * its offsets and the marketplace goes on; once it is back the web shop ends with the right values.
  */
@@ -14,7 +14,7 @@ import { reserveQuant } from '../../dev/sample/warehouse/operations.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { canonicalQuery, eventually, waitForLagZero } from '../helpers/environment.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';
-import { startStorefrontServer, type StorefrontServer } from './storefront-server.ts';
+import { startStorefrontServer, type StorefrontServer } from '../../dev/throwaway/mariadb.ts';
 
 const endpoints = stackEndpoints();
 // Below 32768: ports in the ephemeral range may be taken by any outgoing connection.

@@ -23,8 +23,8 @@ import { posWorkload } from '../../dev/sample/pos/workload.ts';
 import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { eventually, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 import { startProductProcess, type ProductProcess } from '../helpers/processes.ts';
-import { startThrowawayPostgres, startThrowawayRedis } from '../helpers/throwaway-servers.ts';
-import { startStorefrontServer, type StorefrontServer } from '../channels/storefront-server.ts';
+import { startThrowawayPostgres, startThrowawayRedis } from '../../dev/throwaway/servers.ts';
+import { startStorefrontServer, type StorefrontServer } from '../../dev/throwaway/mariadb.ts';
 
 // Below 32768: ports in the ephemeral range may be taken by any outgoing connection.
 const PG_PORT = Number(process.env.STOCKSYNC_TEST_FAULT_PG_PORT ?? 13541);

@@ -164,5 +164,5 @@ export class ZipfSampler {
 
 /** @returns the unnormalised Zipf weight of a 0-based rank: 1 / (rank + 1)^exponent. */
 export function zipfWeight(rank: number, exponent = 1.1): number {
-  return 1 / Math.pow(rank + 1, exponent);
+  return 1 / (rank + 1) ** exponent;
 }

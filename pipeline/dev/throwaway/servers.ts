@@ -1,8 +1,8 @@
 /**
- * Database servers of a test's own — PostgreSQL and Redis on their own ports and data
- * directories — so a fault test can kill them (SIGKILL) and start them again without touching the
- * machine's shared servers (PostgreSQL 5432, Redis 6379), which other stacks use. Each process is
- * signalled by its own pid only. (The MariaDB one is channels/storefront-server.ts.)
+ * Database servers of a fault test's or `stocksync chaos`'s own — PostgreSQL and Redis on their own
+ * ports and data directories — so they can be killed (SIGKILL), paused (SIGSTOP) and started again
+ * without touching the machine's shared servers (PostgreSQL 5432, Redis 6379), which other stacks
+ * use. Each process is signalled by its own pid only. (The MariaDB one is `mariadb.ts`.)
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +15,10 @@ import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
 export interface ThrowawayServer {
   /** Kills the server with SIGKILL (no shutdown at all) and waits until it exited. */
   kill(): Promise<void>;
+  /** SIGSTOP to the server and every process it forked (PostgreSQL's backends): it holds its connections and answers nothing. */
+  pause(): void;
+  /** SIGCONT to the processes {@link pause} stopped. */
+  resume(): void;
   /** Starts it again on the same data directory and waits until it answers. */
   start(): Promise<void>;
   /** Stops it if running and removes its data directory. */
@@ -39,11 +43,74 @@ async function waitUntil(check: () => Promise<void>, child: () => ChildProcess |
   }
 }
 
+/**
+ * SIGKILL to the server's current process when this process exits without destroying it (a
+ * crash), so no server outlives its owner. Returns the function that cancels it (for `destroy`).
+ */
+export function killOnExit(child: () => ChildProcess | undefined): () => void {
+  const onExit = (): void => {
+    const c = child();
+    if (c && c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.once('exit', onExit);
+  return () => process.off('exit', onExit);
+}
+
 function killAndWait(child: ChildProcess | undefined, signal: NodeJS.Signals): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill(signal);
   return exited;
+}
+
+/** The pids of `pid` and of every process below it (from the parent pid field of /proc/<pid>/stat). */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // Exited while we looked.
+    }
+  }
+  const tree: number[] = [];
+  const visit = (p: number): void => {
+    tree.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return tree;
+}
+
+/**
+ * Pause and resume of a server process and its children: SIGSTOP to the whole tree (a stopped
+ * postmaster alone would leave its backends serving open connections), SIGCONT to the same pids.
+ */
+export function treePauser(child: () => ChildProcess | undefined): Pick<ThrowawayServer, 'pause' | 'resume'> {
+  let paused: number[] = [];
+  return {
+    pause() {
+      const pid = child()?.pid;
+      if (pid === undefined) throw new Error('pause: the server is not running');
+      paused = processTree(pid);
+      for (const p of paused) process.kill(p, 'SIGSTOP');
+    },
+    resume() {
+      for (const p of paused) {
+        try {
+          process.kill(p, 'SIGCONT');
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      paused = [];
+    },
+  };
 }
 
 /**
@@ -111,11 +178,14 @@ export async function startThrowawayPostgres(port: number): Promise<ThrowawaySer
     }
   };
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   return {
     endpoint,
     kill: () => killAndWait(child, 'SIGKILL'),
+    ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await killAndWait(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },
@@ -149,11 +219,14 @@ export async function startThrowawayRedis(port: number): Promise<ThrowawayServer
     );
   };
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   return {
     url: `redis://127.0.0.1:${port}`,
     kill: () => killAndWait(child, 'SIGKILL'),
+    ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await killAndWait(child, 'SIGTERM');
       fs.rmSync(dir, { recursive: true, force: true });
     },

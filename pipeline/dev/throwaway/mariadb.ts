@@ -1,7 +1,7 @@
 /**
- * A MariaDB server of the test's own for the web shop channel, on its own port and data directory,
- * so a test can stop the storefront database and start it again without touching the machine's
- * MariaDB (3306), which other stacks use.
+ * A MariaDB server of a test's or `stocksync chaos`'s own for the web shop channel, on its own port
+ * and data directory, so it can be stopped, killed or paused and started again without touching
+ * the machine's MariaDB (3306), which other stacks use.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,19 +9,20 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
+import { killOnExit, treePauser, type ThrowawayServer } from './servers.ts';
 
-export interface StorefrontServer {
+/** A throwaway MariaDB server (user `storefront`, all privileges) that can also be stopped cleanly. */
+export interface StorefrontServer extends ThrowawayServer {
   endpoint: DatabaseEndpoint;
   /** Stops the server (clean shutdown) and waits until it exited. */
   stop(): Promise<void>;
-  /** Kills the server (SIGKILL: no shutdown at all) and waits until it exited. */
-  kill(): Promise<void>;
-  /** Starts it again on the same data directory and waits until it accepts connections. */
-  start(): Promise<void>;
-  /** Stops it if running and removes its data directory. */
-  destroy(): Promise<void>;
 }
 
+/**
+ * Starts a MariaDB server on 127.0.0.1:`port` in a fresh data directory under the temp folder.
+ * `database` becomes the endpoint's database (created by whoever uses it).
+ * @throws Error when it does not accept connections within 30 s.
+ */
 export async function startStorefrontServer(port: number, database: string): Promise<StorefrontServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stocksync-storefront-'));
   const datadir = path.join(dir, 'data');
@@ -80,6 +81,7 @@ export async function startStorefrontServer(port: number, database: string): Pro
   };
 
   await start();
+  const cancelKillOnExit = killOnExit(() => child);
   const root = await mysql.createConnection({ socketPath: socket, user: 'root', password: '' });
   try {
     await root.query(`CREATE USER IF NOT EXISTS 'storefront'@'%' IDENTIFIED BY 'storefront'`);
@@ -91,8 +93,10 @@ export async function startStorefrontServer(port: number, database: string): Pro
     endpoint: { kind: 'mysql', host: '127.0.0.1', port, user: 'storefront', password: 'storefront', database },
     stop: () => stop(),
     kill: () => stop('SIGKILL'),
+    ...treePauser(() => child),
     start,
     async destroy() {
+      cancelKillOnExit();
       await stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
