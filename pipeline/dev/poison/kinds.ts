@@ -51,7 +51,7 @@ const TOAST_PLACEHOLDER = '__debezium_unavailable_value';
 export interface CorpusContext {
   /** Avro writer schemas registered for edited values, by `${topic}|${purpose}`; missing when not registered. */
   avroSchemas: Map<string, { id: number; type: avro.Type }>;
-  /** Dimension keys (as text) whose lookup field is a code some canonical stock row uses, by `${source}|${dimension}`. */
+  /** Dimension keys (as text) of rows several stock rows of their source resolve through, by `${source}|${dimension}`. */
   referencedKeys: Map<string, Set<string>>;
 }
 
@@ -79,7 +79,7 @@ function referenceColumns(t: Template): string[] {
 }
 
 /** The lookup and filter columns the mapping reads of a dimension (not its key). */
-export function dimensionColumns(t: Template): { lookup: string[]; filter: string[] } {
+function dimensionColumns(t: Template): { lookup: string[]; filter: string[] } {
   if (t.role.role !== 'dimension') return { lookup: [], filter: [] };
   const lookup = new Set<string>();
   const filter = new Set<string>();
@@ -346,7 +346,7 @@ const VARIANTS: Record<PoisonKind, Variant[]> = {
   ],
   'huge-value': [
     {
-      name: '100,000-character code of a dimension row in use',
+      name: '100,000-character code of a dimension row in use (5+ stock rows)',
       expected: 'merge-rejected',
       applies: (t, ctx) => referencedDimension(t, ctx) && hugeCode(t, 1) !== undefined,
       make: (t, i) =>
@@ -454,7 +454,7 @@ const VARIANTS: Record<PoisonKind, Variant[]> = {
       make: (t) => withKey(t, Buffer.from(`{"payload":"${incompressible(1_000_000 - 15)}"}`)),
     },
     {
-      name: '1 MB code of a dimension row in use',
+      name: '1 MB code of a dimension row in use (5+ stock rows)',
       expected: 'merge-rejected',
       applies: (t, ctx) => referencedDimension(t, ctx) && hugeCode(t, 1) !== undefined,
       make: (t, i) =>

@@ -11,7 +11,7 @@ import pg from 'pg';
 import type { StackEndpoints } from '../../src/config/endpoints.ts';
 import type { KafkaClient, OutgoingRecord } from '../../src/kafka/client.ts';
 import type { StocksyncSchemaRegistry } from '../../src/registry/registry.ts';
-import { applicableVariants, dimensionColumns, makeRecord, POISON_KINDS, poisonColumn, type CorpusContext, type PoisonKind } from './kinds.ts';
+import { applicableVariants, makeRecord, POISON_KINDS, poisonColumn, type CorpusContext, type PoisonKind } from './kinds.ts';
 import { avroType, type Template } from './templates.ts';
 
 /** Headers every poison record carries. */
@@ -92,9 +92,15 @@ function hasDecimalColumn(schema: avro.Schema, column: string, isDecimal: (t: un
   return found;
 }
 
+/** Mapped stock rows of its own source a dimension row must have to count as in use (see {@link referencedDimensionKeys}). */
+export const ROWS_IN_USE = 5;
+
 /**
- * Dimension keys whose lookup field is a code a canonical stock row uses (renaming such a row
- * rewrites stock rows, so a code the store cannot hold is rejected), by `${source}|${dimension}`.
+ * Dimension keys of rows in use — at least {@link ROWS_IN_USE} mapped, live stock rows of the same
+ * source resolve through them — by `${source}|${dimension}`. Renaming such a row to a code the
+ * store cannot hold rewrites those stock rows, so the merge rejects it; a row no stock row uses
+ * could take any code (the rename is then legitimately merged), and with several users the valid
+ * traffic's deletes meanwhile cannot take them all.
  */
 export async function referencedDimensionKeys(endpoints: StackEndpoints, templates: Template[]): Promise<CorpusContext['referencedKeys']> {
   const keys: CorpusContext['referencedKeys'] = new Map();
@@ -104,15 +110,23 @@ export async function referencedDimensionKeys(endpoints: StackEndpoints, templat
     for (const t of templates) {
       if (t.role.role !== 'dimension') continue;
       const name = `${t.role.mapping.source}|${t.role.dimension}`;
-      const field = dimensionColumns(t).lookup[0];
-      if (keys.has(name) || !field) continue;
-      const { rows } = await client.query<{ dim_key: string }>(
-        `SELECT d.dim_key FROM dimension_row d
-         WHERE d.source = $1 AND d.dimension = $2
-           AND EXISTS (SELECT 1 FROM stock_level s WHERE s.sku = d.attributes->>$3 OR s.location = d.attributes->>$3)`,
-        [t.role.mapping.source, t.role.dimension, field],
+      if (keys.has(name)) continue;
+      const dimension = t.role.dimension;
+      const tables = Object.values(t.role.mapping.tables);
+      const lookupOf = (ref: unknown) => (ref as { lookup?: { dimension: string } }).lookup?.dimension;
+      const column = tables.some((table) => lookupOf(table.sku) === dimension)
+        ? 'product_ref'
+        : tables.some((table) => lookupOf(table.location) === dimension)
+          ? 'location_ref'
+          : null;
+      if (!column) continue;
+      const { rows } = await client.query<{ ref: string }>(
+        `SELECT ${column} AS ref FROM source_row
+         WHERE source = $1 AND status = 'mapped' AND NOT deleted AND ${column} IS NOT NULL
+         GROUP BY ${column} HAVING count(*) >= $2`,
+        [t.role.mapping.source, ROWS_IN_USE],
       );
-      keys.set(name, new Set(rows.map((r) => r.dim_key)));
+      keys.set(name, new Set(rows.map((r) => r.ref)));
     }
   } finally {
     await client.end();
