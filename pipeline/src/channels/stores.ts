@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import client from 'prom-client';
 import { RateLimiterQueue, RateLimiterRedis } from 'rate-limiter-flexible';
 import { connectionOptions, type DatabaseEndpoint } from '../config/endpoints.ts';
-import { REDIS_KEY_PREFIX } from '../config/names.ts';
+import { CHANNEL_RATE_KEY_PREFIX } from '../config/names.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { createResilientPool } from '../postgres/pool.ts';
 import type { ChannelRule } from './config.ts';
@@ -74,9 +74,6 @@ export function rateWindow(rate: ChannelRule['rateLimit']): { points: number; du
   const durationSeconds = Math.max(1, Math.ceil(rate.burst / rate.requestsPerSecond));
   return { points: Math.max(1, Math.floor(rate.requestsPerSecond * durationSeconds)), durationSeconds };
 }
-
-/** Redis key prefix of the channels' rate limiters; the key is `stocksync:channel-rate:<channel>`. */
-export const CHANNEL_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}channel-rate`;
 
 const rateLimitedRequests = new client.Counter({
   name: 'stocksync_channel_requests_total',

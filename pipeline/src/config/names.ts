@@ -29,6 +29,9 @@ export function channelGroupId(channel: string): string {
 /** Prefix of every Redis key and stream stocksync writes (a reset deletes `stocksync:*`). */
 export const REDIS_KEY_PREFIX = 'stocksync:';
 
+/** Redis key prefix of the channels' rate limiters (package rate-limiter-flexible); a channel's key is `stocksync:channel-rate:<channel>`. */
+export const CHANNEL_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}channel-rate`;
+
 /**
  * Redis key design shared by the publisher (which invalidates) and channel-app readers (which
  * cache): `stocksync:stock:{sku}:{location}` holds one canonical row, `stocksync:stock:{sku}` a
