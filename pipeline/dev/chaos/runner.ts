@@ -17,7 +17,6 @@
  * it reads stock.levels once and counts, per fault window, the versions applied twice
  * (duplicates.ts).
  */
-import pg from 'pg';
 import { checkChannels, channelGroupIds, loadChannelsConfig, resetChannels } from '../../src/channels/index.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID } from '../../src/config/names.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
@@ -26,6 +25,7 @@ import { createKafkaClient, type KafkaClient } from '../../src/kafka/client.ts';
 import { loadMappings } from '../../src/normalize/index.ts';
 import { snapshotRowCount } from '../../src/sources/source-database.ts';
 import { readCanonicalEvents } from '../bench/canonical-events.ts';
+import { mergedRows } from '../bench/latency.ts';
 import { machineRecorder } from '../bench/report.ts';
 import { resetCapture, seedSources } from '../demo/environment.ts';
 import { checkAgainstOracle } from '../demo/oracle-check.ts';
@@ -65,18 +65,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function deadLetterCount(kafka: KafkaClient): Promise<number> {
   if (!(await kafka.listTopics()).includes(DEAD_LETTER_TOPIC)) return 0;
   return (await kafka.endOffsets(DEAD_LETTER_TOPIC)).reduce((a, p) => a + Number(p.offset), 0);
-}
-
-/** Source and dimension rows merged so far (snapshot progress). */
-async function mergedRows(stores: ChaosStores): Promise<number> {
-  const client = new pg.Client(stores.endpoints.canonical);
-  await client.connect();
-  try {
-    const r = await client.query<{ n: string }>('SELECT (SELECT count(*) FROM source_row) + (SELECT count(*) FROM dimension_row) AS n');
-    return Number(r.rows[0]?.n ?? 0);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Runs the matrix; never throws for a fault that was not survived (its row fails), only for a broken set-up. */
@@ -154,8 +142,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const file of connectorFiles()) await applyConnector(loadConnector(file));
     const expected = await snapshotRowCount(loadMappings());
     const snapshotDeadline = Date.now() + 15 * 60_000;
-    while ((await mergedRows(stores)) < expected) {
-      if (Date.now() > snapshotDeadline) throw new Error(`snapshot not merged after 15 min: ${await mergedRows(stores)}/${expected} rows`);
+    while ((await mergedRows(stores.endpoints)) < expected) {
+      if (Date.now() > snapshotDeadline) throw new Error(`snapshot not merged after 15 min: ${await mergedRows(stores.endpoints)}/${expected} rows`);
       supervisor.restartExited();
       await sleep(1000);
     }

@@ -3,28 +3,10 @@
  * child process whose last line of standard output is the report. Asserts its shape and values
  * (both parts passed, the oracle agreed, every tool handled every record), never timings.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/config/project-root.ts';
+import { runStocksync } from '../../helpers/cli.ts';
 import type { BenchReport } from '../../../dev/bench/bench.ts';
 import type { BenchPart } from '../../../dev/bench/report.ts';
-
-/** Runs the CLI; resolves with its exit code and standard output (its progress goes to this test's stderr). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'pipeline', 'bin', 'stocksync.js'), ...args], {
-      cwd: projectRoot,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout }));
-  });
-}
 
 const figures = (part: BenchPart, label: string) => {
   const row = part.rows.find((r) => r.label === label);
@@ -36,7 +18,7 @@ const positive = expect.any(Number);
 
 describe('stocksync bench --short', () => {
   it('runs throughput and snapshot, both pass, and prints the report as JSON on its last line', { timeout: 3_600_000 }, async () => {
-    const { code, stdout } = await runCli(['bench', 'throughput', 'snapshot', '--short', '--json']);
+    const { code, stdout } = await runStocksync(['bench', 'throughput', 'snapshot', '--short', '--json']);
     const lines = stdout.trimEnd().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!) as BenchReport;
     // The tables come first, one per part.

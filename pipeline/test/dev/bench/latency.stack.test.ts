@@ -3,27 +3,13 @@
  * pipeline, the channels and the load generator as processes of their own. Asserts the shape of
  * the part and that it passed (the oracles held), not how fast anything was.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runStocksync } from '../../helpers/cli.ts';
 import type { BenchReport } from '../../../dev/bench/bench.ts';
-import { projectRoot } from '../../../src/config/project-root.ts';
-
-/** Runs the command; resolves with its exit code and output. */
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'pipeline', 'bin', 'stocksync.js'), ...args], { cwd: projectRoot, env: process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('bench latency --short', () => {
   it('steps through 200 and 500 changes/s and reports every stage per rate, the oracles holding', { timeout: 1_500_000 }, async () => {
-    const { code, stdout, stderr } = await run(['bench', 'latency', '--short', '--json']);
+    const { code, stdout, stderr } = await runStocksync(['bench', 'latency', '--short', '--json']);
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as BenchReport;
     expect(report.parts).toHaveLength(1);
     const part = report.parts[0]!;

@@ -4,34 +4,15 @@
  * restarted as a supervisor would. Every row must have recovered with 0 mismatches, nothing
  * applied twice, no dead letter, and the command must exit 0.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/config/project-root.ts';
+import { runStocksync } from '../../helpers/cli.ts';
 import type { ChaosReport } from '../../../dev/chaos/report.ts';
-
-/** Runs `stocksync <args>`; resolves with the exit code and what it wrote (stderr also to this process's stderr when STOCKSYNC_TEST_CHILD_OUTPUT is set). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'pipeline/bin/stocksync.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (process.env.STOCKSYNC_TEST_CHILD_OUTPUT) process.stderr.write(chunk);
-    });
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('stocksync chaos --short', () => {
   it('kills a pipeline instance, Kafka and the canonical store under load: each recovers with no mismatch, duplicate or dead letter', {
     timeout: 900_000,
   }, async () => {
-    const { code, stdout, stderr } = await runCli(['chaos', '--short', '--json']);
+    const { code, stdout, stderr } = await runStocksync(['chaos', '--short', '--json']);
     const last = stdout.trimEnd().split('\n').at(-1) ?? '';
     expect(last.startsWith('{'), `no JSON report; stderr ends:\n${stderr.slice(-4000)}`).toBe(true);
     const report = JSON.parse(last) as ChaosReport;

@@ -5,34 +5,16 @@
  * reason add up to exactly the malformed records per expected reason), no usable or valid record
  * dead-lettered, no stall, no crash, both oracles without a mismatch — never timings.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { projectRoot } from '../../../src/config/project-root.ts';
+import { runStocksync } from '../../helpers/cli.ts';
 import { DEAD_LETTER_REASONS } from '../../../src/dead-letter/reasons.ts';
 import { POISON_KINDS, variantCatalogue } from '../../../dev/poison/kinds.ts';
 import { SHORT_POISON } from '../../../dev/poison/poison.ts';
 import type { PoisonReport } from '../../../dev/poison/report.ts';
 
-/** Runs the CLI; resolves with its exit code and standard output (its progress goes to this test's stderr). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(projectRoot, 'pipeline', 'bin', 'stocksync.js'), ...args], {
-      cwd: projectRoot,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (stdout += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout }));
-  });
-}
-
 describe('stocksync poison --short', () => {
   it('quarantines every malformed record with its reason; nothing stalls, crashes or drifts', { timeout: 600_000 }, async () => {
-    const { code, stdout } = await runCli(['poison', '--short', '--json']);
+    const { code, stdout } = await runStocksync(['poison', '--short', '--json']);
     const lines = stdout.trimEnd().split('\n');
     const report = JSON.parse(lines[lines.length - 1]!) as PoisonReport;
     expect(stdout).toContain('poison PASS');
