@@ -26,7 +26,7 @@ import {
 } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 import { createDecoder, registrySchemaLookup, type Decoder } from '../decode/index.ts';
-import { loadMappings, topicRoles, type NormalizedChange, type SourceMapping, type TopicRole } from '../normalize/index.ts';
+import { loadMappings, topicRoles, type NormalizedChange, type SourceMapping } from '../normalize/index.ts';
 import { mergeBatch, prepareCanonicalStore, reportOverdueParked, type MergeResult } from '../merge/index.ts';
 import { createOutboxPublisher, ensureStockLevelsTopic, type OutboxPublisher, type PublishedChange } from '../serve/index.ts';
 import { ensureDeadLetterTopic, sendDeadLetters, type DeadLetter } from '../dead-letter/index.ts';
@@ -302,36 +302,6 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     }
   }
 
-  /** Decodes `records` (in order, dead-lettering what cannot be used) and merges the rest. */
-  async function decodeAndMerge(
-    records: KafkaRecord[],
-    role: TopicRole,
-    batch: { topic: string; partition: number },
-    control: BatchControl,
-  ): Promise<typeof LEAVE_UNCOMMITTED | undefined> {
-    const items: Item[] = [];
-    const letters: DeadLetter[] = [];
-    let yieldedAt = Date.now();
-    for (const record of records) {
-      // Decoding thousands of records resolves without real I/O, which starves timers — among
-      // them the heartbeats that keep this member in its group: let them run every 100 ms.
-      if (Date.now() - yieldedAt > 100) {
-        await new Promise((resolve) => setImmediate(resolve));
-        yieldedAt = Date.now();
-      }
-      const outcome = await untilDone('decode', control, () =>
-        decodeRecord(record, role, decoders[role.mapping.format], (kind) => recordsConsumed.inc({ topic: record.topic, kind })),
-      );
-      if (outcome === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-      if (outcome === null) continue;
-      if ('kind' in outcome) items.push({ change: outcome, record });
-      else letters.push(outcome);
-    }
-    if ((await untilDone('dead-letter', control, () => quarantine(letters))) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
-    if (items.length === 0) return undefined;
-    return mergeIsolating(items, batch, control);
-  }
-
   const consumer: RunningConsumer = await retryWhileKafkaSettles(() =>
     kafka.runBatchConsumer({
       groupId: options.groupId ?? PIPELINE_GROUP_ID,
@@ -344,12 +314,27 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       eachBatch: async (batch, control) => {
         const role = roles.get(batch.topic);
         if (!role) return;
-        // Decoded and merged a chunk at a time, in order: the decoded changes of a whole fetch
-        // (up to ~20,000 Avro records) made the process's memory grow past a gigabyte.
-        for (let start = 0; start < batch.records.length; start += MERGE_CHUNK_RECORDS) {
-          const chunk = batch.records.slice(start, start + MERGE_CHUNK_RECORDS);
-          if ((await decodeAndMerge(chunk, role, batch, control)) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+        const items: Item[] = [];
+        const letters: DeadLetter[] = [];
+        let yieldedAt = Date.now();
+        for (const record of batch.records) {
+          // Decoding thousands of records resolves without real I/O, which starves timers — among
+          // them the heartbeats that keep this member in its group: let them run every 100 ms.
+          if (Date.now() - yieldedAt > 100) {
+            await new Promise((resolve) => setImmediate(resolve));
+            yieldedAt = Date.now();
+          }
+          const outcome = await untilDone('decode', control, () =>
+            decodeRecord(record, role, decoders[role.mapping.format], (kind) => recordsConsumed.inc({ topic: record.topic, kind })),
+          );
+          if (outcome === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+          if (outcome === null) continue;
+          if ('kind' in outcome) items.push({ change: outcome, record });
+          else letters.push(outcome);
         }
+        if ((await untilDone('dead-letter', control, () => quarantine(letters))) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+        if (items.length === 0) return;
+        return mergeIsolating(items, batch, control);
       },
     }),
   );
@@ -396,11 +381,5 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
  * session timeout): a member that cannot reach the coordinator is about to lose its partitions.
  */
 const CONSUMER_CONTACT_MS = CONSUMER_SESSION_MS;
-
-/**
- * Records of a fetched batch decoded and merged together, one merge transaction each: bounds the
- * memory decoded changes take while keeping the merge's round trips per record small.
- */
-const MERGE_CHUNK_RECORDS = 2_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
