@@ -187,6 +187,9 @@ function edited(t: Template, edit: (e: EditableEnvelope) => void, schema?: { id:
 
 const withKey = (t: Template, value: Buffer | null, key: Buffer | null = t.record.key) => ({ key, value });
 
+/** The record with Debezium's unavailable-value placeholder in `column` of its `after` image. */
+const placeholderIn = (t: Template, column: string): Buffer => edited(t, (e) => void (after(e)[column] = TOAST_PLACEHOLDER));
+
 /** Text that is not JSON (RFC 8259), of several shapes. */
 const GARBAGE = ['{"schema":', '}{', 'NaN', '{"payload":{"op":"c","after":{"quantity":1,}}}', "{'op': 'c'}", '\u0000\u0001garbage', 'undefined', '[1, 2'];
 
@@ -516,62 +519,37 @@ const VARIANTS: Record<PoisonKind, Variant[]> = {
       name: 'in a sku or location column (text)',
       expected: 'usable',
       applies: (t) => referenceColumns(t).some((c) => isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[referenceColumns(t).find((c) => isString(t, c))!] = TOAST_PLACEHOLDER)),
-        ),
+      make: (t) => withKey(t, placeholderIn(t, referenceColumns(t).find((c) => isString(t, c))!)),
     },
     {
       name: 'in a sku or location column (integer: Debezium never writes one there)',
       expected: 'schema-mismatch',
       applies: (t) => jsonOnly(t) && referenceColumns(t).some((c) => !isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[referenceColumns(t).find((c) => !isString(t, c))!] = TOAST_PLACEHOLDER)),
-        ),
+      make: (t) => withKey(t, placeholderIn(t, referenceColumns(t).find((c) => !isString(t, c))!)),
     },
     {
       name: 'in a row key column, the record key names the row',
       expected: 'usable',
       applies: (t) => keyColumns(t).some((c) => isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[keyColumns(t).find((c) => isString(t, c))!] = TOAST_PLACEHOLDER)),
-        ),
+      make: (t) => withKey(t, placeholderIn(t, keyColumns(t).find((c) => isString(t, c))!)),
     },
     {
       name: 'in a row key column, no record key',
       expected: 'missing-key',
       applies: (t) => keyColumns(t).some((c) => isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[keyColumns(t).find((c) => isString(t, c))!] = TOAST_PLACEHOLDER)),
-          null,
-        ),
+      make: (t) => withKey(t, placeholderIn(t, keyColumns(t).find((c) => isString(t, c))!), null),
     },
     {
       name: "in a dimension's lookup column",
       expected: 'usable',
       applies: (t) => dimensionColumns(t).lookup.some((c) => isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[dimensionColumns(t).lookup.find((c) => isString(t, c))!] = TOAST_PLACEHOLDER)),
-        ),
+      make: (t) => withKey(t, placeholderIn(t, dimensionColumns(t).lookup.find((c) => isString(t, c))!)),
     },
     {
       name: "in a dimension's filter column",
       expected: 'usable',
       applies: (t) => dimensionColumns(t).filter.some((c) => isString(t, c)),
-      make: (t) =>
-        withKey(
-          t,
-          edited(t, (e) => void (after(e)[dimensionColumns(t).filter.find((c) => isString(t, c))!] = TOAST_PLACEHOLDER)),
-        ),
+      make: (t) => withKey(t, placeholderIn(t, dimensionColumns(t).filter.find((c) => isString(t, c))!)),
     },
   ],
 };

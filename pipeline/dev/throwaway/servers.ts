@@ -27,6 +27,24 @@ export interface ThrowawayServer {
 
 const PG_BIN = '/usr/lib/postgresql/15/bin';
 
+/**
+ * The handle of a started server process: kill, pause and resume it, start it again, destroy it
+ * with its data directory `dir` (also done when this process exits).
+ */
+function serverHandle(child: () => ChildProcess | undefined, start: () => Promise<void>, dir: string): ThrowawayServer {
+  const cancelKillOnExit = killOnExit(child);
+  return {
+    kill: () => killAndWait(child(), 'SIGKILL'),
+    ...treePauser(child),
+    start,
+    async destroy() {
+      cancelKillOnExit();
+      await killAndWait(child(), 'SIGTERM');
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 /** Waits for `check` to pass (30 s), failing early when the server process exited. */
 async function waitUntil(check: () => Promise<void>, child: () => ChildProcess | undefined, what: string, log: string): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -178,18 +196,7 @@ export async function startThrowawayPostgres(port: number): Promise<ThrowawaySer
     }
   };
   await start();
-  const cancelKillOnExit = killOnExit(() => child);
-  return {
-    endpoint,
-    kill: () => killAndWait(child, 'SIGKILL'),
-    ...treePauser(() => child),
-    start,
-    async destroy() {
-      cancelKillOnExit();
-      await killAndWait(child, 'SIGTERM');
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { endpoint, ...serverHandle(() => child, start, dir) };
 }
 
 /** A Redis server without persistence on 127.0.0.1:`port` (a restart starts empty). */
@@ -219,16 +226,5 @@ export async function startThrowawayRedis(port: number): Promise<ThrowawayServer
     );
   };
   await start();
-  const cancelKillOnExit = killOnExit(() => child);
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    kill: () => killAndWait(child, 'SIGKILL'),
-    ...treePauser(() => child),
-    start,
-    async destroy() {
-      cancelKillOnExit();
-      await killAndWait(child, 'SIGTERM');
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return { url: `redis://127.0.0.1:${port}`, ...serverHandle(() => child, start, dir) };
 }
