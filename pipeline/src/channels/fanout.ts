@@ -34,11 +34,12 @@ import { metricsRegistry } from '../metrics/registry.ts';
 import { lockChannelSkuBuckets, releaseSessionLocks } from '../postgres/advisory-locks.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 import { createResilientPool } from '../postgres/pool.ts';
-import { describeStoreError, storeErrorKind } from '../postgres/errors.ts';
+import { describeStoreError } from '../postgres/errors.ts';
 import { groupLag } from '../kafka/group-lag.ts';
+import { memberReadiness, type MemberReadiness } from '../kafka/member-readiness.ts';
 import { channelEndpoint, loadChannelsConfig, matchesLocation, type ChannelRule, type ChannelsConfig } from './config.ts';
 import { availableToSell, type CanonicalRow } from './rules.ts';
-import { createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
+import { channelErrorKind, createChannelStore, type ChannelRow, type ChannelStore } from './stores.ts';
 import { prepareChannelState, type ChannelNotification } from './state.ts';
 import { createNotifier, type Notifier } from './notify.ts';
 import { channelGroupId, STOCK_LEVELS_TOPIC } from '../config/names.ts';
@@ -86,7 +87,25 @@ export interface RunningChannels {
   lag(): Promise<Record<string, number>>;
   /** Waits until queued channel notifications are in Redis. */
   drainNotifications(): Promise<void>;
+  /**
+   * Whether this instance can do its work now (cheap, synchronous; for `/readyz`): each channel's
+   * consumer is a group member in contact with its coordinator (kafka/member-readiness.ts), no
+   * channel's last sync attempt failed, and Redis is connected. Not ready is a passing state:
+   * failed syncs are retried on their own.
+   */
+  readiness(): ChannelsReadiness;
   stop(): Promise<void>;
+}
+
+/** What {@link RunningChannels.readiness} reports; `ready` when `reasons` is empty. */
+export interface ChannelsReadiness {
+  ready: boolean;
+  /** Why not ready, one line per part that is not (empty when ready). */
+  reasons: string[];
+  /** Per channel: its consumer's readiness and the error of its last sync attempt when it failed (null after a success). */
+  channels: Record<string, { ready: boolean; consumer: MemberReadiness; lastError: string | null }>;
+  /** Redis (notifications, the availability cache): the client's connection status. */
+  redis: { ready: boolean; status: string };
 }
 
 const rowsWritten = new client.Counter({
@@ -118,6 +137,20 @@ const channelDeadLetters = new client.Counter({
   name: 'stocksync_channel_dead_letters_total',
   help: 'stock.levels records a channel dead-lettered (bad-key, channel-rejected), by channel and reason',
   labelNames: ['channel', 'reason'],
+  registers: [metricsRegistry],
+});
+
+const channelLag = new client.Gauge({
+  name: 'stocksync_channel_lag_records',
+  help: "stock.levels records a channel's consumer group has not yet committed, read from Kafka every 10 s, by channel",
+  labelNames: ['channel'],
+  registers: [metricsRegistry],
+});
+const syncSeconds = new client.Histogram({
+  name: 'stocksync_channel_sync_duration_seconds',
+  help: 'Time to bring one chunk of SKUs up to date in a channel (read the canonical rows, write the channel database), successful attempts, by channel',
+  labelNames: ['channel'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
   registers: [metricsRegistry],
 });
 
@@ -164,6 +197,8 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
 
   let stopping = false;
   const consumers: RunningConsumer[] = [];
+  /** Per channel, the error of its last sync attempt when it failed; deleted by a success. */
+  const lastErrors = new Map<string, string>();
   const stores: ChannelStore[] = [];
   const groupIds: Record<string, string> = {};
   try {
@@ -203,6 +238,13 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
     throw error;
   }
   notifier.kick(); // anything a previous run queued
+  // Lag per channel for the metrics endpoint (a failed read keeps the last value).
+  const lagRead = setInterval(() => {
+    void (async () => {
+      for (const [channel, group] of Object.entries(groupIds)) channelLag.set({ channel }, await groupLag(kafka, group, [STOCK_LEVELS_TOPIC]));
+    })().catch(() => undefined);
+  }, 10_000);
+  lagRead.unref();
   logger.info({ channels: rules.map((r) => r.name) }, 'channel fan-out started');
 
   /**
@@ -215,8 +257,11 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
     for (let failures = 0; ; failures++) {
       if (stopping || !control.isRunning()) return LEAVE_UNCOMMITTED;
       try {
-        return await attempt();
+        const result = await attempt();
+        lastErrors.delete(channel);
+        return result;
       } catch (error) {
+        lastErrors.set(channel, (error as Error).message);
         channelFailures.inc({ channel });
         options.hooks?.onError?.(channel, error as Error);
         if (failures === 0 || failures % 10 === 0)
@@ -258,10 +303,12 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
   ): Promise<typeof LEAVE_UNCOMMITTED | undefined> {
     const outcome = await withRetry(rule.name, control, async () => {
       try {
+        const endSync = syncSeconds.startTimer({ channel: rule.name });
         await sync(skus);
+        endSync();
         return null;
       } catch (error) {
-        if (stopping || storeErrorKind(error) === 'transient') throw error;
+        if (stopping || channelErrorKind(error) === 'transient') throw error;
         return { rejected: error };
       }
     });
@@ -304,8 +351,23 @@ export async function startChannels(options: ChannelsOptions = {}): Promise<Runn
       return out;
     },
     drainNotifications: () => notifier.drain(),
+    readiness() {
+      const channels: ChannelsReadiness['channels'] = {};
+      const reasons: string[] = [];
+      rules.forEach((rule, i) => {
+        const consumer = memberReadiness(consumers[i]!.status());
+        const lastError = lastErrors.get(rule.name) ?? null;
+        if (consumer.reason) reasons.push(`channel ${rule.name}: Kafka consumer: ${consumer.reason}`);
+        if (lastError !== null) reasons.push(`channel ${rule.name}: last sync failed (retrying): ${lastError}`);
+        channels[rule.name] = { ready: consumer.ready && lastError === null, consumer, lastError };
+      });
+      const redisReady = redis.status === 'ready';
+      if (!redisReady) reasons.push(`Redis: connection ${redis.status}`);
+      return { ready: reasons.length === 0, reasons, channels, redis: { ready: redisReady, status: redis.status } };
+    },
     async stop() {
       stopping = true;
+      clearInterval(lagRead);
       await Promise.all(consumers.map((c) => c.stop()));
       await notifier.stop();
       await Promise.all(stores.map((s) => s.close()));

@@ -15,7 +15,7 @@ export {
   type ChannelsCheck,
 } from './config.ts';
 export { channelsSchema } from './channels-schema.ts';
-export { startChannels, type ChannelCommit } from './fanout.ts';
+export { startChannels, type ChannelCommit, type ChannelsReadiness } from './fanout.ts';
 export { channelGroupIds, resetChannels, resyncChannel } from './reset.ts';
 export { createAvailabilityReader } from './availability.ts';
 export { checkChannels } from './oracle.ts';

@@ -22,6 +22,7 @@ import { connectionOptions, type DatabaseEndpoint } from '../config/endpoints.ts
 import { CHANNEL_RATE_KEY_PREFIX } from '../config/names.ts';
 import { metricsRegistry } from '../metrics/registry.ts';
 import { createResilientPool } from '../postgres/pool.ts';
+import { storeErrorKind, type StoreErrorKind } from '../postgres/errors.ts';
 import type { ChannelRule } from './config.ts';
 
 /** One row of a channel table. */
@@ -92,9 +93,32 @@ export function createChannelRateLimiter(channel: string, rate: ChannelRule['rat
   const { points, durationSeconds } = rateWindow(rate);
   const queue = new RateLimiterQueue(new RateLimiterRedis({ storeClient: redis, keyPrefix: CHANNEL_RATE_KEY_PREFIX, points, duration: durationSeconds }));
   return async () => {
-    await queue.removeTokens(1, channel);
+    try {
+      await queue.removeTokens(1, channel);
+    } catch (error) {
+      throw new RateLimitUnavailable(channel, error);
+    }
     rateLimitedRequests.inc({ channel });
   };
+}
+
+/**
+ * A channel request could not take its turn of the rate limit because Redis failed (down,
+ * restarting, too many retries). Says nothing about the request's rows: retried, never isolated.
+ */
+export class RateLimitUnavailable extends Error {
+  constructor(channel: string, cause: unknown) {
+    super(`channel ${channel}: the rate limit in Redis is unavailable: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Whether a failed channel request is worth retrying as it is (`transient`: the rate limit's Redis,
+ * or a store error postgres/errors.ts deems transient) or was refused for the rows it carried
+ * (`rejected`: their SKUs are isolated and dead-lettered).
+ */
+export function channelErrorKind(error: unknown): StoreErrorKind {
+  return error instanceof RateLimitUnavailable ? 'transient' : storeErrorKind(error);
 }
 
 const quoteMysql = (name: string) => `\`${name.replace(/`/g, '``')}\``;

@@ -64,8 +64,11 @@ export function register(program: Command): void {
     .option('--channels <names>', 'comma-separated channel names (default all)')
     .addOption(metricsPortOption('STOCKSYNC_CHANNELS_METRICS_PORT', 9465))
     .action(async (options: { channels?: string; metricsPort: number | string }) => {
-      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port');
-      const running = await startChannels({
+      let running: Awaited<ReturnType<typeof startChannels>> | undefined;
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port', () =>
+        running ? running.readiness() : { ready: false, reasons: ['starting'] },
+      );
+      running = await startChannels({
         channels: options.channels
           ?.split(',')
           .map((c) => c.trim())

@@ -40,7 +40,7 @@ export function integerArgument(min = 0): (value: string) => number {
  * `env` (checked when used, by {@link portFrom}) or `fallback`.
  */
 export function metricsPortOption(env: string, fallback: number): Option {
-  return new Option('--metrics-port <port>', `serve Prometheus metrics on this port (0 = off; default ${env} or ${fallback})`)
+  return new Option('--metrics-port <port>', `serve /metrics (Prometheus), /healthz and /readyz on this port (0 = off; default ${env} or ${fallback})`)
     .argParser(portArgument)
     .default(process.env[env] ?? String(fallback));
 }

@@ -18,9 +18,12 @@ export function register(program: Command): void {
     .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
     .action(async (options: { group: string; metricsPort: number | string; sources?: string[] }) => {
       const mappings = options.sources?.map((file) => loadMapping(file));
-      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port');
+      let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () =>
+        pipeline ? pipeline.readiness() : { ready: false, reasons: ['starting'] },
+      );
       const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
-      const pipeline = await startPipeline({ groupId: options.group, mappings }).catch((error: unknown) => {
+      pipeline = await startPipeline({ groupId: options.group, mappings }).catch((error: unknown) => {
         // Until the processor names the canonical store itself: at start-up only it is reached through pg.
         server?.close();
         throw explainConnectionFailure(error, [canonical], canonical);

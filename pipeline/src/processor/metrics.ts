@@ -61,3 +61,41 @@ export const mergeStatements = new client.Counter({
   help: 'SQL statements (database round trips) the merge sent, BEGIN/COMMIT/ROLLBACK and retried attempts included',
   registers: [metricsRegistry],
 });
+
+export const stageSeconds = new client.Histogram({
+  name: 'stocksync_batch_stage_duration_seconds',
+  help: 'Time one Kafka batch spent in each stage: decode (decode and normalize every record), dead_letter (producing its dead letters), merge (the merge transaction, retries and isolation included)',
+  labelNames: ['stage'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  registers: [metricsRegistry],
+});
+
+export const batchRecords = new client.Histogram({
+  name: 'stocksync_batch_records',
+  help: 'Records per Kafka batch handled (one partition, one merge transaction)',
+  buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 25000, 50000],
+  registers: [metricsRegistry],
+});
+
+export const freshnessSeconds = new client.Histogram({
+  name: 'stocksync_freshness_seconds',
+  help: "Time from the source's commit (Debezium source.ts_ms) of the change that last moved a canonical row to that row's canonical commit (stage=canonical) and to its publication to Redis and stock.levels (stage=published), by source; a snapshot read counts from when it was read",
+  labelNames: ['source', 'stage'],
+  buckets: [0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [metricsRegistry],
+});
+
+export const consumerLag = new client.Gauge({
+  name: 'stocksync_consumer_lag_records',
+  help: "Records between the pipeline group's committed offsets and the end of each source topic (summed over partitions), read from Kafka at each scrape",
+  labelNames: ['topic'],
+  registers: [metricsRegistry],
+});
+
+/** Observes, per canonical change, its source commit → `atMs` (ms since epoch) in `stage`. */
+export function observeFreshness(stage: 'canonical' | 'published', events: Array<{ source: string; source_ts_ms: number | null }>, atMs: number): void {
+  for (const event of events) {
+    if (event.source_ts_ms === null) continue;
+    freshnessSeconds.observe({ source: event.source, stage }, Math.max(0, atMs - event.source_ts_ms) / 1000);
+  }
+}

@@ -15,7 +15,6 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 import {
-  CONSUMER_SESSION_MS,
   createKafkaClient,
   kafkaErrorKind,
   LEAVE_UNCOMMITTED,
@@ -33,10 +32,25 @@ import { ensureDeadLetterTopic, sendDeadLetters, type DeadLetter } from '../dead
 import { createResilientPool } from '../postgres/pool.ts';
 import { describeStoreError, sqlState, storeErrorKind } from '../postgres/errors.ts';
 import { decodeRecord, markUnavailable, SchemaRegistryUnavailable } from './records.ts';
-import { canonicalChanges, deadLettered, mergeBatches, mergeOutcomes, mergesIsolated, publishErrors, recordsConsumed, retries } from './metrics.ts';
+import {
+  batchRecords,
+  canonicalChanges,
+  consumerLag,
+  deadLettered,
+  mergeBatches,
+  mergeOutcomes,
+  mergesIsolated,
+  observeFreshness,
+  publishErrors,
+  recordsConsumed,
+  retries,
+  stageSeconds,
+} from './metrics.ts';
+import { groupLag } from '../kafka/group-lag.ts';
 import { countingStatements } from './statement-count.ts';
 import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
+import { memberReadiness } from '../kafka/member-readiness.ts';
 
 /** Observers of the pipeline's progress (the demo measures latency with them). */
 export interface PipelineHooks {
@@ -76,6 +90,8 @@ export interface RunningPipeline {
 /** What {@link RunningPipeline.readiness} reports; `ready` is the conjunction of the parts' `ready`. */
 export interface PipelineReadiness {
   ready: boolean;
+  /** Why not ready, one line per part that is not (empty when ready). */
+  reasons: string[];
   /** The consumer group member: joined, its partitions, ms since the coordinator last heard from it (null = never). */
   consumer: ConsumerStatus & { ready: boolean; contactAgeMs: number | null };
   /** The canonical PostgreSQL store: the error of the last failed request, null once one succeeds. */
@@ -142,7 +158,10 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     redis,
     kafka,
     registry,
-    onPublished: (changes) => options.hooks?.onPublished?.(changes),
+    onPublished: (changes) => {
+      for (const c of changes) observeFreshness('published', [c.event], c.invalidatedAtMs);
+      options.hooks?.onPublished?.(changes);
+    },
     onError: (error) => {
       publishErrors.inc();
       logger.warn({ err: error }, 'publishing canonical changes failed; retrying');
@@ -248,6 +267,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     mergeOutcomes.inc({ outcome: 'skipped_stale' }, result.skippedStale);
     for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
     canonicalChanges.inc(result.canonical.length);
+    observeFreshness('canonical', result.canonical, result.committedAtMs);
     options.hooks?.onMerged?.(result, batch);
     if (result.canonical.length > 0 && serve) publisher.kick();
   }
@@ -316,6 +336,8 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
         if (!role) return;
         const items: Item[] = [];
         const letters: DeadLetter[] = [];
+        batchRecords.observe(batch.records.length);
+        const endDecode = stageSeconds.startTimer({ stage: 'decode' });
         let yieldedAt = Date.now();
         for (const record of batch.records) {
           // Decoding thousands of records resolves without real I/O, which starves timers — among
@@ -332,9 +354,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
           if ('kind' in outcome) items.push({ change: outcome, record });
           else letters.push(outcome);
         }
+        endDecode();
+        const endDeadLetters = stageSeconds.startTimer({ stage: 'dead_letter' });
         if ((await untilDone('dead-letter', control, () => quarantine(letters))) === LEAVE_UNCOMMITTED) return LEAVE_UNCOMMITTED;
+        endDeadLetters();
         if (items.length === 0) return;
-        return mergeIsolating(items, batch, control);
+        const endMerge = stageSeconds.startTimer({ stage: 'merge' });
+        const merged = await mergeIsolating(items, batch, control);
+        if (merged !== LEAVE_UNCOMMITTED) endMerge();
+        return merged;
       },
     }),
   );
@@ -347,6 +375,13 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying');
     });
   }, 5000);
+  // Consumer lag per topic for the metrics endpoint, read every 10 s (a failed read keeps the last value).
+  const lagRead = setInterval(() => {
+    void (async () => {
+      for (const topic of topics) consumerLag.set({ topic }, await groupLag(kafka, options.groupId ?? PIPELINE_GROUP_ID, [topic]));
+    })().catch(() => undefined);
+  }, 10_000);
+  lagRead.unref();
   logger.info({ topics, groupId: options.groupId ?? PIPELINE_GROUP_ID }, 'pipeline started');
 
   return {
@@ -355,18 +390,24 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     drainOutbox: () => publisher.drain(),
     readiness() {
       const status = consumer.status();
-      const contactAgeMs = status.lastContactMs === 0 ? null : Date.now() - status.lastContactMs;
-      const consumerReady = status.joined && contactAgeMs !== null && contactAgeMs < CONSUMER_CONTACT_MS;
+      const member = memberReadiness(status);
       const redisReady = redis.status === 'ready';
+      const reasons = [
+        ...(member.reason ? [`Kafka consumer: ${member.reason}`] : []),
+        ...(canonicalError !== null ? [`canonical store: ${canonicalError}`] : []),
+        ...(redisReady ? [] : [`Redis: connection ${redis.status}`]),
+      ];
       return {
-        ready: consumerReady && canonicalError === null && redisReady,
-        consumer: { ready: consumerReady, ...status, contactAgeMs },
+        ready: reasons.length === 0,
+        reasons,
+        consumer: { ready: member.ready, ...status, contactAgeMs: member.contactAgeMs },
         canonicalStore: { ready: canonicalError === null, error: canonicalError },
         redis: { ready: redisReady, status: redis.status },
       };
     },
     async stop() {
       clearInterval(parkedSweep);
+      clearInterval(lagRead);
       await consumer.stop();
       await publisher.stop();
       await kafka.close();
@@ -375,11 +416,5 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     },
   };
 }
-
-/**
- * A consumer is ready while the group coordinator heard from it within this long (the group's
- * session timeout): a member that cannot reach the coordinator is about to lose its partitions.
- */
-const CONSUMER_CONTACT_MS = CONSUMER_SESSION_MS;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,6 +6,8 @@
  * resume: at quiescence the canonical table equals the SQL oracle over the sources, every channel
  * equals the channel oracle, and the outbox is published.
  *
+ * While a store is down, the processes' `/readyz` answers 503 naming it; at quiescence, 200.
+ *
  * The killed servers are this test's own (throwaway PostgreSQL, Redis and MariaDB on their own
  * ports); the sources, Kafka, Connect and the registry are this stack's.
  */
@@ -24,6 +26,7 @@ import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { eventually, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 import { startProductProcess, type ProductProcess } from '../helpers/processes.ts';
 import { startThrowawayPostgres, startThrowawayRedis } from '../../dev/throwaway/servers.ts';
+import { freePort } from '../../dev/bench/proc.ts';
 import { startStorefrontServer, type StorefrontServer } from '../../dev/throwaway/mariadb.ts';
 
 // Below 32768: ports in the ephemeral range may be taken by any outgoing connection.
@@ -39,6 +42,14 @@ let faultEnv: NodeJS.ProcessEnv;
 let endpoints: ReturnType<typeof stackEndpoints>;
 let run: ProductProcess;
 let channels: ProductProcess;
+let runPort: number;
+let channelsPort: number;
+
+/** GET of a process's operations endpoint: status and body. */
+async function operations(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: response.status, body: await response.text() };
+}
 const channelGroups = loadChannelsConfig().channels.map((c) => channelGroupId(c.name));
 
 beforeAll(async () => {
@@ -58,8 +69,10 @@ beforeAll(async () => {
   expect(endpoints.marketplace.port).toBe(PG_PORT);
   await resetChannels({ endpoints });
   await freshEnvironment();
-  run = startProductProcess(['run', '--metrics-port', '0'], faultEnv);
-  channels = startProductProcess(['channels', 'run', '--metrics-port', '0'], faultEnv);
+  runPort = await freePort();
+  channelsPort = await freePort();
+  run = startProductProcess(['run', '--metrics-port', String(runPort)], faultEnv);
+  channels = startProductProcess(['channels', 'run', '--metrics-port', String(channelsPort)], faultEnv);
   await waitForLagZero(undefined, 240_000);
 }, 400_000);
 
@@ -132,10 +145,10 @@ describe('store faults', () => {
       );
     };
     try {
-      for (const [what, server] of [
-        ['the canonical PostgreSQL', postgres],
-        ['Redis', redis],
-        ['the web shop MariaDB', shop],
+      for (const [what, server, notReady] of [
+        ['the canonical PostgreSQL', postgres, { port: runPort, reason: 'canonical store: ' }],
+        ['Redis', redis, { port: runPort, reason: 'Redis: connection ' }],
+        ['the web shop MariaDB', shop, { port: channelsPort, reason: 'channel webshop: last sync failed' }],
       ] as const) {
         await moreCommits(20);
         const logged = [run.output().length, channels.output().length];
@@ -147,6 +160,13 @@ describe('store faults', () => {
           (text) => text.includes('failed'),
           60_000,
         );
+        // ... and say so on /readyz, naming the store.
+        const readyz = await eventually(
+          () => operations(notReady.port, '/readyz'),
+          (r) => r.status === 503 && r.body.includes(notReady.reason),
+          60_000,
+        );
+        expect(JSON.parse(readyz.body)).toMatchObject({ ready: false });
         expectAlive(`while ${what} was down`);
         await server.start();
         await moreCommits(20);
@@ -174,6 +194,24 @@ describe('store faults', () => {
     await eventually(outbox, (n) => n === 0, 120_000);
     await channelLagZero();
     expectAlive('at quiescence');
+    for (const port of [runPort, channelsPort]) {
+      await eventually(
+        () => operations(port, '/readyz'),
+        (r) => r.status === 200,
+        120_000,
+      );
+      expect((await operations(port, '/healthz')).status).toBe(200);
+    }
+    const metrics = (await operations(runPort, '/metrics')).body;
+    expect(metrics).toMatch(/^stocksync_freshness_seconds_count\{source="pos",stage="canonical"\} [1-9]/m);
+    expect(metrics).toMatch(/^stocksync_freshness_seconds_count\{source="warehouse",stage="published"\} [1-9]/m);
+    expect(metrics).toMatch(/^stocksync_batch_stage_duration_seconds_count\{stage="merge"\} [1-9]/m);
+    expect(metrics).toMatch(/^process_resident_memory_bytes [1-9]/m);
+    const channelMetrics = (await operations(channelsPort, '/metrics')).body;
+    expect(channelMetrics).toMatch(/^stocksync_channel_sync_duration_seconds_count\{channel="webshop"\} [1-9]/m);
+    // A store that was down is no reason to quarantine anything (a Redis failure once was).
+    expect(channelMetrics).not.toMatch(/^stocksync_channel_dead_letters_total\{/m);
+    expect(metrics).not.toMatch(/^stocksync_dead_letters_total\{/m);
     expect((await checkAgainstOracle(endpoints)).mismatches).toEqual([]);
     expect((await checkChannels({ endpoints })).mismatches).toEqual([]);
   });
