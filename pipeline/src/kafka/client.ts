@@ -5,7 +5,15 @@
  * Words are Kafka's: topic, partition, offset (a decimal string, as Kafka offsets can pass 2^53),
  * consumer group. Timestamps are ms since epoch.
  */
-import { Kafka, logLevel, type Consumer, type Producer, type Admin } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Consumer, type Producer, type Admin } from 'kafkajs';
+import { extraCodecs } from './codecs.ts';
+
+// Source topics compressed with snappy, lz4 or zstd (gzip is built in): see codecs.ts. (Through the
+// default export: Node's CommonJS interop does not see these two as named exports.)
+const { CompressionCodecs, CompressionTypes } = kafkajs;
+CompressionCodecs[CompressionTypes.Snappy] = () => extraCodecs.snappy;
+CompressionCodecs[CompressionTypes.LZ4] = () => extraCodecs.lz4;
+CompressionCodecs[CompressionTypes.ZSTD] = () => extraCodecs.zstd;
 
 /** One record as read from a partition. `key` and `value` are raw bytes; null value = tombstone. */
 export interface KafkaRecord {
