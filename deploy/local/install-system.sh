@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local stack runs on, when missing: a JDK 17 and Maven (Kafka,
-# Kafka Connect), the MariaDB and PostgreSQL servers (the sources and the canonical/channel stores)
-# and Redis. Apicurio Registry 3.3 also needs a JDK >= 21 under /usr/lib/jvm (Debian bookworm ships
-# none; the machines here carry Temurin 25). Safe to run again.
+# Kafka Connect), the MariaDB and PostgreSQL servers (the sources and the canonical/channel stores),
+# Redis, and Prometheus (its promtool checks deploy/observability/). Apicurio Registry 3.3 also
+# needs a JDK >= 21 under /usr/lib/jvm (Debian bookworm ships none; the machines here carry
+# Temurin 25). Safe to run again.
 set -euo pipefail
 
 missing=()
@@ -12,6 +13,8 @@ command -v mvn >/dev/null || missing+=(maven)
 command -v mariadb-install-db >/dev/null || missing+=(mariadb-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
+# Prometheus and promtool: the tests check deploy/observability/ with them.
+command -v promtool >/dev/null || missing+=(prometheus)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

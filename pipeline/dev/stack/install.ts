@@ -49,7 +49,7 @@ export function ensureJars(paths: StackPaths, log: (line: string) => void): bool
 
 /**
  * Installs the Debian packages the stack runs on when any is missing (`deploy/local/install-system.sh`:
- * a JDK, Maven, MariaDB, PostgreSQL, Redis), so `npm test` and `npm run demo` need nothing set up
+ * a JDK, Maven, MariaDB, PostgreSQL, Redis, Prometheus), so `npm test` and `npm run demo` need nothing set up
  * beforehand. Quick when nothing is missing (the script only checks).
  * @throws Error with the script's output when an install fails.
  */

@@ -19,6 +19,18 @@ export interface ReadinessReport {
 }
 
 let defaultMetricsOn = false;
+/** The readiness `/readyz` and `stocksync_ready` report (the last server started sets it). */
+let currentReadiness: (() => ReadinessReport) | undefined;
+
+// Readiness as a metric too, so Prometheus can alert on it (deploy/observability/alerts.yaml).
+new client.Gauge({
+  name: 'stocksync_ready',
+  help: 'Whether the process can do its work now (1) or not (0): the verdict of /readyz; 0 while starting',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(currentReadiness?.().ready ? 1 : 0);
+  },
+});
 
 /**
  * Serves the endpoints on 127.0.0.1:`port` (0 = off). Resolves once listening.
@@ -33,6 +45,7 @@ export function serveMetrics(port: number, option: string, readiness?: () => Rea
     client.collectDefaultMetrics({ register: metricsRegistry });
     defaultMetricsOn = true;
   }
+  currentReadiness = readiness;
   const server = http.createServer((req, res) => {
     const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     if (route === 'GET /metrics') {
@@ -50,7 +63,7 @@ export function serveMetrics(port: number, option: string, readiness?: () => Rea
       res.setHeader('content-type', 'text/plain');
       res.end('ok\n');
     } else if (route === 'GET /readyz') {
-      const report: ReadinessReport = readiness?.() ?? { ready: false, reasons: ['starting'] };
+      const report: ReadinessReport = currentReadiness?.() ?? { ready: false, reasons: ['starting'] };
       res.statusCode = report.ready ? 200 : 503;
       res.setHeader('content-type', 'application/json');
       res.end(`${JSON.stringify(report)}\n`);

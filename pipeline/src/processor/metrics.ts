@@ -92,6 +92,12 @@ export const consumerLag = new client.Gauge({
   registers: [metricsRegistry],
 });
 
+export const outboxBacklog = new client.Gauge({
+  name: 'stocksync_outbox_backlog_rows',
+  help: 'Canonical changes committed but not yet published to Redis and stock.levels (rows in canonical_outbox), read every 10 s',
+  registers: [metricsRegistry],
+});
+
 /** Observes, per canonical change, its source commit → `atMs` (ms since epoch) in `stage`. */
 export function observeFreshness(stage: 'canonical' | 'published', events: Array<{ source: string; source_ts_ms: number | null }>, atMs: number): void {
   for (const event of events) {

@@ -41,6 +41,7 @@ import {
   mergeOutcomes,
   mergesIsolated,
   observeFreshness,
+  outboxBacklog,
   publishErrors,
   recordsConsumed,
   retries,
@@ -375,11 +376,16 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
       logger.warn({ err: error }, 'reporting overdue parked rows failed; retrying');
     });
   }, 5000);
-  // Consumer lag per topic for the metrics endpoint, read every 10 s (a failed read keeps the last value).
+  // Consumer lag per topic and the outbox backlog for the metrics endpoint, read every 10 s (a
+  // failed read keeps the last value).
   const lagRead = setInterval(() => {
     void (async () => {
       for (const topic of topics) consumerLag.set({ topic }, await groupLag(kafka, options.groupId ?? PIPELINE_GROUP_ID, [topic]));
     })().catch(() => undefined);
+    pool.query<{ n: string }>('SELECT count(*)::text AS n FROM canonical_outbox').then(
+      (r) => outboxBacklog.set(Number(r.rows[0]!.n)),
+      () => undefined,
+    );
   }, 10_000);
   lagRead.unref();
   logger.info({ topics, groupId: options.groupId ?? PIPELINE_GROUP_ID }, 'pipeline started');

@@ -26,6 +26,7 @@ describe('the operations endpoint', () => {
     expect(metrics.body).toMatch(/^stocksync_test_server_total 3$/m);
     expect(metrics.body).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(metrics.body).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect(metrics.body).toMatch(/^stocksync_ready 0$/m);
 
     expect(await get('/healthz')).toMatchObject({ status: 200, body: 'ok\n' });
 
@@ -38,6 +39,7 @@ describe('the operations endpoint', () => {
     expect(JSON.parse((await get('/readyz')).body).reasons).toEqual(['canonical store: connect ECONNREFUSED 127.0.0.1:5432']);
     report = { ready: true, reasons: [] };
     expect((await get('/readyz')).status).toBe(200);
+    expect((await get('/metrics')).body).toMatch(/^stocksync_ready 1$/m);
 
     expect((await get('/anything')).status).toBe(404);
     expect((await get('/metrics?x=1')).status).toBe(200);
