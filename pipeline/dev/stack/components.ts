@@ -116,7 +116,7 @@ async function pgEnsureDatabase(port: number, database: string): Promise<void> {
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
   }
@@ -259,9 +259,11 @@ const posMariadb: Component = {
       const { user, password, database } = endpoints.pos;
       // The sample instance grants everything so fixtures can create databases; docs list the
       // minimum Debezium needs on a real POS (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR).
-      await conn.query(`CREATE USER IF NOT EXISTS '${user}'@'%' IDENTIFIED BY '${password}'`);
-      await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${user}'@'%' WITH GRANT OPTION`);
-      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+      // User and password from the environment go in as values, escaped by the driver; the
+      // database name as an identifier (docs/design.md invariant 8).
+      await conn.query("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [user, password]);
+      await conn.query("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [user]);
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database, true)} CHARACTER SET utf8mb4`);
     } finally {
       await conn.end();
     }
@@ -321,7 +323,8 @@ const warehousePostgres: Component = {
   },
   async bootstrap() {
     await pgEnsureDatabase(endpoints.warehouse.port, endpoints.warehouse.database);
-    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD '${endpoints.warehouse.password}'`]);
+    // ALTER USER takes no parameters: the password from the environment is escaped by the driver.
+    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD ${pg.escapeLiteral(endpoints.warehouse.password)}`]);
   },
 };
 

@@ -49,9 +49,26 @@ export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect', env: En
   return values;
 }
 
+/** Thrown when a connector file's placeholder has no value, or a value that would change the config's meaning. */
+export class PlaceholderError extends Error {}
+
+/**
+ * What the value of a placeholder may hold, by the end of its name. Such values are spliced into
+ * lists and patterns (`table.include.list: ${STOCKSYNC_POS_DATABASE}.products,…`), where a comma,
+ * a quote or a regex character would capture or connect to something else (docs/design.md
+ * invariant 8). Other placeholders (passwords, URLs, broker lists) fill a whole value.
+ */
+const PLACEHOLDER_VALUES: Array<{ name: RegExp; value: RegExp; what: string }> = [
+  { name: /_HOST$/, value: /^[A-Za-z0-9._:[\]-]+$/, what: "a host name or address (letters, digits, '.', '-', '_', ':', '[', ']')" },
+  { name: /_PORT$/, value: /^[0-9]{1,5}$/, what: 'a port number' },
+  { name: /_USER$/, value: /^[A-Za-z0-9._@-]+$/, what: "a user name (letters, digits, '.', '_', '-', '@')" },
+  { name: /_DATABASE$/, value: /^[A-Za-z0-9_-]+$/, what: "a database name (letters, digits, '_', '-')" },
+];
+
 /**
  * Reads a connector file and fills its placeholders.
- * @throws Error naming the file and the placeholder when one has no value.
+ * @throws PlaceholderError naming the file, the key and the variable when a placeholder has no
+ *   value, or a host, port, user or database variable holds a value that is not one.
  */
 export function loadConnector(file: string, values = placeholderValues()): ConnectorFile {
   const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ConnectorFile;
@@ -59,7 +76,11 @@ export function loadConnector(file: string, values = placeholderValues()): Conne
   for (const [key, value] of Object.entries(raw.config)) {
     config[key] = String(value).replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
       const filled = values[name];
-      if (filled === undefined) throw new Error(`${file}: ${key} uses \${${name}}, which is not set`);
+      if (filled === undefined) throw new PlaceholderError(`${file}: ${key} uses \${${name}}, which is not set`);
+      const rule = PLACEHOLDER_VALUES.find((r) => r.name.test(name));
+      if (rule && !rule.value.test(filled)) {
+        throw new PlaceholderError(`${file}: ${key} uses \${${name}}, whose value ${JSON.stringify(filled)} is not ${rule.what}; fix ${name}`);
+      }
       return filled;
     });
   }

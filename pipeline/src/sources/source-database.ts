@@ -84,7 +84,10 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
         );
       },
       async count(table) {
-        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${namespace}"."${table.replace(/"/g, '""')}"`);
+        // Identifiers from the mapping file, escaped by the driver (docs/design.md invariant 8).
+        const res = await client.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM ${client.escapeIdentifier(namespace)}.${client.escapeIdentifier(table)}`,
+        );
         return Number(res.rows[0]!.n);
       },
       close: () => client.end(),
@@ -111,7 +114,7 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       );
     },
     async count(table) {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table.replace(/`/g, '``')}\``);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table, true)}`);
       return Number(rows[0]!.n);
     },
     close: () => conn.end(),
