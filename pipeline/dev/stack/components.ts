@@ -9,6 +9,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { CONNECT_SECRET_VARIABLES, connectSecretEnvironment, ENV_CONFIG_PROVIDER } from '../../src/connectors/apply.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, type PidRecord } from './processes.ts';
@@ -414,8 +415,6 @@ const registry: Component = {
         '-Dapicurio.storage.kind=sql',
         '-Dapicurio.storage.sql.kind=postgresql',
         `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
-        '-Dapicurio.datasource.username=postgres',
-        '-Dapicurio.datasource.password=postgres',
         // Its pool defaults to 20 idle connections (up to 100): a few stacks on one machine would
         // take every connection of the canonical PostgreSQL (max_connections 100).
         '-Dapicurio.datasource.jdbc.initial-size=2',
@@ -425,6 +424,9 @@ const registry: Component = {
         path.join(home, 'quarkus-run.jar'),
       ],
       cwd: home,
+      // The canonical server's credentials through the environment (Quarkus maps APICURIO_DATASOURCE_*
+      // to apicurio.datasource.*), never on the command line, where `ps` shows them.
+      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: endpoints.canonical.user, APICURIO_DATASOURCE_PASSWORD: endpoints.canonical.password },
       logFile: logFile(paths, 'schema-registry'),
     });
   },
@@ -478,6 +480,12 @@ const connect: Component = {
         // worker of the local stack there is nobody to wait for: 0 reassigns at once (KAFKA-15693).
         'scheduled.rebalance.max.delay.ms=0',
         'topic.creation.enable=true',
+        // Connector configs name their passwords as ${env:STOCKSYNC_*_PASSWORD}, resolved here from the
+        // worker's environment (Kafka's EnvVarConfigProvider, KIP-887), limited to those variables:
+        // the config topic and GET /connectors/{name}/config hold no secret.
+        `config.providers=${ENV_CONFIG_PROVIDER}`,
+        `config.providers.${ENV_CONFIG_PROVIDER}.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`,
+        `config.providers.${ENV_CONFIG_PROVIDER}.param.allowlist.pattern=${CONNECT_SECRET_VARIABLES.source}`,
         '',
       ].join('\n'),
     );
@@ -492,6 +500,7 @@ const connect: Component = {
         'org.apache.kafka.connect.cli.ConnectDistributed',
         config,
       ],
+      env: { ...process.env, ...connectSecretEnvironment() },
       logFile: logFile(paths, 'kafka-connect'),
     });
   },

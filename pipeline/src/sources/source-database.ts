@@ -5,7 +5,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
+import { connectorFiles, loadConnector, placeholderValues, resolveEnvReferences, type ConnectorFile } from '../connectors/apply.ts';
 import type { SourceMapping } from '../normalize/index.ts';
 import { describeConnectionError } from '../postgres/connection-errors.ts';
 
@@ -57,7 +57,12 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
     throw new Error(`${mapping.file}: topic_prefix "${mapping.topic_prefix}" does not start with the connector's topic.prefix "${c['topic.prefix']}"`);
   }
   const namespace = mapping.topic_prefix.slice(prefix.length);
-  const connection = { host: c['database.hostname']!, port: Number(c['database.port']), user: c['database.user']!, password: c['database.password'] ?? '' };
+  const connection = {
+    host: c['database.hostname']!,
+    port: Number(c['database.port']),
+    user: c['database.user']!,
+    password: resolveEnvReferences(c['database.password'] ?? ''),
+  };
 
   const component = `${mapping.source} source database (connector ${connector.name})`;
   if (/postgres/i.test(c['connector.class'] ?? '')) {
