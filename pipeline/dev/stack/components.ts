@@ -10,6 +10,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { CONNECT_SECRET_VARIABLES, connectSecretEnvironment, ENV_CONFIG_PROVIDER } from '../../src/connectors/apply.ts';
+import { connectAuthorization } from '../../src/connectors/connect-rest.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, type PidRecord } from './processes.ts';
@@ -447,11 +448,15 @@ const connect: Component = {
   expected: `Kafka Connect REST on ${endpoints.connectUrl} listing the Debezium MariaDB, PostgreSQL and JDBC sink plugins`,
   dependsOn: ['kafka'],
   timeoutMs: 120_000,
-  probe: httpProbe(`${endpoints.connectUrl}/connector-plugins?connectorsOnly=true`, (body) => {
-    const classes = (JSON.parse(body) as Array<{ class: string }>).map((p) => p.class);
-    const missing = requiredConnectPlugins.filter((c) => !classes.includes(c));
-    if (missing.length > 0) throw new Error(`plugins missing: ${missing.join(', ')}`);
-  }),
+  probe: httpProbe(
+    `${endpoints.connectUrl}/connector-plugins?connectorsOnly=true`,
+    (body) => {
+      const classes = (JSON.parse(body) as Array<{ class: string }>).map((p) => p.class);
+      const missing = requiredConnectPlugins.filter((c) => !classes.includes(c));
+      if (missing.length > 0) throw new Error(`plugins missing: ${missing.join(', ')}`);
+    },
+    connectAuthorization(endpoints),
+  ),
   async start(paths) {
     const config = path.join(paths.conf, 'connect-distributed.properties');
     const port = new URL(endpoints.connectUrl).port;
@@ -486,6 +491,9 @@ const connect: Component = {
         `config.providers=${ENV_CONFIG_PROVIDER}`,
         `config.providers.${ENV_CONFIG_PROVIDER}.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`,
         `config.providers.${ENV_CONFIG_PROVIDER}.param.allowlist.pattern=${CONNECT_SECRET_VARIABLES.source}`,
+        // HTTP basic authentication on the REST API: an anonymous local process cannot create a
+        // connector (which runs code in the worker). Users in the JAAS file's password file.
+        'rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
         '',
       ].join('\n'),
     );
@@ -495,6 +503,7 @@ const connect: Component = {
         '-Xms256m',
         '-Xmx1g',
         `-Dlog4j2.configurationFile=${log4jConfig(paths)}`,
+        `-Djava.security.auth.login.config=${connectJaasConfig(paths)}`,
         '-cp',
         path.join(paths.lib, 'connect', '*'),
         'org.apache.kafka.connect.cli.ConnectDistributed',
@@ -505,6 +514,33 @@ const connect: Component = {
     });
   },
 };
+
+/**
+ * The JAAS file of Connect's REST basic authentication (realm `KafkaConnect`, Kafka's
+ * PropertyFileLoginModule) and its password file (`user: password`), both readable by their owner
+ * only: the REST user and password of the endpoints (`STOCKSYNC_CONNECT_REST_USER`, `_PASSWORD`).
+ * @returns the JAAS file's path (a path, not a secret, for the command line).
+ */
+function connectJaasConfig(paths: StackPaths): string {
+  const { user, password } = endpoints.connectRest;
+  if (/[\s:=\\]/.test(user) || /[\r\n]/.test(password)) {
+    throw new Error(
+      "STOCKSYNC_CONNECT_REST_USER may not hold spaces, ':', '=' or '\\', nor STOCKSYNC_CONNECT_REST_PASSWORD a line break (a properties file holds them)",
+    );
+  }
+  fs.mkdirSync(paths.conf, { recursive: true });
+  const passwords = path.join(paths.conf, 'connect-rest.password');
+  const jaas = path.join(paths.conf, 'connect-rest.jaas');
+  // A properties file: a backslash in the value is an escape, so it is doubled.
+  fs.writeFileSync(passwords, `${user}: ${password.replace(/\\/g, '\\\\')}\n`, { mode: 0o600 });
+  fs.chmodSync(passwords, 0o600);
+  fs.writeFileSync(
+    jaas,
+    `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${passwords}";\n};\n`,
+    { mode: 0o600 },
+  );
+  return jaas;
+}
 
 /** Console logging at INFO for the Kafka JVMs; their stdout goes to the component's log file. */
 function log4jConfig(paths: StackPaths): string {

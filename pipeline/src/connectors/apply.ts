@@ -117,11 +117,14 @@ export function resolveEnvReferences(value: string, values = placeholderValues('
 }
 
 /**
- * The environment a Kafka Connect worker needs for the shipped connector configs: each
- * `STOCKSYNC_*_PASSWORD` as Connect's databases take it ({@link placeholderValues} `'connect'`).
+ * The environment a Kafka Connect worker needs for the shipped connector configs: each database's
+ * `STOCKSYNC_*_PASSWORD` as Connect's databases take it ({@link placeholderValues} `'connect'`);
+ * not the `STOCKSYNC_CONNECT_*` variables themselves, nor the REST API's own password.
  */
 export function connectSecretEnvironment(env: Environment = process.env): Record<string, string> {
-  return Object.fromEntries(Object.entries(placeholderValues('connect', env)).filter(([name]) => CONNECT_SECRET_VARIABLES.test(name)));
+  return Object.fromEntries(
+    Object.entries(placeholderValues('connect', env)).filter(([name]) => CONNECT_SECRET_VARIABLES.test(name) && !/^STOCKSYNC_(CONNECT_|REST_)/.test(name)),
+  );
 }
 
 /** Every shipped connector file, sorted by name. */

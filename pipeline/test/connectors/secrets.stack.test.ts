@@ -3,10 +3,12 @@
  * `${env:STOCKSYNC_*_PASSWORD}`, which Kafka Connect resolves from its own environment (Kafka's
  * EnvVarConfigProvider): the tasks reach their databases, yet `GET /connectors/{name}/config`
  * answers the reference, not the password. No password is on the command line of a stack process.
+ * Issue 17 part 4: Connect's REST API refuses a request without the REST credentials.
  */
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
 import { connectorPath, connectRequest } from '../../src/connectors/connect-rest.ts';
 import { pidFile } from '../../dev/stack/components.ts';
 import { stackPaths } from '../../dev/stack/paths.ts';
@@ -24,6 +26,21 @@ describe('credentials never in plain sight', () => {
       expect(secrets.map(([key]) => key)).toEqual(['database.password']);
       for (const [key, value] of secrets) expect(value, `${connector.name} ${key}`).toMatch(/^\$\{env:STOCKSYNC_[A-Z0-9_]+_PASSWORD\}$/);
     }
+  });
+
+  it('Connect refuses an anonymous or wrongly authenticated request, and creates nothing', async () => {
+    const { connectUrl, connectRest } = stackEndpoints();
+    const name = 'stocksync-anonymous-probe';
+    const body = JSON.stringify({ name, config: { 'connector.class': 'io.debezium.connector.jdbc.JdbcSinkConnector', topics: 'none' } });
+    const wrong = `Basic ${Buffer.from(`${connectRest.user}:not-${connectRest.password}`).toString('base64')}`;
+    for (const headers of [{}, { authorization: wrong }] as Array<Record<string, string>>) {
+      const post = await fetch(`${connectUrl}/connectors`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      expect(post.status).toBe(401);
+      expect((await fetch(`${connectUrl}/connectors`, { headers })).status).toBe(401);
+    }
+    const list = await connectRequest('GET', '/connectors');
+    expect(list.status).toBe(200);
+    expect(list.json).not.toContain(name);
   });
 
   it('puts no password on the command line of the registry or Connect', () => {
