@@ -231,11 +231,16 @@ const posMariadb: Component = {
         { stdio: ['ignore', fs.openSync(logFile(paths, 'pos-mariadb'), 'a'), fs.openSync(logFile(paths, 'pos-mariadb'), 'a')] },
       );
     }
+    // LOAD_FILE, LOAD DATA and SELECT … INTO OUTFILE only inside this empty folder: the server runs
+    // as root, and its users would otherwise read and write any file (docs/security.md).
+    const fileDir = path.join(paths.data, 'pos-mariadb-files');
+    fs.mkdirSync(fileDir, { recursive: true, mode: 0o700 });
     return spawnDaemon({
       command: '/usr/sbin/mariadbd',
       args: [
         '--no-defaults',
         `--datadir=${datadir}`,
+        `--secure-file-priv=${fileDir}`,
         `--port=${endpoints.pos.port}`,
         '--bind-address=127.0.0.1',
         `--socket=${posSocket(paths)}`,
