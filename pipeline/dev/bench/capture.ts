@@ -120,7 +120,7 @@ export async function recreateDatabase(canonical: DatabaseEndpoint, database: st
   const admin = new pg.Client({ ...canonical, database: 'postgres' });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${database}"`);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(database)}`);
   } finally {
     await admin.end();
   }
@@ -132,7 +132,7 @@ export async function dropDatabase(canonical: DatabaseEndpoint, database: string
   const admin = new pg.Client({ ...canonical, database: 'postgres' });
   await admin.connect();
   try {
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(database)} WITH (FORCE)`);
   } finally {
     await admin.end();
   }

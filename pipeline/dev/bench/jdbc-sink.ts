@@ -4,7 +4,7 @@
  * run on the same Kafka Connect as the source connectors, writing the same topics into a
  * throwaway PostgreSQL database — the bench's side-by-side comparison.
  */
-import type { ConnectorFile } from '../../src/connectors/apply.ts';
+import { ENV_CONFIG_PROVIDER, type ConnectorFile } from '../../src/connectors/apply.ts';
 import type { DatabaseEndpoint } from '../../src/config/endpoints.ts';
 
 /** Options of a JDBC sink connector. */
@@ -13,8 +13,11 @@ export interface JdbcSinkOptions {
   name: string;
   /** Topics it reads, from their earliest offsets (its consumer group is `connect-<name>`). */
   topics: string[];
-  /** The PostgreSQL database it writes (created by the caller), as Kafka Connect reaches it. */
-  target: DatabaseEndpoint;
+  /**
+   * The PostgreSQL database it writes (created by the caller on the canonical store's server), as
+   * Kafka Connect reaches it; Connect takes the password from its own `STOCKSYNC_CANONICAL_PASSWORD`.
+   */
+  target: Omit<DatabaseEndpoint, 'password'>;
   /** Key and value converter of the topics: Debezium's JSON with schemas, or Avro through the registry. */
   converter: { kind: 'json' } | { kind: 'avro'; apicurioUrl: string };
 }
@@ -52,7 +55,8 @@ export function jdbcSinkConnector(options: JdbcSinkOptions): ConnectorFile {
       topics: options.topics.join(','),
       'connection.url': `jdbc:postgresql://${target.host}:${target.port}/${target.database}`,
       'connection.username': target.user,
-      'connection.password': target.password,
+      // Resolved by Connect from its environment: the config it stores holds no secret (docs/security.md).
+      'connection.password': `\${${ENV_CONFIG_PROVIDER}:STOCKSYNC_CANONICAL_PASSWORD}`,
       'insert.mode': 'upsert',
       'primary.key.mode': 'record_key',
       'delete.enabled': 'true',

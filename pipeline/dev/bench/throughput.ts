@@ -10,6 +10,7 @@ import pg from 'pg';
 import pRetry from 'p-retry';
 import { stackEndpoints, type DatabaseEndpoint, type StackEndpoints } from '../../src/config/endpoints.ts';
 import { deleteConnector, placeholderValues } from '../../src/connectors/apply.ts';
+import { connectorPath, connectRequest } from '../../src/connectors/connect-rest.ts';
 import { createKafkaClient, type KafkaClient } from '../../src/kafka/client.ts';
 import { loadMappings, type SourceMapping } from '../../src/normalize/index.ts';
 import { openSourceDatabase, snapshotRowCount } from '../../src/sources/source-database.ts';
@@ -263,9 +264,9 @@ interface ConnectorStatus {
 
 /** Throws with the trace when the connector or a task has FAILED. */
 async function assertNotFailed(name: string): Promise<void> {
-  const response = await fetch(`${stackEndpoints().connectUrl}/connectors/${encodeURIComponent(name)}/status`, { signal: AbortSignal.timeout(10_000) });
-  if (response.status !== 200) return;
-  const status = (await response.json()) as ConnectorStatus;
+  const { status: code, json } = await connectRequest('GET', connectorPath(name, '/status'), undefined, 10_000);
+  if (code !== 200) return;
+  const status = json as ConnectorStatus;
   const failed = [status.connector, ...status.tasks].find((t) => t.state === 'FAILED');
   if (failed) throw new Error(`connector ${name} FAILED: ${failed.trace ?? '(no trace)'}`);
 }

@@ -9,6 +9,8 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { CONNECT_SECRET_VARIABLES, connectSecretEnvironment, ENV_CONFIG_PROVIDER } from '../../src/connectors/apply.ts';
+import { connectAuthorization } from '../../src/connectors/connect-rest.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, type PidRecord } from './processes.ts';
@@ -116,7 +118,7 @@ async function pgEnsureDatabase(port: number, database: string): Promise<void> {
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (exists.rowCount === 0) await client.query(`CREATE DATABASE "${database}"`);
+    if (exists.rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();
   }
@@ -229,11 +231,16 @@ const posMariadb: Component = {
         { stdio: ['ignore', fs.openSync(logFile(paths, 'pos-mariadb'), 'a'), fs.openSync(logFile(paths, 'pos-mariadb'), 'a')] },
       );
     }
+    // LOAD_FILE, LOAD DATA and SELECT … INTO OUTFILE only inside this empty folder: the server runs
+    // as root, and its users would otherwise read and write any file (docs/security.md).
+    const fileDir = path.join(paths.data, 'pos-mariadb-files');
+    fs.mkdirSync(fileDir, { recursive: true, mode: 0o700 });
     return spawnDaemon({
       command: '/usr/sbin/mariadbd',
       args: [
         '--no-defaults',
         `--datadir=${datadir}`,
+        `--secure-file-priv=${fileDir}`,
         `--port=${endpoints.pos.port}`,
         '--bind-address=127.0.0.1',
         `--socket=${posSocket(paths)}`,
@@ -259,9 +266,11 @@ const posMariadb: Component = {
       const { user, password, database } = endpoints.pos;
       // The sample instance grants everything so fixtures can create databases; docs list the
       // minimum Debezium needs on a real POS (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR).
-      await conn.query(`CREATE USER IF NOT EXISTS '${user}'@'%' IDENTIFIED BY '${password}'`);
-      await conn.query(`GRANT ALL PRIVILEGES ON *.* TO '${user}'@'%' WITH GRANT OPTION`);
-      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4`);
+      // User and password from the environment go in as values, escaped by the driver; the
+      // database name as an identifier (docs/design.md invariant 8).
+      await conn.query("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [user, password]);
+      await conn.query("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [user]);
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database, true)} CHARACTER SET utf8mb4`);
     } finally {
       await conn.end();
     }
@@ -321,7 +330,8 @@ const warehousePostgres: Component = {
   },
   async bootstrap() {
     await pgEnsureDatabase(endpoints.warehouse.port, endpoints.warehouse.database);
-    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD '${endpoints.warehouse.password}'`]);
+    // ALTER USER takes no parameters: the password from the environment is escaped by the driver.
+    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD ${pg.escapeLiteral(endpoints.warehouse.password)}`]);
   },
 };
 
@@ -411,8 +421,6 @@ const registry: Component = {
         '-Dapicurio.storage.kind=sql',
         '-Dapicurio.storage.sql.kind=postgresql',
         `-Dapicurio.datasource.url=jdbc:postgresql://127.0.0.1:${endpoints.canonical.port}/${registryDatabase}`,
-        '-Dapicurio.datasource.username=postgres',
-        '-Dapicurio.datasource.password=postgres',
         // Its pool defaults to 20 idle connections (up to 100): a few stacks on one machine would
         // take every connection of the canonical PostgreSQL (max_connections 100).
         '-Dapicurio.datasource.jdbc.initial-size=2',
@@ -422,6 +430,9 @@ const registry: Component = {
         path.join(home, 'quarkus-run.jar'),
       ],
       cwd: home,
+      // The canonical server's credentials through the environment (Quarkus maps APICURIO_DATASOURCE_*
+      // to apicurio.datasource.*), never on the command line, where `ps` shows them.
+      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: endpoints.canonical.user, APICURIO_DATASOURCE_PASSWORD: endpoints.canonical.password },
       logFile: logFile(paths, 'schema-registry'),
     });
   },
@@ -442,11 +453,15 @@ const connect: Component = {
   expected: `Kafka Connect REST on ${endpoints.connectUrl} listing the Debezium MariaDB, PostgreSQL and JDBC sink plugins`,
   dependsOn: ['kafka'],
   timeoutMs: 120_000,
-  probe: httpProbe(`${endpoints.connectUrl}/connector-plugins?connectorsOnly=true`, (body) => {
-    const classes = (JSON.parse(body) as Array<{ class: string }>).map((p) => p.class);
-    const missing = requiredConnectPlugins.filter((c) => !classes.includes(c));
-    if (missing.length > 0) throw new Error(`plugins missing: ${missing.join(', ')}`);
-  }),
+  probe: httpProbe(
+    `${endpoints.connectUrl}/connector-plugins?connectorsOnly=true`,
+    (body) => {
+      const classes = (JSON.parse(body) as Array<{ class: string }>).map((p) => p.class);
+      const missing = requiredConnectPlugins.filter((c) => !classes.includes(c));
+      if (missing.length > 0) throw new Error(`plugins missing: ${missing.join(', ')}`);
+    },
+    connectAuthorization(endpoints),
+  ),
   async start(paths) {
     const config = path.join(paths.conf, 'connect-distributed.properties');
     const port = new URL(endpoints.connectUrl).port;
@@ -475,6 +490,15 @@ const connect: Component = {
         // worker of the local stack there is nobody to wait for: 0 reassigns at once (KAFKA-15693).
         'scheduled.rebalance.max.delay.ms=0',
         'topic.creation.enable=true',
+        // Connector configs name their passwords as ${env:STOCKSYNC_*_PASSWORD}, resolved here from the
+        // worker's environment (Kafka's EnvVarConfigProvider, KIP-887), limited to those variables:
+        // the config topic and GET /connectors/{name}/config hold no secret.
+        `config.providers=${ENV_CONFIG_PROVIDER}`,
+        `config.providers.${ENV_CONFIG_PROVIDER}.class=org.apache.kafka.common.config.provider.EnvVarConfigProvider`,
+        `config.providers.${ENV_CONFIG_PROVIDER}.param.allowlist.pattern=${CONNECT_SECRET_VARIABLES.source}`,
+        // HTTP basic authentication on the REST API: an anonymous local process cannot create a
+        // connector (which runs code in the worker). Users in the JAAS file's password file.
+        'rest.extension.classes=org.apache.kafka.connect.rest.basic.auth.extension.BasicAuthSecurityRestExtension',
         '',
       ].join('\n'),
     );
@@ -484,15 +508,44 @@ const connect: Component = {
         '-Xms256m',
         '-Xmx1g',
         `-Dlog4j2.configurationFile=${log4jConfig(paths)}`,
+        `-Djava.security.auth.login.config=${connectJaasConfig(paths)}`,
         '-cp',
         path.join(paths.lib, 'connect', '*'),
         'org.apache.kafka.connect.cli.ConnectDistributed',
         config,
       ],
+      env: { ...process.env, ...connectSecretEnvironment() },
       logFile: logFile(paths, 'kafka-connect'),
     });
   },
 };
+
+/**
+ * The JAAS file of Connect's REST basic authentication (realm `KafkaConnect`, Kafka's
+ * PropertyFileLoginModule) and its password file (`user: password`), both readable by their owner
+ * only: the REST user and password of the endpoints (`STOCKSYNC_CONNECT_REST_USER`, `_PASSWORD`).
+ * @returns the JAAS file's path (a path, not a secret, for the command line).
+ */
+function connectJaasConfig(paths: StackPaths): string {
+  const { user, password } = endpoints.connectRest;
+  if (/[\s:=\\]/.test(user) || /[\r\n]/.test(password)) {
+    throw new Error(
+      "STOCKSYNC_CONNECT_REST_USER may not hold spaces, ':', '=' or '\\', nor STOCKSYNC_CONNECT_REST_PASSWORD a line break (a properties file holds them)",
+    );
+  }
+  fs.mkdirSync(paths.conf, { recursive: true });
+  const passwords = path.join(paths.conf, 'connect-rest.password');
+  const jaas = path.join(paths.conf, 'connect-rest.jaas');
+  // A properties file: a backslash in the value is an escape, so it is doubled.
+  fs.writeFileSync(passwords, `${user}: ${password.replace(/\\/g, '\\\\')}\n`, { mode: 0o600 });
+  fs.chmodSync(passwords, 0o600);
+  fs.writeFileSync(
+    jaas,
+    `KafkaConnect {\n  org.apache.kafka.connect.rest.basic.auth.extension.PropertyFileLoginModule required\n  file="${passwords}";\n};\n`,
+    { mode: 0o600 },
+  );
+  return jaas;
+}
 
 /** Console logging at INFO for the Kafka JVMs; their stdout goes to the component's log file. */
 function log4jConfig(paths: StackPaths): string {

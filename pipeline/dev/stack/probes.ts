@@ -21,10 +21,10 @@ export function tcpProbe(host: string, port: number): Probe {
     });
 }
 
-/** GETs a URL and expects a 2xx answer whose body passes `check` (if given). */
-export function httpProbe(url: string, check?: (body: string) => void): Probe {
+/** GETs a URL (with `headers`, e.g. credentials) and expects a 2xx answer whose body passes `check` (if given). */
+export function httpProbe(url: string, check?: (body: string) => void, headers: Record<string, string> = {}): Probe {
   return async () => {
-    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(url, { headers, signal: AbortSignal.timeout(3000) });
     const body = await response.text();
     if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${body.slice(0, 200)}`);
     check?.(body);

@@ -121,8 +121,9 @@ export function channelErrorKind(error: unknown): StoreErrorKind {
   return error instanceof RateLimitUnavailable ? 'transient' : storeErrorKind(error);
 }
 
-const quoteMysql = (name: string) => `\`${name.replace(/`/g, '``')}\``;
-const quotePg = (name: string) => `"${name.replace(/"/g, '""')}"`;
+// Identifiers quoted and escaped by the drivers (docs/design.md invariant 8); a MariaDB name with a dot stays one name.
+const quoteMysql = (name: string) => mysql.escapeId(name, true);
+const quotePg = (name: string) => pg.escapeIdentifier(name);
 
 /**
  * A channel's store.

@@ -33,6 +33,12 @@ export interface StackEndpoints extends Record<StackDatabase, DatabaseEndpoint> 
   kafkaBrokers: string[];
   /** Kafka Connect REST base URL. Env `STOCKSYNC_CONNECT_URL`. */
   connectUrl: string;
+  /**
+   * The user and password of Kafka Connect's REST API (HTTP basic authentication; the local stack's
+   * worker has Kafka's BasicAuthSecurityRestExtension). Env `STOCKSYNC_CONNECT_REST_USER`,
+   * `STOCKSYNC_CONNECT_REST_PASSWORD`.
+   */
+  connectRest: { user: string; password: string };
   /** Confluent-compatible schema registry base URL (Apicurio ccompat v7). Env `STOCKSYNC_REGISTRY_URL`. */
   registryUrl: string;
   /** Apicurio native REST API v2 base URL, used by the Apicurio Kafka Connect converter. Env `STOCKSYNC_APICURIO_URL`. */
@@ -131,6 +137,7 @@ export function stackEndpoints(env: Environment = process.env): StackEndpoints {
   return {
     kafkaBrokers: value('STOCKSYNC_KAFKA_BROKERS', '127.0.0.1:9092').split(','),
     connectUrl: value('STOCKSYNC_CONNECT_URL', 'http://127.0.0.1:8083'),
+    connectRest: { user: value('STOCKSYNC_CONNECT_REST_USER', 'stocksync'), password: value('STOCKSYNC_CONNECT_REST_PASSWORD', 'stocksync') },
     registryUrl: value('STOCKSYNC_REGISTRY_URL', `http://127.0.0.1:${registryPort}/apis/ccompat/v7`),
     apicurioUrl: value('STOCKSYNC_APICURIO_URL', `http://127.0.0.1:${registryPort}/apis/registry/v2`),
     pos,

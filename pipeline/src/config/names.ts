@@ -29,27 +29,44 @@ export function channelGroupId(channel: string): string {
 /** Prefix of every Redis key and stream stocksync writes (a reset deletes `stocksync:*`). */
 export const REDIS_KEY_PREFIX = 'stocksync:';
 
+/**
+ * One part of a Redis key or stream name, with `%` and `:` percent-encoded (`%25`, `%3A`): a part
+ * never holds the `:` that separates parts, so two different lists of parts never make the same name
+ * ((`A`, `B:C`) gives `A:B%3AC`, (`A:B`, `C`) gives `A%3AB:C`; docs/design.md invariant 8). Every
+ * other character is kept, so names of SKUs and locations without `%` or `:` read as they are.
+ * `decodeURIComponent` gives the part back.
+ */
+export function redisKeyPart(part: string): string {
+  return part.replace(/[%:]/g, (c) => (c === '%' ? '%25' : '%3A'));
+}
+
+/** `stocksync:` and the parts, each encoded by {@link redisKeyPart}, joined by `:`: every Redis key and stream name of stocksync. */
+function redisName(...parts: string[]): string {
+  return `${REDIS_KEY_PREFIX}${parts.map(redisKeyPart).join(':')}`;
+}
+
 /** Redis key prefix of the channels' rate limiters (package rate-limiter-flexible); a channel's key is `stocksync:channel-rate:<channel>`. */
 export const CHANNEL_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}channel-rate`;
 
 /**
  * Redis key design shared by the publisher (which invalidates) and channel-app readers (which
  * cache): `stocksync:stock:{sku}:{location}` holds one canonical row, `stocksync:stock:{sku}` a
- * per-SKU summary. Both are deleted after every committed change to that (sku, location).
+ * per-SKU summary, SKU and location each encoded by {@link redisKeyPart}. Both are deleted after
+ * every committed change to that (sku, location).
  */
 export function redisKeys(sku: string, location: string): { level: string; sku: string } {
-  return { level: `${REDIS_KEY_PREFIX}stock:${sku}:${location}`, sku: `${REDIS_KEY_PREFIX}stock:${sku}` };
+  return { level: redisName('stock', sku, location), sku: redisName('stock', sku) };
 }
 
 /** The field of a channel in the per-SKU hash `stocksync:stock:{sku}` (its cached availability). */
 export function availabilityField(channel: string): string {
-  return `channel:${channel}`;
+  return `channel:${redisKeyPart(channel)}`;
 }
 
 /** Redis pub/sub channel carrying each canonical change as JSON (the stock.levels value fields). */
 export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 
-/** The Redis stream of a channel's quantity changes. */
+/** The Redis stream of a channel's quantity changes, `stocksync:channel:{channel}` (encoded by {@link redisKeyPart}). */
 export function channelStream(channel: string): string {
-  return `${REDIS_KEY_PREFIX}channel:${channel}`;
+  return redisName('channel', channel);
 }

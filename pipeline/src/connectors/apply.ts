@@ -1,8 +1,11 @@
 /**
  * `stocksync connectors apply`: PUTs each connector config in `connectors/debezium/*.json` to
  * Kafka Connect (`PUT /connectors/{name}/config`, idempotent) and waits until the connector and
- * all its tasks are RUNNING. Configs hold `${STOCKSYNC_*}` placeholders for hosts and credentials,
- * filled from the environment (defaults: the local stack's, see config/endpoints.ts).
+ * all its tasks are RUNNING. Configs hold `${STOCKSYNC_*}` placeholders for hosts and users,
+ * filled from the environment (defaults: the local stack's, see config/endpoints.ts). Passwords
+ * are `${env:STOCKSYNC_*_PASSWORD}` references, which Kafka Connect resolves from its own
+ * environment when a task starts (Kafka's EnvVarConfigProvider, KIP-887): so the config Connect
+ * stores and returns on `GET /connectors/{name}/config` holds no secret (docs/security.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,21 +52,79 @@ export function placeholderValues(seenBy: 'connect' | 'cli' = 'connect', env: En
   return values;
 }
 
+/** Thrown when a connector file's placeholder has no value, or a value that would change the config's meaning. */
+export class PlaceholderError extends Error {}
+
 /**
- * Reads a connector file and fills its placeholders.
- * @throws Error naming the file and the placeholder when one has no value.
+ * What the value of a placeholder may hold, by the end of its name. Such values are spliced into
+ * lists and patterns (`table.include.list: ${STOCKSYNC_POS_DATABASE}.products,…`), where a comma,
+ * a quote or a regex character would capture or connect to something else (docs/design.md
+ * invariant 8). Other placeholders (passwords, URLs, broker lists) fill a whole value.
+ */
+const PLACEHOLDER_VALUES: Array<{ name: RegExp; value: RegExp; what: string }> = [
+  { name: /_HOST$/, value: /^[A-Za-z0-9._:[\]-]+$/, what: "a host name or address (letters, digits, '.', '-', '_', ':', '[', ']')" },
+  { name: /_PORT$/, value: /^[0-9]{1,5}$/, what: 'a port number' },
+  { name: /_USER$/, value: /^[A-Za-z0-9._@-]+$/, what: "a user name (letters, digits, '.', '_', '-', '@')" },
+  { name: /_DATABASE$/, value: /^[A-Za-z0-9_-]+$/, what: "a database name (letters, digits, '_', '-')" },
+];
+
+/** The config provider alias of Kafka Connect workers for environment variables (`config.providers=env`). */
+export const ENV_CONFIG_PROVIDER = 'env';
+
+/** The variables a Kafka Connect worker must offer through its `env` config provider: the passwords. */
+export const CONNECT_SECRET_VARIABLES = /^STOCKSYNC_[A-Z0-9_]*_PASSWORD$/;
+
+/**
+ * Reads a connector file and fills its placeholders. `${env:NAME}` references are left to Kafka
+ * Connect ({@link resolveEnvReferences} resolves them for this process).
+ * @throws PlaceholderError naming the file, the key and the variable when a placeholder has no
+ *   value, a host, port, user or database variable holds a value that is not one, or a
+ *   placeholder would put a secret into a key that holds a password.
  */
 export function loadConnector(file: string, values = placeholderValues()): ConnectorFile {
   const raw = JSON.parse(fs.readFileSync(file, 'utf8')) as ConnectorFile;
   const config: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw.config)) {
     config[key] = String(value).replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
+      if (/password/i.test(key)) {
+        throw new PlaceholderError(
+          `${file}: ${key} uses \${${name}}, which would put the secret into the config Kafka Connect stores and returns; write \${${ENV_CONFIG_PROVIDER}:${name}}, resolved by Connect from its environment (docs/security.md)`,
+        );
+      }
       const filled = values[name];
-      if (filled === undefined) throw new Error(`${file}: ${key} uses \${${name}}, which is not set`);
+      if (filled === undefined) throw new PlaceholderError(`${file}: ${key} uses \${${name}}, which is not set`);
+      const rule = PLACEHOLDER_VALUES.find((r) => r.name.test(name));
+      if (rule && !rule.value.test(filled)) {
+        throw new PlaceholderError(`${file}: ${key} uses \${${name}}, whose value ${JSON.stringify(filled)} is not ${rule.what}; fix ${name}`);
+      }
       return filled;
     });
   }
   return { name: raw.name, config };
+}
+
+/**
+ * A connector config value with its `${env:NAME}` references replaced by `values[NAME]`, as this
+ * process needs it (a password, to reach the source database itself; `values` as for the CLI).
+ * @throws PlaceholderError when a referenced variable has no value.
+ */
+export function resolveEnvReferences(value: string, values = placeholderValues('cli')): string {
+  return value.replace(new RegExp(`\\$\\{${ENV_CONFIG_PROVIDER}:([A-Za-z0-9_]+)\\}`, 'g'), (_, name: string) => {
+    const resolved = values[name];
+    if (resolved === undefined) throw new PlaceholderError(`\${${ENV_CONFIG_PROVIDER}:${name}}: ${name} is not set`);
+    return resolved;
+  });
+}
+
+/**
+ * The environment a Kafka Connect worker needs for the shipped connector configs: each database's
+ * `STOCKSYNC_*_PASSWORD` as Connect's databases take it ({@link placeholderValues} `'connect'`);
+ * not the `STOCKSYNC_CONNECT_*` variables themselves, nor the REST API's own password.
+ */
+export function connectSecretEnvironment(env: Environment = process.env): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(placeholderValues('connect', env)).filter(([name]) => CONNECT_SECRET_VARIABLES.test(name) && !/^STOCKSYNC_(CONNECT_|REST_)/.test(name)),
+  );
 }
 
 /** Every shipped connector file, sorted by name. */

@@ -24,7 +24,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from './apply.ts';
+import { connectorFiles, loadConnector, placeholderValues, resolveEnvReferences, type ConnectorFile } from './apply.ts';
 import { connectorPath, connectRequest } from './connect-rest.ts';
 import { connectorHealth } from './health.ts';
 
@@ -115,7 +115,7 @@ async function mariadbCaughtUp(connector: ConnectorFile, offset: Record<string, 
     host: c['database.hostname'],
     port: Number(c['database.port']),
     user: c['database.user'],
-    password: c['database.password'] ?? '',
+    password: resolveEnvReferences(c['database.password'] ?? ''),
   });
   try {
     const [[master]] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
@@ -190,7 +190,7 @@ async function postgresCaughtUp(connector: ConnectorFile, offset: Record<string,
     host: c['database.hostname'],
     port: Number(c['database.port']),
     user: c['database.user'],
-    password: c['database.password'],
+    password: resolveEnvReferences(c['database.password'] ?? ''),
     database: c['database.dbname'],
   });
   await client.connect();

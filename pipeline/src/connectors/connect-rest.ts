@@ -2,7 +2,7 @@
  * Kafka Connect's REST API (https://kafka.apache.org/documentation/#connect_rest), as the connector
  * commands use it: one request helper and the shapes of the answers read here.
  */
-import { stackEndpoints } from '../config/endpoints.ts';
+import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
 
 /** An answer of the Connect REST API: HTTP status and parsed JSON body (null when empty). */
 export interface ConnectAnswer {
@@ -11,13 +11,24 @@ export interface ConnectAnswer {
 }
 
 /**
- * Sends one request to Kafka Connect (`STOCKSYNC_CONNECT_URL`, see config/endpoints.ts).
+ * The `Authorization` header of a request to Kafka Connect: HTTP basic authentication (RFC 7617)
+ * with the REST user and password (`STOCKSYNC_CONNECT_REST_USER`, `_PASSWORD`; config/endpoints.ts).
+ */
+export function connectAuthorization(endpoints: StackEndpoints = stackEndpoints()): { authorization: string } {
+  const { user, password } = endpoints.connectRest;
+  return { authorization: `Basic ${Buffer.from(`${user}:${password}`, 'utf8').toString('base64')}` };
+}
+
+/**
+ * Sends one request to Kafka Connect (`STOCKSYNC_CONNECT_URL`, see config/endpoints.ts), with the
+ * REST credentials ({@link connectAuthorization}).
  * @throws Error when Connect does not answer within `timeoutMs` or the body is not JSON.
  */
 export async function connectRequest(method: string, urlPath: string, body?: unknown, timeoutMs = 30_000): Promise<ConnectAnswer> {
-  const response = await fetch(`${stackEndpoints().connectUrl}${urlPath}`, {
+  const endpoints = stackEndpoints();
+  const response = await fetch(`${endpoints.connectUrl}${urlPath}`, {
     method,
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...connectAuthorization(endpoints) },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -36,7 +36,10 @@ export const mappingSchema = {
     },
     topic_prefix: {
       type: 'string',
-      description: 'Topics are <topic_prefix>.<table>, e.g. pos.pos for pos.pos.stockcurrent.',
+      // A Kafka topic name's characters: the prefix also names the source database or schema in SQL (docs/design.md invariant 8).
+      pattern: '^[a-zA-Z0-9._-]+$',
+      description:
+        "Topics are <topic_prefix>.<table>, e.g. pos.pos for pos.pos.stockcurrent: the connector's topic.prefix, a dot, and the database (MariaDB) or schema (PostgreSQL). Letters, digits, '.', '_' and '-' only, as in a Kafka topic name.",
     },
     format: {
       enum: ['avro', 'json'],

@@ -8,7 +8,7 @@
 import { locate, loadMapping, MappingError, tableTopic, type MappingProblem, type SourceMapping, type StockTable } from '../normalize/index.ts';
 import { connectorOf, openSourceDatabase, type SourceColumn } from './source-database.ts';
 import { columnsRead, QUANTITY_KEY, SECTION_OF, uncapturedColumns } from './columns.ts';
-import { connectorFiles, loadConnector, placeholderValues } from '../connectors/apply.ts';
+import { connectorFiles, loadConnector, PlaceholderError, placeholderValues } from '../connectors/apply.ts';
 import { patternsOverlap } from '../config/location-patterns.ts';
 import { sanitizeAvroName } from '../decode/index.ts';
 import { ConnectionError } from '../postgres/connection-errors.ts';
@@ -23,6 +23,8 @@ const COMPATIBLE: Record<StockTable['quantity']['type'], RegExp> = {
 function problem(file: string, path: Array<string | number>, message: string, hint?: string, atKey = false): MappingProblem {
   return { file, ...locate(file, path, atKey), message, hint };
 }
+
+const placeholderHint = 'set the STOCKSYNC_* variable the connector config names to a plain value: it is spliced into the connector config';
 
 /** True when a table is captured by the connector's table.include.list (a comma-separated regex list). */
 function connectorIncludes(includeList: string | undefined, qualified: string): boolean {
@@ -39,6 +41,7 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
     db = await openSourceDatabase(mapping);
   } catch (error) {
     const message = (error as Error).message;
+    if (error instanceof PlaceholderError) return [problem(file, ['connector'], message, placeholderHint)];
     const known = connectorFiles().map((f) => loadConnector(f, placeholderValues('cli')).name);
     const hint =
       mapping.connector && !known.includes(mapping.connector)
@@ -266,7 +269,15 @@ export async function checkSources(files: string[], options: { offline?: boolean
   // reported (say, one that does not exist in the source) is not reported twice.
   const reported = new Set(problems.map((p) => `${p.file}:${p.line}:${p.column}`));
   for (const mapping of mappings) {
-    const connector = mapping.connector ? connectorOf(mapping) : undefined;
+    let connector;
+    try {
+      connector = mapping.connector ? connectorOf(mapping) : undefined;
+    } catch (error) {
+      if (!(error instanceof PlaceholderError)) throw error;
+      // Reported above when the check went to the source; nothing was connected to or run.
+      if (options.offline) problems.push(problem(mapping.file, ['connector'], error.message, placeholderHint));
+      continue;
+    }
     if (!connector) continue;
     problems.push(...uncapturedColumns(mapping, connector).filter((p) => !reported.has(`${p.file}:${p.line}:${p.column}`)));
   }

@@ -5,7 +5,7 @@
  */
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { connectorFiles, loadConnector, placeholderValues, type ConnectorFile } from '../connectors/apply.ts';
+import { connectorFiles, loadConnector, placeholderValues, resolveEnvReferences, type ConnectorFile } from '../connectors/apply.ts';
 import type { SourceMapping } from '../normalize/index.ts';
 import { describeConnectionError } from '../postgres/connection-errors.ts';
 
@@ -57,7 +57,12 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
     throw new Error(`${mapping.file}: topic_prefix "${mapping.topic_prefix}" does not start with the connector's topic.prefix "${c['topic.prefix']}"`);
   }
   const namespace = mapping.topic_prefix.slice(prefix.length);
-  const connection = { host: c['database.hostname']!, port: Number(c['database.port']), user: c['database.user']!, password: c['database.password'] ?? '' };
+  const connection = {
+    host: c['database.hostname']!,
+    port: Number(c['database.port']),
+    user: c['database.user']!,
+    password: resolveEnvReferences(c['database.password'] ?? ''),
+  };
 
   const component = `${mapping.source} source database (connector ${connector.name})`;
   if (/postgres/i.test(c['connector.class'] ?? '')) {
@@ -84,7 +89,10 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
         );
       },
       async count(table) {
-        const res = await client.query<{ n: string }>(`SELECT count(*)::text AS n FROM "${namespace}"."${table.replace(/"/g, '""')}"`);
+        // Identifiers from the mapping file, escaped by the driver (docs/design.md invariant 8).
+        const res = await client.query<{ n: string }>(
+          `SELECT count(*)::text AS n FROM ${client.escapeIdentifier(namespace)}.${client.escapeIdentifier(table)}`,
+        );
         return Number(res.rows[0]!.n);
       },
       close: () => client.end(),
@@ -111,7 +119,7 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       );
     },
     async count(table) {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM \`${table.replace(/`/g, '``')}\``);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table, true)}`);
       return Number(rows[0]!.n);
     },
     close: () => conn.end(),

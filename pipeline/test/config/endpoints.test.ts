@@ -4,11 +4,12 @@
  * environment is given, never read from the process.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STACK_DATABASES, stackEndpoints } from '../../src/config/endpoints.ts';
 import { channelEndpoint } from '../../src/channels/config.ts';
-import { connectorFiles, loadConnector, placeholderValues } from '../../src/connectors/apply.ts';
+import { connectorFiles, connectSecretEnvironment, loadConnector, placeholderValues, resolveEnvReferences } from '../../src/connectors/apply.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
 
 describe('database endpoints', () => {
@@ -100,6 +101,32 @@ describe('connector placeholders', () => {
       '127.0.0.1',
       '3307',
     ]);
+  });
+
+  it('leaves passwords to Connect as env config provider references, resolved from the same values for the CLI and for the worker', () => {
+    const env = { STOCKSYNC_POS_PASSWORD: `s3cr'et;--`, STOCKSYNC_CONNECT_WAREHOUSE_PASSWORD: 'seen-by-connect' };
+    for (const file of connectorFiles()) {
+      const { config } = loadConnector(file, placeholderValues('connect', env));
+      expect(config['database.password'], file).toMatch(/^\$\{env:STOCKSYNC_(POS|ERPNEXT|WAREHOUSE)_PASSWORD\}$/);
+    }
+    expect(resolveEnvReferences(`\${env:STOCKSYNC_POS_PASSWORD}`, placeholderValues('cli', env))).toBe(`s3cr'et;--`);
+    expect(() => resolveEnvReferences(`\${env:STOCKSYNC_NOSUCH_PASSWORD}`, placeholderValues('cli', env))).toThrow(/STOCKSYNC_NOSUCH_PASSWORD is not set/);
+    const worker = connectSecretEnvironment(env);
+    expect(worker).toMatchObject({
+      STOCKSYNC_POS_PASSWORD: `s3cr'et;--`,
+      STOCKSYNC_ERPNEXT_PASSWORD: `s3cr'et;--`,
+      STOCKSYNC_WAREHOUSE_PASSWORD: 'seen-by-connect',
+    });
+    expect(Object.keys(worker).every((name) => name.endsWith('_PASSWORD') && !name.startsWith('STOCKSYNC_CONNECT_'))).toBe(true);
+    expect(connectSecretEnvironment({ STOCKSYNC_CONNECT_REST_PASSWORD: 'rest' })).not.toHaveProperty('STOCKSYNC_REST_PASSWORD');
+  });
+
+  it('refuses a placeholder that would put a password into the config Connect stores', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'connector-')), 'plain.json');
+    fs.writeFileSync(file, JSON.stringify({ name: 'plain', config: { 'database.password': `\${STOCKSYNC_POS_PASSWORD}` } }));
+    expect(() => loadConnector(file, placeholderValues('connect', {}))).toThrow(
+      /database\.password uses \$\{STOCKSYNC_POS_PASSWORD\}, which would put the secret into the config Kafka Connect stores and returns; write \$\{env:STOCKSYNC_POS_PASSWORD\}/,
+    );
   });
 
   it('still offers any other STOCKSYNC_* variable', () => {

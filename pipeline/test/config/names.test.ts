@@ -9,6 +9,7 @@ import {
   channelStream,
   DEAD_LETTER_TOPIC,
   PIPELINE_GROUP_ID,
+  redisKeyPart,
   redisKeys,
   STOCK_CHANGES_CHANNEL,
   STOCK_LEVELS_TOPIC,
@@ -22,5 +23,31 @@ describe('names', () => {
     expect(availabilityField('webshop')).toBe('channel:webshop');
     expect(STOCK_CHANGES_CHANNEL).toBe('stocksync:stock-changes');
     expect(channelStream('webshop')).toBe('stocksync:channel:webshop');
+  });
+
+  it('gives two different (sku, location) pairs two different keys, a colon in a part or not', () => {
+    expect(redisKeys('A', 'B:C').level).toBe('stocksync:stock:A:B%3AC');
+    expect(redisKeys('A:B', 'C').level).toBe('stocksync:stock:A%3AB:C');
+    // A per-SKU key is never a row key of another SKU, and an encoded part never collides with a raw one.
+    expect(redisKeys('A:B', 'C').sku).toBe('stocksync:stock:A%3AB');
+    expect(redisKeys('A', 'B').level).toBe('stocksync:stock:A:B');
+    expect(redisKeys('A%3AB', 'C').level).toBe('stocksync:stock:A%253AB:C');
+    const pairs: Array<[string, string]> = [
+      ['A', 'B:C'],
+      ['A:B', 'C'],
+      ['A', 'B'],
+      ['A:B', ''],
+      ['A%3AB', 'C'],
+      ['A%', '3AB:C'],
+      [':', ':'],
+      ['', '::'],
+    ];
+    const keys = pairs.flatMap(([sku, location]) => [redisKeys(sku, location).level, redisKeys(sku, location).sku]);
+    expect(new Set(keys).size).toBe(new Set(pairs.flatMap(([sku, location]) => [`row ${sku}\0${location}`, `sku ${sku}`])).size);
+    // Each part decodes back to what was given.
+    for (const [sku, location] of pairs) {
+      expect(redisKeys(sku, location).level.split(':').slice(2).map(decodeURIComponent)).toEqual([sku, location]);
+    }
+    expect(redisKeyPart('100%:x')).toBe('100%25%3Ax');
   });
 });

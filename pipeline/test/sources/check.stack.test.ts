@@ -10,7 +10,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type mysql from 'mysql2/promise';
 import { checkSources } from '../../src/sources/check.ts';
-import { mappingsDir } from '../../src/normalize/mapping.ts';
+import { snapshotRowCount } from '../../src/sources/source-database.ts';
+import { loadMapping, mappingsDir } from '../../src/normalize/mapping.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
 import { posConnection, warehouseClient } from '../helpers/sources.ts';
 
@@ -82,6 +83,35 @@ describe('stocksync sources check', () => {
     expect(p).toMatchObject({ line: lineOf(text, 'table: product,'), column: 3 });
     expect(p!.message).toBe('table "product" does not exist in database pos');
     expect(p!.hint).toMatch(/spelling/);
+  });
+
+  it('takes a hostile table name only as an escaped identifier: it names no table, and nothing runs', async () => {
+    const wms = await warehouseClient();
+    try {
+      const cases = [
+        { shipped: shippedPos, dimension: 'products: { table: products, key: id }', table: 'products`; DROP TABLE locations; #', where: 'database pos' },
+        {
+          shipped: shippedWarehouse,
+          dimension: 'product_product: { table: product_product, key: id }',
+          table: 'product_product"; DROP TABLE stock_location; --',
+          where: 'schema public',
+        },
+      ];
+      for (const [i, c] of cases.entries()) {
+        const text = c.shipped.replace(c.dimension, c.dimension.replace(/table: \w+/, `table: ${JSON.stringify(c.table)}`));
+        expect(text).not.toBe(c.shipped);
+        const file = variant(`hostile-${i}.yaml`, text);
+        const problems = await checkSources([file]);
+        expect(problems.map((p) => p.message)).toContain(`table "${c.table}" does not exist in ${c.where}`);
+        // The demo's row count puts table names into SQL: as identifiers, escaped.
+        await expect(snapshotRowCount([loadMapping(file)])).rejects.toThrow(/doesn't exist|does not exist/);
+      }
+      const [rows] = await pos.query<mysql.RowDataPacket[]>('SELECT COUNT(*) AS n FROM locations');
+      expect(rows).toHaveLength(1);
+      expect((await wms.query('SELECT count(*) FROM stock_location')).rowCount).toBe(1);
+    } finally {
+      await wms.end();
+    }
   });
 
   it('reports a column that does not exist, listing the real ones', async () => {
