@@ -179,9 +179,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (windows.length > 1) windows[windows.length - 2]!.toMs = loadFrom;
       stepChanges = 0;
       counting = true;
+      // Seconds the generator was writing: its step's own window, or until it failed. Not the time
+      // since loadFrom, which also holds a pause or a slow `stack up` after the load had ended.
+      let writingMs = 0;
       const load = generator.runStep(rate, loadMs).then(
-        () => null,
-        (error: Error) => error,
+        (r) => {
+          writingMs += r.endedAtMs - r.startedAtMs;
+          return null;
+        },
+        (error: Error) => {
+          writingMs += Date.now() - loadFrom;
+          return error;
+        },
       );
       await sleep(loadMs / 3);
       const faultAt = Date.now();
@@ -202,7 +211,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         generator = null;
         try {
           generator = await newGenerator();
-          await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
+          const r = await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
+          writingMs += r.endedAtMs - r.startedAtMs;
         } catch (error) {
           rowNotes.push(`the second load generator failed too: ${(error as Error).message.split('\n')[0]}`);
           await generator?.stop().catch(() => undefined);
@@ -210,8 +220,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
       }
       counting = false;
-      const loadSeconds = (Date.now() - loadFrom) / 1000;
-      const changesPerS = Math.round(stepChanges / loadSeconds);
+      const changesPerS = writingMs > 0 ? Math.round(stepChanges / (writingMs / 1000)) : 0;
       const caughtUpAt = await waitCaughtUp(recoveryTimeoutMs);
       if (caughtUpAt === null) rowNotes.push(`not caught up after ${recoveryTimeoutMs / 1000} s: ${lastReason}`);
       const oracle = await checkAgainstOracle(endpoints).catch((error: Error) => ({ mismatches: [{ error: error.message }] }));
@@ -242,7 +251,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const passed = rowPassed(row);
       rows.push({ ...row, passed, operator: caughtUpAt === null ? fault.operator : null });
       say(
-        `  ${passed ? 'PASS' : 'FAIL'}: recovery ${row.recoveryS ?? '-'} s, mismatches ${row.canonicalMismatches} / ${row.channelMismatches}, dead letters ${deadLetters}, ${changesPerS} changes/s`,
+        `  ${passed ? 'PASS' : 'FAIL'}: recovery ${row.recoveryS ?? '-'} s, mismatches ${row.canonicalMismatches} / ${row.channelMismatches}, dead letters ${deadLetters}, load ${changesPerS} of ${rate} changes/s`,
       );
     }
 
