@@ -30,6 +30,7 @@ import { machineRecorder } from '../bench/report.ts';
 import { resetCapture, seedSources } from '../demo/environment.ts';
 import { checkAgainstOracle } from '../demo/oracle-check.ts';
 import { startLoadGenerator, type LoadGenerator } from '../load/generator.ts';
+import type { SampleSource } from '../sample/shared/workload.ts';
 import { stackUp } from '../stack/stack.ts';
 import { catchUpCheck, type CatchUpState } from './caught-up.ts';
 import { countInWindow, findDuplicates } from './duplicates.ts';
@@ -44,6 +45,11 @@ export interface ChaosOptions {
   faults: Fault[];
   /** Target source changes per second (default 1000). */
   rate?: number;
+  /** Load generator worker processes (default 2) and connections per source in each (default {@link DEFAULT_LOAD_CONNECTIONS}). */
+  loadWorkers?: number;
+  loadConnections?: number;
+  /** Share of the load's operations per source (default the generator's, `DEFAULT_SHARES`). */
+  shares?: Partial<Record<SampleSource, number>>;
   /** Seconds of load per fault (default 20). */
   loadSeconds?: number;
   /** Seconds a paused process stays stopped (default 30: above the session timeouts of the consumers, 20 s, and of Connect, 10 s). */
@@ -58,6 +64,13 @@ export interface ChaosOptions {
 }
 
 export const DEFAULT_RATE = 1000;
+/**
+ * Connections per source in each load worker: 16, not the generator's 8. Each connection runs one
+ * operation at a time, so with the product and the stack on the same 2 busy cores an operation's
+ * round trips take longer and more must be in flight to hold the rate (measured with Debezium
+ * capturing, load average 15: 1,051 changes/s with 8, 1,547 with 16 at a 1,500 target).
+ */
+export const DEFAULT_LOAD_CONNECTIONS = 16;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -164,6 +177,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       startLoadGenerator({
         seed,
         products,
+        workers: options.loadWorkers ?? 2,
+        connectionsPerSource: options.loadConnections ?? DEFAULT_LOAD_CONNECTIONS,
+        shares: options.shares,
         onCommit: (ops) => {
           if (counting) for (const op of ops) stepChanges += op.estimatedChanges;
         },
