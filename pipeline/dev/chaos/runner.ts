@@ -35,6 +35,7 @@ import { stackUp } from '../stack/stack.ts';
 import { catchUpCheck, type CatchUpState } from './caught-up.ts';
 import { countInWindow, findDuplicates } from './duplicates.ts';
 import type { Fault } from './faults.ts';
+import { LoadMeter } from './load-meter.ts';
 import { rowPassed, type ChaosReport, type ChaosRow } from './report.ts';
 import { signalComponent, waitGone } from './stack-signals.ts';
 import { startChaosStores, type ChaosStores } from './stores.ts';
@@ -170,9 +171,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     supervisor.takeUnplannedExits();
     connectorRestarts = 0;
 
-    // Changes the generator committed in the current load window (a new generator numbers its steps from 1 again).
-    let counting = false;
-    let stepChanges = 0;
+    // What the generators wrote in the current load window, and for how long (a new generator numbers its steps from 1 again).
+    const meter = new LoadMeter();
     const newGenerator = () =>
       startLoadGenerator({
         seed,
@@ -181,7 +181,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         connectionsPerSource: options.loadConnections ?? DEFAULT_LOAD_CONNECTIONS,
         shares: options.shares,
         onCommit: (ops) => {
-          if (counting) for (const op of ops) stepChanges += op.estimatedChanges;
+          meter.count(ops);
         },
       });
 
@@ -193,18 +193,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const loadFrom = Date.now();
       windows.push({ fromMs: loadFrom, toMs: Number.POSITIVE_INFINITY });
       if (windows.length > 1) windows[windows.length - 2]!.toMs = loadFrom;
-      stepChanges = 0;
-      counting = true;
-      // Seconds the generator was writing: its step's own window, or until it failed. Not the time
-      // since loadFrom, which also holds a pause or a slow `stack up` after the load had ended.
-      let writingMs = 0;
+      meter.start();
       const load = generator.runStep(rate, loadMs).then(
         (r) => {
-          writingMs += r.endedAtMs - r.startedAtMs;
+          meter.stepRan(r);
           return null;
         },
         (error: Error) => {
-          writingMs += Date.now() - loadFrom;
+          meter.stepFailed(loadFrom, Date.now());
           return error;
         },
       );
@@ -228,15 +224,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         try {
           generator = await newGenerator();
           const r = await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
-          writingMs += r.endedAtMs - r.startedAtMs;
+          meter.stepRan(r);
         } catch (error) {
           rowNotes.push(`the second load generator failed too: ${(error as Error).message.split('\n')[0]}`);
           await generator?.stop().catch(() => undefined);
           generator = null;
         }
       }
-      counting = false;
-      const changesPerS = writingMs > 0 ? Math.round(stepChanges / (writingMs / 1000)) : 0;
+      meter.stop();
+      const changesPerS = meter.changesPerSecond();
       const caughtUpAt = await waitCaughtUp(recoveryTimeoutMs);
       if (caughtUpAt === null) rowNotes.push(`not caught up after ${recoveryTimeoutMs / 1000} s: ${lastReason}`);
       const oracle = await checkAgainstOracle(endpoints).catch((error: Error) => ({ mismatches: [{ error: error.message }] }));
