@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { FAULTS, selectFaults } from '../chaos/faults.ts';
 import { formatChaosReport } from '../chaos/report.ts';
-import { DEFAULT_LOAD_CONNECTIONS, DEFAULT_RATE, runChaos } from '../chaos/runner.ts';
+import { CHAOS_SHARES, DEFAULT_LOAD_CONNECTIONS, DEFAULT_RATE, runChaos } from '../chaos/runner.ts';
 import { parseShares } from './load.ts';
 
 /** Parses a positive number option. @throws Error naming the option. */
@@ -35,7 +35,12 @@ export function register(program: Command): void {
     .option('--rate <n>', 'target source changes per second of the load generator', String(DEFAULT_RATE))
     .option('--load-workers <n>', 'load generator worker processes', '2')
     .option('--load-connections <n>', 'load generator connections per source in each worker', String(DEFAULT_LOAD_CONNECTIONS))
-    .option('--shares <list>', 'share of the load operations per source, e.g. pos=0.9,warehouse=0.08,erpnext=0.02 (default: the load generator split)')
+    .option(
+      '--shares <list>',
+      `share of the load operations per source (default ${Object.entries(CHAOS_SHARES)
+        .map(([source, share]) => `${source}=${share}`)
+        .join(',')})`,
+    )
     .option('--seconds <n>', 'seconds of load per fault (default 20, --short 10)')
     .option('--pause-seconds <n>', 'how long a paused process stays stopped (above the session timeouts: 20 s consumers, 10 s Connect)', '30')
     .option('--recovery-timeout <n>', 'seconds a fault may take to be caught up before its row fails', '300')
