@@ -67,7 +67,7 @@ const COLUMNS: Array<{ title: string; cell: (r: ChaosRow) => string }> = [
   { title: 'operator', cell: (r) => r.operator ?? '-' },
 ];
 
-/** The report as a Markdown table (one row per fault), followed by the machine, the notes and PASS/FAIL. */
+/** The report as a Markdown table (one row per fault), followed by the machine, the load reached against its target, the notes and PASS/FAIL. */
 export function formatChaosReport(report: ChaosReport): string {
   const lines = [
     `| ${COLUMNS.map((c) => c.title).join(' | ')} |`,
@@ -79,6 +79,13 @@ export function formatChaosReport(report: ChaosReport): string {
     '',
     `target ${report.rate} source changes/s, ${report.loadSeconds} s of load per fault, pauses ${report.pauseSeconds} s; ${cores} cores, load average ${loadAverage.start.join(' ')} -> ${loadAverage.end.join(' ')}`,
   );
+  const reached = report.rows.map((r) => r.changesPerS).sort((a, b) => a - b);
+  if (reached.length > 0) {
+    const below = reached.filter((v) => v < report.rate).length;
+    lines.push(
+      `load reached ${reached[0]}–${reached.at(-1)} source changes/s (median ${reached[Math.floor((reached.length - 1) / 2)]}) of the ${report.rate} asked for; ${below} of ${reached.length} rows below the target`,
+    );
+  }
   for (const r of report.rows) for (const n of r.notes) lines.push(`${r.fault}: ${n}`);
   for (const n of report.notes) lines.push(n);
   lines.push(`chaos ${report.passed ? 'PASS' : 'FAIL'}`);

@@ -5,7 +5,8 @@
  * Set-up: `stack up`; the chaos run's own canonical PostgreSQL, Redis, web shop MariaDB and
  * marketplace PostgreSQL (stores.ts); capture, channels and those stores reset, the samples seeded,
  * two `stocksync run` and one `stocksync channels run` started as their own processes
- * (supervisor.ts), the connectors applied and the snapshot merged.
+ * (supervisor.ts), the connectors applied and the snapshot merged; then the load generator warms
+ * up for 10 s and the run waits until caught up.
  *
  * Per fault (faults.ts): the load generator runs for the load window; a third of the way in, the
  * fault is applied — SIGKILL and at once a restart the way a supervisor would (re-spawn of a product
@@ -30,10 +31,12 @@ import { machineRecorder } from '../bench/report.ts';
 import { resetCapture, seedSources } from '../demo/environment.ts';
 import { checkAgainstOracle } from '../demo/oracle-check.ts';
 import { startLoadGenerator, type LoadGenerator } from '../load/generator.ts';
+import type { SampleSource } from '../sample/shared/workload.ts';
 import { stackUp } from '../stack/stack.ts';
 import { catchUpCheck, type CatchUpState } from './caught-up.ts';
 import { countInWindow, findDuplicates } from './duplicates.ts';
 import type { Fault } from './faults.ts';
+import { LoadMeter } from './load-meter.ts';
 import { rowPassed, type ChaosReport, type ChaosRow } from './report.ts';
 import { signalComponent, waitGone } from './stack-signals.ts';
 import { startChaosStores, type ChaosStores } from './stores.ts';
@@ -44,6 +47,11 @@ export interface ChaosOptions {
   faults: Fault[];
   /** Target source changes per second (default 1000). */
   rate?: number;
+  /** Load generator worker processes (default 2) and connections per source in each (default {@link DEFAULT_LOAD_CONNECTIONS}). */
+  loadWorkers?: number;
+  loadConnections?: number;
+  /** Share of the load's operations per source (default {@link CHAOS_SHARES}). */
+  shares?: Partial<Record<SampleSource, number>>;
   /** Seconds of load per fault (default 20). */
   loadSeconds?: number;
   /** Seconds a paused process stays stopped (default 30: above the session timeouts of the consumers, 20 s, and of Connect, 10 s). */
@@ -58,6 +66,29 @@ export interface ChaosOptions {
 }
 
 export const DEFAULT_RATE = 1000;
+/** How long the load generator writes before the first fault (see the warm-up in {@link runChaos}). */
+const WARM_UP_MS = 10_000;
+/**
+ * Connections per source in each load worker: 16, not the generator's 8. Each connection runs one
+ * operation at a time, so with the product and the stack on the same 2 busy cores an operation's
+ * round trips take longer and more must be in flight to hold the rate (measured with Debezium
+ * capturing, 1,500 asked for, the 90/8/2 mix: 1,051 changes/s with 8 in one run, 732–1,547 with 16
+ * in six; the machine's other work moved the figure as much as the setting, see docs/operations.md).
+ * Not 32: POS and ERPNext share one MariaDB, and 2 × 32 × 2 connections near its 151.
+ */
+export const DEFAULT_LOAD_CONNECTIONS = 16;
+
+/**
+ * The chaos load's split of operations: 90 % POS tickets, 8 % warehouse, 2 % ERPNext, not the
+ * generator's 75/20/5. Per change a warehouse operation costs several times a POS ticket (7–12
+ * round trips for about 2 changes against one for about 2.4), so on 2 cores shared with the
+ * product the POS-heavy mix leaves the product more of the machine at the same change rate
+ * (measured with Debezium capturing, 1,500 asked for, 16 connections, two paired runs: generator +
+ * MariaDB + warehouse PostgreSQL 800–940 µs CPU per change and 785–847 changes/s with 75/20/5,
+ * 520–700 µs and 1,085–1,528 changes/s with 90/8/2). Warehouse and ERPNext still write during every fault
+ * (about 33 and 8 operations/s at 1,000 changes/s).
+ */
+export const CHAOS_SHARES: Readonly<Record<SampleSource, number>> = { pos: 0.9, warehouse: 0.08, erpnext: 0.02 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -157,17 +188,30 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     supervisor.takeUnplannedExits();
     connectorRestarts = 0;
 
-    // Changes the generator committed in the current load window (a new generator numbers its steps from 1 again).
-    let counting = false;
-    let stepChanges = 0;
+    // What the generators wrote in the current load window, and for how long (a new generator numbers its steps from 1 again).
+    const meter = new LoadMeter();
     const newGenerator = () =>
       startLoadGenerator({
         seed,
         products,
+        workers: options.loadWorkers ?? 2,
+        connectionsPerSource: options.loadConnections ?? DEFAULT_LOAD_CONNECTIONS,
+        shares: options.shares ?? CHAOS_SHARES,
         onCommit: (ops) => {
-          if (counting) for (const op of ops) stepChanges += op.estimatedChanges;
+          meter.count(ops);
         },
       });
+
+    // A new generator's first seconds are slow (new worker processes, most likely their code not
+    // yet optimized: 614 changes/s in the first 12 s step against 990 and 988 in the two after it,
+    // 1,000 asked for), so the load is already running when the first fault's window begins. Not
+    // counted in any row.
+    say(`warming the load generator up: ${WARM_UP_MS / 1000} s at ${rate} changes/s, then waiting until caught up`);
+    generator = await newGenerator();
+    await generator.runStep(rate, WARM_UP_MS);
+    if ((await waitCaughtUp(recoveryTimeoutMs)) === null) notes.push(`not caught up after the load generator's warm-up: ${lastReason}`);
+    supervisor.takeUnplannedExits();
+    connectorRestarts = 0;
 
     for (const fault of options.faults) {
       say(`fault ${fault.name}: ${fault.what}`);
@@ -177,11 +221,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const loadFrom = Date.now();
       windows.push({ fromMs: loadFrom, toMs: Number.POSITIVE_INFINITY });
       if (windows.length > 1) windows[windows.length - 2]!.toMs = loadFrom;
-      stepChanges = 0;
-      counting = true;
+      meter.start();
       const load = generator.runStep(rate, loadMs).then(
-        () => null,
-        (error: Error) => error,
+        (r) => {
+          meter.stepRan(r);
+          return null;
+        },
+        (error: Error) => {
+          meter.stepFailed(loadFrom, Date.now());
+          return error;
+        },
       );
       await sleep(loadMs / 3);
       const faultAt = Date.now();
@@ -202,16 +251,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         generator = null;
         try {
           generator = await newGenerator();
-          await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
+          const r = await generator.runStep(rate, Math.max(5000, loadFrom + loadMs - Date.now()));
+          meter.stepRan(r);
         } catch (error) {
           rowNotes.push(`the second load generator failed too: ${(error as Error).message.split('\n')[0]}`);
           await generator?.stop().catch(() => undefined);
           generator = null;
         }
       }
-      counting = false;
-      const loadSeconds = (Date.now() - loadFrom) / 1000;
-      const changesPerS = Math.round(stepChanges / loadSeconds);
+      meter.stop();
+      const changesPerS = meter.changesPerSecond();
       const caughtUpAt = await waitCaughtUp(recoveryTimeoutMs);
       if (caughtUpAt === null) rowNotes.push(`not caught up after ${recoveryTimeoutMs / 1000} s: ${lastReason}`);
       const oracle = await checkAgainstOracle(endpoints).catch((error: Error) => ({ mismatches: [{ error: error.message }] }));
@@ -242,7 +291,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const passed = rowPassed(row);
       rows.push({ ...row, passed, operator: caughtUpAt === null ? fault.operator : null });
       say(
-        `  ${passed ? 'PASS' : 'FAIL'}: recovery ${row.recoveryS ?? '-'} s, mismatches ${row.canonicalMismatches} / ${row.channelMismatches}, dead letters ${deadLetters}, ${changesPerS} changes/s`,
+        `  ${passed ? 'PASS' : 'FAIL'}: recovery ${row.recoveryS ?? '-'} s, mismatches ${row.canonicalMismatches} / ${row.channelMismatches}, dead letters ${deadLetters}, load ${changesPerS} of ${rate} changes/s`,
       );
     }
 

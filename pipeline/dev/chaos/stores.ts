@@ -23,12 +23,16 @@ export interface ChaosStores {
 }
 
 /**
- * The first port from `from` on (below the ephemeral range, 32768) on which nothing listens.
- * @throws Error when none is free up to 32767.
+ * The first port from `from` on, not in `taken`, on which nothing listens. A second stack's base
+ * (e.g. 44500) may lie in Linux's ephemeral range (32768–60999), like that stack's own ports: a
+ * port an outgoing connection holds at that moment is skipped only if it also listens, so keep
+ * bases below 32768 where the ports are free to choose.
+ * @throws Error when `from` is not a port, or none is free up to 65535.
  */
 export function freePort(from: number, taken: ReadonlySet<number> = new Set()): number {
-  for (let port = from; port < 32768; port++) if (!taken.has(port) && !portInUse(port)) return port;
-  throw new Error(`no free TCP port between ${from} and 32767`);
+  if (!(Number.isInteger(from) && from >= 1 && from <= 65535)) throw new Error(`freePort: ${from} is not a TCP port`);
+  for (let port = from; port <= 65535; port++) if (!taken.has(port) && !portInUse(port)) return port;
+  throw new Error(`no free TCP port between ${from} and 65535`);
 }
 
 /**

@@ -1,12 +1,20 @@
 import type { Command } from 'commander';
 import { FAULTS, selectFaults } from '../chaos/faults.ts';
 import { formatChaosReport } from '../chaos/report.ts';
-import { DEFAULT_RATE, runChaos } from '../chaos/runner.ts';
+import { CHAOS_SHARES, DEFAULT_LOAD_CONNECTIONS, DEFAULT_RATE, runChaos } from '../chaos/runner.ts';
+import { parseShares } from './load.ts';
 
 /** Parses a positive number option. @throws Error naming the option. */
 function positive(value: string, option: string): number {
   const n = Number(value);
   if (!(Number.isFinite(n) && n > 0)) throw new Error(`${option}: expected a positive number, got "${value}"`);
+  return n;
+}
+
+/** Parses a positive integer option. @throws Error naming the option. */
+function positiveInteger(value: string, option: string): number {
+  const n = positive(value, option);
+  if (!Number.isInteger(n)) throw new Error(`${option}: expected a positive integer, got "${value}"`);
   return n;
 }
 
@@ -25,6 +33,14 @@ export function register(program: Command): void {
         .join(', ')}) and 10 s of load each`,
     )
     .option('--rate <n>', 'target source changes per second of the load generator', String(DEFAULT_RATE))
+    .option('--load-workers <n>', 'load generator worker processes', '2')
+    .option('--load-connections <n>', 'load generator connections per source in each worker', String(DEFAULT_LOAD_CONNECTIONS))
+    .option(
+      '--shares <list>',
+      `share of the load operations per source (default ${Object.entries(CHAOS_SHARES)
+        .map(([source, share]) => `${source}=${share}`)
+        .join(',')})`,
+    )
     .option('--seconds <n>', 'seconds of load per fault (default 20, --short 10)')
     .option('--pause-seconds <n>', 'how long a paused process stays stopped (above the session timeouts: 20 s consumers, 10 s Connect)', '30')
     .option('--recovery-timeout <n>', 'seconds a fault may take to be caught up before its row fails', '300')
@@ -37,6 +53,9 @@ export function register(program: Command): void {
         options: {
           short?: boolean;
           rate: string;
+          loadWorkers: string;
+          loadConnections: string;
+          shares?: string;
           seconds?: string;
           pauseSeconds: string;
           recoveryTimeout: string;
@@ -48,6 +67,9 @@ export function register(program: Command): void {
         const report = await runChaos({
           faults: selectFaults(names, options.short),
           rate: positive(options.rate, '--rate'),
+          loadWorkers: positiveInteger(options.loadWorkers, '--load-workers'),
+          loadConnections: positiveInteger(options.loadConnections, '--load-connections'),
+          shares: options.shares ? parseShares(options.shares) : undefined,
           loadSeconds: positive(options.seconds ?? (options.short ? '10' : '20'), '--seconds'),
           pauseSeconds: positive(options.pauseSeconds, '--pause-seconds'),
           recoveryTimeoutSeconds: positive(options.recoveryTimeout, '--recovery-timeout'),

@@ -144,12 +144,29 @@ port.onMessage((message: ToWorker) => {
   }
 });
 
+/**
+ * A connection that dies between queries (its server was killed) emits `error` on its client: without
+ * a listener Node ends the worker with an unhandled 'error' event and a stack trace. Reported as the
+ * worker's failure instead, once, naming the source; the coordinator then fails the step.
+ */
+let lost = false;
+const onLost = (source: string) => (error: Error) => {
+  if (lost) return;
+  lost = true;
+  fail(new Error(`${source} connection lost: ${error.message}`));
+};
+
 try {
   for (let c = 0; c < lanesPerSource; c++) {
     // trace: false spares capturing a stack trace per query (a fifth of the worker's CPU per ticket).
-    pos.push(await mysql.createConnection({ ...connectionOptions(endpoints.pos), multipleStatements: true, trace: false }));
-    erpnext.push(await mysql.createConnection({ ...connectionOptions(endpoints.erpnext), trace: false }));
+    const posConnection = await mysql.createConnection({ ...connectionOptions(endpoints.pos), multipleStatements: true, trace: false });
+    posConnection.on('error', onLost('POS'));
+    pos.push(posConnection);
+    const erpnextConnection = await mysql.createConnection({ ...connectionOptions(endpoints.erpnext), trace: false });
+    erpnextConnection.on('error', onLost('ERPNext'));
+    erpnext.push(erpnextConnection);
     const client = new pg.Client(endpoints.warehouse);
+    client.on('error', onLost('warehouse'));
     await client.connect();
     warehouse.push(client);
   }

@@ -51,16 +51,20 @@ describe('rowPassed', () => {
 describe('formatChaosReport', () => {
   it('prints one table row per fault with its figures, then the notes and the verdict', () => {
     const text = formatChaosReport(
-      report([row(), row({ fault: 'canonical-pause', action: 'pause', recoveryS: null, operator: 'start it | again', notes: ['not caught up'] })]),
+      report([
+        row(),
+        row({ fault: 'canonical-pause', action: 'pause', changesPerS: 640, recoveryS: null, operator: 'start it | again', notes: ['not caught up'] }),
+      ]),
     );
     const lines = text.split('\n');
     expect(lines[0]).toBe(
       '| fault | action | load changes/s | restart s | recovery s | canonical mismatches | channel mismatches | duplicates | republished | dead letters | supervisor restarts | result | operator |',
     );
     expect(lines[2]).toBe('| kafka | kill -9 | 1012 | 21.4 | 48.3 | 0 | 0 | 0 | 3 | 0 | 0 | PASS | - |');
-    expect(lines[3]).toBe('| canonical-pause | SIGSTOP | 1012 | 21.4 | NOT RECOVERED | 0 | 0 | 0 | 3 | 0 | 0 | FAIL | start it \\| again |');
+    expect(lines[3]).toBe('| canonical-pause | SIGSTOP | 640 | 21.4 | NOT RECOVERED | 0 | 0 | 0 | 3 | 0 | 0 | FAIL | start it \\| again |');
     expect(text).toContain('target 1000 source changes/s, 20 s of load per fault, pauses 25 s; 2 cores, load average 1 2 3 -> 1.5 2 3');
     expect(text).toContain('canonical-pause: not caught up');
+    expect(text).toContain('load reached 640–1012 source changes/s (median 640) of the 1000 asked for; 1 of 2 rows below the target');
     expect(lines.at(-2)).toBe('a note');
     expect(lines.at(-1)).toBe('chaos FAIL');
   });

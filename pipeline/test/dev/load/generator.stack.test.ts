@@ -131,4 +131,24 @@ describe('load generator', () => {
     expect(after.inconsistencies).toEqual([]);
     expect(byKey(after.rows)).toEqual(byKey(withDeltas(before.rows, operations)));
   });
+
+  it('reports a source connection its server ended as the worker failing, not as a crash on an unhandled error event', async () => {
+    const generator = await startLoadGenerator({ ...SAMPLE, workers: 1, connectionsPerSource: 1 });
+    try {
+      // What the chaos run's kill -9 of the warehouse PostgreSQL does to the worker's idle client.
+      const admin = new pg.Client(endpoints.warehouse);
+      await admin.connect();
+      try {
+        const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
+          DATABASES.warehouse,
+        ]);
+        expect(ended.rowCount).toBe(1);
+      } finally {
+        await admin.end();
+      }
+      await expect(generator.runStep(100, 60_000)).rejects.toThrow(/^load worker 0 failed: .*terminating connection due to administrator command/s);
+    } finally {
+      await generator.stop();
+    }
+  });
 });
