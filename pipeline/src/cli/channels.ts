@@ -65,9 +65,7 @@ export function register(program: Command): void {
     .addOption(metricsPortOption('STOCKSYNC_CHANNELS_METRICS_PORT', 9465))
     .action(async (options: { channels?: string; metricsPort: number | string }) => {
       let running: Awaited<ReturnType<typeof startChannels>> | undefined;
-      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port', () =>
-        running ? running.readiness() : { ready: false, reasons: ['starting'] },
-      );
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_CHANNELS_METRICS_PORT'), '--metrics-port', () => running?.readiness());
       running = await startChannels({
         channels: options.channels
           ?.split(',')

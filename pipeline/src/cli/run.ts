@@ -19,9 +19,7 @@ export function register(program: Command): void {
     .action(async (options: { group: string; metricsPort: number | string; sources?: string[] }) => {
       const mappings = options.sources?.map((file) => loadMapping(file));
       let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
-      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () =>
-        pipeline ? pipeline.readiness() : { ready: false, reasons: ['starting'] },
-      );
+      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () => pipeline?.readiness());
       const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
       pipeline = await startPipeline({ groupId: options.group, mappings }).catch((error: unknown) => {
         // Until the processor names the canonical store itself: at start-up only it is reached through pg.

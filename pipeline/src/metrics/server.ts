@@ -20,7 +20,7 @@ export interface ReadinessReport {
 
 let defaultMetricsOn = false;
 /** The readiness `/readyz` and `stocksync_ready` report (the last server started sets it). */
-let currentReadiness: (() => ReadinessReport) | undefined;
+let currentReadiness: (() => ReadinessReport | undefined) | undefined;
 
 // Readiness as a metric too, so Prometheus can alert on it (deploy/observability/alerts.yaml).
 new client.Gauge({
@@ -28,18 +28,18 @@ new client.Gauge({
   help: 'Whether the process can do its work now (1) or not (0): the verdict of /readyz; 0 while starting',
   registers: [metricsRegistry],
   collect() {
-    this.set(currentReadiness?.().ready ? 1 : 0);
+    this.set(currentReadiness?.()?.ready ? 1 : 0);
   },
 });
 
 /**
  * Serves the endpoints on 127.0.0.1:`port` (0 = off). Resolves once listening.
  * @param option the command-line option that sets the port (named in the error when it is taken).
- * @param readiness the command's readiness now; until given (the command still starting), `/readyz`
- *   answers 503 with the reason `starting`.
+ * @param readiness the command's readiness now; while it is not given or gives undefined (the
+ *   command still starting), `/readyz` answers 503 with the reason `starting`.
  * @throws Error naming the port and the option to change when it is taken.
  */
-export function serveMetrics(port: number, option: string, readiness?: () => ReadinessReport): Promise<http.Server | undefined> {
+export function serveMetrics(port: number, option: string, readiness?: () => ReadinessReport | undefined): Promise<http.Server | undefined> {
   if (port <= 0) return Promise.resolve(undefined);
   if (!defaultMetricsOn) {
     client.collectDefaultMetrics({ register: metricsRegistry });

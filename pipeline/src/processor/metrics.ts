@@ -98,10 +98,8 @@ export const outboxBacklog = new client.Gauge({
   registers: [metricsRegistry],
 });
 
-/** Observes, per canonical change, its source commit → `atMs` (ms since epoch) in `stage`. */
-export function observeFreshness(stage: 'canonical' | 'published', events: Array<{ source: string; source_ts_ms: number | null }>, atMs: number): void {
-  for (const event of events) {
-    if (event.source_ts_ms === null) continue;
-    freshnessSeconds.observe({ source: event.source, stage }, Math.max(0, atMs - event.source_ts_ms) / 1000);
-  }
+/** Observes one canonical change's time from its source commit to `atMs` (ms since epoch) in `stage`. */
+export function observeFreshness(stage: 'canonical' | 'published', event: { source: string; source_ts_ms: number | null }, atMs: number): void {
+  if (event.source_ts_ms === null) return;
+  freshnessSeconds.observe({ source: event.source, stage }, Math.max(0, atMs - event.source_ts_ms) / 1000);
 }

@@ -160,7 +160,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     kafka,
     registry,
     onPublished: (changes) => {
-      for (const c of changes) observeFreshness('published', [c.event], c.invalidatedAtMs);
+      for (const c of changes) observeFreshness('published', c.event, c.invalidatedAtMs);
       options.hooks?.onPublished?.(changes);
     },
     onError: (error) => {
@@ -268,7 +268,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     mergeOutcomes.inc({ outcome: 'skipped_stale' }, result.skippedStale);
     for (const [status, n] of Object.entries(result.resolutions)) if (n > 0) mergeOutcomes.inc({ outcome: status }, n);
     canonicalChanges.inc(result.canonical.length);
-    observeFreshness('canonical', result.canonical, result.committedAtMs);
+    for (const event of result.canonical) observeFreshness('canonical', event, result.committedAtMs);
     options.hooks?.onMerged?.(result, batch);
     if (result.canonical.length > 0 && serve) publisher.kick();
   }
