@@ -15,11 +15,11 @@
  * | lock                      | keys                                        | level       | taken by                   | why |
  * |---------------------------|---------------------------------------------|-------------|----------------------------|-----|
  * | channel SKU bucket        | (hashtext('stocksync-channel:<channel>'), hashtext(sku) & 1023) | session | channels/fanout.ts | one instance at a time computes and writes a SKU for one channel, so a later computation reads a newer canonical state; held across the channel database write, released with `releaseSessionLocks` |
- * | merge dimension bucket    | (7_316_101, mergeLockBucket('dim:<source>␟<dimension>␟<key>')) | transaction | merge (step 1, with BEGIN) | a batch that writes or joins against a dimension row serializes with every other batch doing so |
- * | merge canonical bucket    | (7_316_102, mergeLockBucket('key:<sku>␟<location>')) | transaction | merge (step 5, with the resolution update) | one instance at a time recomputes a canonical (sku, location) row |
+ * | merge dimension bucket    | (7_316_101, groupedBucket(<source>␟<dimension>, <key>)) | transaction | merge (step 1, with BEGIN) | exclusive by a batch that writes the dimension row, shared by a batch that joins against it: a writer serializes with every other batch doing either |
+ * | merge canonical bucket    | (7_316_102, groupedBucket(<location>, <sku>)) | transaction | merge (step 5, with the resolution update) | one instance at a time recomputes a canonical (sku, location) row |
  *
- * The merge locks are buckets of hashed names (MERGE_LOCK_BUCKETS per space): a collision only
- * serializes two unrelated keys, and the number of locks a transaction holds is bounded whatever
+ * The merge locks are buckets of hashed names (MERGE_LOCK_BUCKETS per space, grouped by source
+ * and dimension or by location, see `groupedBucket`): a collision only serializes two unrelated keys, and the number of locks a transaction holds is bounded whatever
  * the batch size. Within one transaction they are taken in a fixed order — dimension buckets
  * first, then canonical buckets, each ascending — so two merges never wait on each other in a
  * cycle. (A channel's first key is a `hashtext`, which could equal a merge space's number with
@@ -42,49 +42,91 @@ export async function lockChannelStateSetup(client: pg.ClientBase): Promise<void
   await client.query('SELECT pg_advisory_xact_lock($1)', [CHANNEL_STATE_LOCK]);
 }
 
-/** The merge lock name of a dimension row (source, dimension, key), for `mergeLockStatement`. */
-export const mergeDimensionLock = (source: string, dimension: string, key: string): string => `dim:${source}\u001f${dimension}\u001f${key}`;
-
-/** The merge lock name of a canonical (sku, location) row, for `mergeLockStatement`. */
-export const mergeCanonicalLock = (sku: string, location: string): string => `key:${sku}\u001f${location}`;
+/**
+ * One merge lock to take: its bucket in its lock space, and whether it is exclusive (writers) or
+ * shared (readers: a level row that joins against a dimension row it does not write).
+ */
+export interface MergeLock {
+  bucket: number;
+  exclusive: boolean;
+}
 
 /**
  * Buckets per merge lock space. A merge transaction holds at most this many locks per space, so no
  * batch size can exhaust PostgreSQL's shared lock table (`max_locks_per_transaction` × connections,
- * 6,400 slots by default; 15,000 per-key locks in one transaction failed with "out of shared
- * memory"). More buckets let unrelated keys proceed in parallel; fewer keep the lock count small.
+ * 6,400 slots by default, shared by every database of the cluster; 15,000 per-key locks in one
+ * transaction failed with "out of shared memory").
  */
 export const MERGE_LOCK_BUCKETS = 256;
+
+/**
+ * A bucket is a group (one per source × dimension, or per canonical location) times a member within
+ * it, so merges of different sources, whose dimension rows and canonical locations differ, rarely
+ * share a bucket however many keys each batch holds: with one flat hash of the key, a batch of a
+ * thousand keys covered every bucket and all large merges ran one at a time.
+ */
+const MERGE_LOCK_LAYOUT = {
+  dimension: { groups: 64, members: 4 },
+  canonical: { groups: 128, members: 2 },
+} as const;
+
+/**
+ * The lock on a dimension row (source, dimension, key): exclusive for the batch that writes the
+ * row, shared for a batch whose level rows join against it (two such batches never wait on each
+ * other; either waits for a writer).
+ */
+export const mergeDimensionLock = (source: string, dimension: string, key: string, mode: 'exclusive' | 'shared'): MergeLock => ({
+  bucket: groupedBucket('dimension', `${source}\u001f${dimension}`, key),
+  exclusive: mode === 'exclusive',
+});
+
+/** The (exclusive) lock on a canonical (sku, location) row: grouped by location. */
+export const mergeCanonicalLock = (sku: string, location: string): MergeLock => ({ bucket: groupedBucket('canonical', location, sku), exclusive: true });
+
+/**
+ * The bucket (0 … MERGE_LOCK_BUCKETS − 1) of `member` in `group`: 32-bit FNV-1a over the UTF-16
+ * code units of each. Every instance must compute the same bucket for a lock, so this function (and
+ * MERGE_LOCK_LAYOUT) must not change while instances of different versions share a canonical
+ * store: stop them all to upgrade across a change of it.
+ */
+export function groupedBucket(space: keyof typeof MERGE_LOCK_LAYOUT, group: string, member: string): number {
+  const { groups, members } = MERGE_LOCK_LAYOUT[space];
+  return (fnv1a(group) % groups) * members + (fnv1a(member) % members);
+}
+
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
 
 /** First key of the two-int advisory locks of each merge lock space. */
 const MERGE_LOCK_SPACES = { dimension: 7_316_101, canonical: 7_316_102 } as const;
 
 /**
- * The bucket (0 … MERGE_LOCK_BUCKETS − 1) of a merge lock name: 32-bit FNV-1a over its UTF-16 code
- * units. Every instance must compute the same bucket for a name, so this function must not change
- * while instances of different versions share a canonical store.
+ * The statement that takes `locks` in one lock space until the transaction ends: one two-int
+ * advisory lock per distinct bucket, exclusive when any lock of that bucket is, in bucket order,
+ * so two merges never wait on each other in a cycle (every merge takes its dimension buckets
+ * first, its canonical buckets later). The statement has no parameters (the buckets are integers
+ * written into it), so it can share a round trip with BEGIN. Returns null when there is nothing
+ * to lock.
  */
-export function mergeLockBucket(name: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) {
-    hash ^= name.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
+export function mergeLockStatement(space: keyof typeof MERGE_LOCK_SPACES, locks: Iterable<MergeLock>): string | null {
+  const exclusive = new Map<number, boolean>();
+  for (const lock of locks) exclusive.set(lock.bucket, lock.exclusive || (exclusive.get(lock.bucket) ?? false));
+  if (exclusive.size === 0) return null;
+  const buckets = [...exclusive.keys()].sort((a, b) => a - b);
+  const key = MERGE_LOCK_SPACES[space];
+  if (buckets.every((b) => exclusive.get(b))) {
+    return `SELECT pg_advisory_xact_lock(${key}, b) FROM (SELECT unnest('{${buckets.join(',')}}'::int[]) AS b ORDER BY 1) AS buckets`;
   }
-  return (hash >>> 0) % MERGE_LOCK_BUCKETS;
-}
-
-/**
- * The statement that takes the merge locks of `names` (built by `mergeDimensionLock` /
- * `mergeCanonicalLock`) in one lock space until the transaction ends: one two-int advisory lock
- * per distinct bucket, in bucket order, so two merges never wait on each other in a cycle (every
- * merge takes its dimension buckets first, its canonical buckets later). The statement has no
- * parameters (the buckets are integers written into it), so it can share a round trip with BEGIN.
- * Returns null when there is nothing to lock.
- */
-export function mergeLockStatement(space: keyof typeof MERGE_LOCK_SPACES, names: Iterable<string>): string | null {
-  const buckets = [...new Set([...names].map(mergeLockBucket))].sort((a, b) => a - b);
-  if (buckets.length === 0) return null;
-  return `SELECT pg_advisory_xact_lock(${MERGE_LOCK_SPACES[space]}, b) FROM (SELECT unnest('{${buckets.join(',')}}'::int[]) AS b ORDER BY 1) AS buckets`;
+  // Mixed modes, still one ascending pass: the function called per row depends on the mode.
+  const modes = buckets.map((b) => (exclusive.get(b) ? 't' : 'f'));
+  return `SELECT CASE WHEN x THEN (SELECT 1 FROM pg_advisory_xact_lock(${key}, b)) ELSE (SELECT 1 FROM pg_advisory_xact_lock_shared(${key}, b)) END
+    FROM (SELECT * FROM unnest('{${buckets.join(',')}}'::int[], '{${modes.join(',')}}'::bool[]) AS t(b, x) ORDER BY 1) AS buckets`;
 }
 
 const LOCK_BUCKETS_SQL = `
