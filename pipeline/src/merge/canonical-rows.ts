@@ -1,6 +1,6 @@
 /**
- * Merge step 6: recompute every canonical key touched in steps 3b-5 from its mapped source rows,
- * under the canonical key locks (taken in step 5, postgres/advisory-locks.ts). `stock_level` holds the sums:
+ * Merge step 7: recompute every canonical key touched in steps 4-6b from its mapped source rows,
+ * under the canonical key locks (taken in steps 6 and 6b, postgres/advisory-locks.ts). `stock_level` holds the sums:
  * on_hand and reserved over the rows of role other than `safety`, safety_stock from the `safety`
  * rows (null when there are none), available = on_hand − reserved. A key whose sums did not change
  * is not written; a changed one gets the next version and its trigger's source position.

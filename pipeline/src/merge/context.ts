@@ -46,6 +46,11 @@ export interface StoredRow {
   status: string;
 }
 
+/** A stored `source_row` as read in step 3, with its position (integer `numeric`, as text). */
+export interface StoredRowAt extends StoredRow {
+  position: string;
+}
+
 /** What caused a canonical key to be recomputed (recorded on the canonical row). */
 export interface Trigger {
   source: string;
@@ -72,13 +77,17 @@ export interface MergeContext {
   /** Step 2 (and 3b, for truncated dimension tables): dimension rows written, newer than the stored ones. */
   appliedDims: Array<DimensionChange & { superseded?: DimensionChange[] }>;
   /** Step 3: the stored `source_row` of each level change before this batch, by `rowId`. */
-  previous: Map<string, StoredRow>;
-  /** Step 3: level changes written, newer than the stored rows. */
+  previous: Map<string, StoredRowAt>;
+  /** Step 3: stored rows joined to a dimension row of `appliedDims` (not level changes of `appliedLevels`), by `rowId`. */
+  joined: Map<string, StoredRowAt>;
+  /** Step 3: level changes newer than the stored rows, to write in step 6 (confirmed there). */
   appliedLevels: Array<Latest<LevelChange>>;
-  /** Steps 3b-5: canonical keys to recompute in step 6, by `keyId`, each with its latest trigger (see `touchKey`). */
+  /** Steps 4-6b: canonical keys to recompute in step 7, by `keyId`, each with its latest trigger (see `touchKey`). */
   affectedKeys: Map<string, Trigger>;
   /** Step 4: source rows to (re-)resolve in step 5, by `rowId`. */
   toResolve: Map<string, { row: StoredRow; trigger: Trigger }>;
+  /** Step 5: the resolution of each row of `toResolve`, by `rowId`, written in step 6. */
+  resolutions: Map<string, Resolution>;
 
   /** What the caller gets back; steps add to it. */
   result: MergeResult;
@@ -89,7 +98,7 @@ export interface MergeContext {
 export const rowId = (source: string, table: string, rowKey: string) => `${source}\u001f${table}\u001f${rowKey}`;
 /** Identity of a dimension row: (source, dimension, key). */
 export const dimId = (source: string, dimension: string, key: string) => `${source}\u001f${dimension}\u001f${key}`;
-/** Identity of a canonical row: (sku, location); step 6 splits it back on U+001F. */
+/** Identity of a canonical row: (sku, location); step 6 splits it back on U+001F (the canonical key locks). */
 export const keyId = (sku: string, location: string) => `${sku}\u001f${location}`;
 
 /**
@@ -126,9 +135,11 @@ export function createMergeContext(client: pg.ClientBase, batch: NormalizedChang
     ),
     appliedDims: [],
     previous: new Map(),
+    joined: new Map(),
     appliedLevels: [],
     affectedKeys: new Map(),
     toResolve: new Map(),
+    resolutions: new Map(),
     result: {
       applied: 0,
       skippedStale: 0,
@@ -143,7 +154,7 @@ export function createMergeContext(client: pg.ClientBase, batch: NormalizedChang
 }
 
 /**
- * Marks the canonical key (sku, location) for recomputation in step 6, keeping the trigger with the
+ * Marks the canonical key (sku, location) for recomputation in step 7, keeping the trigger with the
  * highest position. A row without a key (not mapped) touches nothing.
  */
 export function touchKey(ctx: MergeContext, sku: string | null, location: string | null, trigger: Trigger): void {

@@ -1,5 +1,5 @@
 /**
- * Merge step 7: the durable counters shared by every instance (`pipeline_counter`): stale changes
+ * Merge step 7c: the durable counters shared by every instance (`pipeline_counter`): stale changes
  * skipped, rows not authoritative, rows unmapped. Added by the statement that writes the canonical
  * rows, or by one of their own when the batch changed no canonical row.
  */

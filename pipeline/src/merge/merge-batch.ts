@@ -9,19 +9,24 @@
  * The steps, in order, each in its own module over one `MergeContext` (context.ts):
  *   0. partial-images.ts   complete partial row images (unchanged TOAST columns) from the stored rows
  *                          (before BEGIN: only changes of the same row, in this partition, write them)
- *   1. dimension-locks.ts  lock the dimension keys the batch writes or joins against (with BEGIN)
+ *   1. dimension-locks.ts  lock the dimension keys the batch writes (exclusive) or joins against
+ *                          (shared), with BEGIN
  *   2. dimension-rows.ts   upsert dimension rows, newer positions only
- *   3. source-rows.ts      upsert source rows, newer positions only (the position check)
- *   3b. truncates.ts       apply truncates (delete-rows policy)
+ *   2b. truncates.ts       apply truncates of dimension tables (delete-rows policy)
+ *   3. stored-rows.ts      read the stored source rows of the batch and those joined to changed
+ *                          dimension rows (locked); the position check
  *   4. rows-to-resolve.ts  collect the rows to (re-)resolve
- *   5. resolve-rows.ts     resolve them against the dimension rows (mapped, parked, ...), lock the
+ *   5. resolve-rows.ts     resolve them against the dimension rows (mapped, parked, ...)
+ *   6. source-rows.ts      write the source rows with their resolutions, each once, and lock the
  *                          canonical keys to recompute
- *   6. canonical-rows.ts   recompute the touched canonical stock_level rows
- *   6b. outbox-rows.ts     queue the canonical changes for the serve stage, and add to the durable
+ *   6b. truncates.ts       apply truncates of level tables
+ *   7. canonical-rows.ts   recompute the touched canonical stock_level rows
+ *   7b. outbox-rows.ts     queue the canonical changes for the serve stage, and add to the durable
  *                          counters (counters.ts), in the statement that writes the canonical rows
  *
  * Every step is one set-based statement (or none, when it has nothing to do), whatever the batch
- * size: at most 10 round trips per batch, BEGIN and COMMIT included.
+ * size: at most 9 round trips per batch, BEGIN and COMMIT included (7 with no dimension row and no
+ * truncate).
  */
 import type pg from 'pg';
 import pRetry from 'p-retry';
@@ -32,10 +37,11 @@ import { createMergeContext, type MergeContext, type MergeResult } from './conte
 import { dimensionLockStatement } from './dimension-locks.ts';
 import { completePartialImages } from './partial-images.ts';
 import { writeDimensionRows } from './dimension-rows.ts';
-import { writeSourceRows } from './source-rows.ts';
-import { applyTruncates } from './truncates.ts';
+import { applyDimensionTruncates, applyLevelTruncates } from './truncates.ts';
+import { readStoredRows } from './stored-rows.ts';
 import { collectRowsToResolve } from './rows-to-resolve.ts';
 import { resolveRows } from './resolve-rows.ts';
+import { writeSourceRows } from './source-rows.ts';
 import { recomputeCanonicalRows } from './canonical-rows.ts';
 
 /** Runs inside the merge transaction, before COMMIT; a throw rolls the batch back. */
@@ -88,10 +94,12 @@ class AbortRetry extends Error {
 /** The merge steps after step 1, in order, inside the transaction. */
 async function mergeInTransaction(ctx: MergeContext): Promise<MergeResult> {
   await writeDimensionRows(ctx);
-  await writeSourceRows(ctx);
-  await applyTruncates(ctx);
-  await collectRowsToResolve(ctx);
+  await applyDimensionTruncates(ctx);
+  await readStoredRows(ctx);
+  collectRowsToResolve(ctx);
   await resolveRows(ctx);
+  await writeSourceRows(ctx);
+  await applyLevelTruncates(ctx);
   await recomputeCanonicalRows(ctx);
   return ctx.result;
 }

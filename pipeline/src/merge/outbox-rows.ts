@@ -1,5 +1,5 @@
 /**
- * Merge step 6b: one `canonical_outbox` row per canonical change of step 6, in the merge
+ * Merge step 7b: one `canonical_outbox` row per canonical change of step 7, in the merge
  * transaction, so a change is published (serve stage, serve/outbox.ts drains it) if and only if it
  * committed. Written by the same statement as the canonical rows (canonical-rows.ts).
  */

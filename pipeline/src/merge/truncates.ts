@@ -1,19 +1,39 @@
 /**
- * Merge step 3b: truncates under the delete-rows policy: rows written before the TRUNCATE count no
- * more. Applied after the upserts of steps 2 and 3, so the position test sorts out rows of this very
- * batch too.
+ * Truncates under the delete-rows policy: rows written before the TRUNCATE count no more. Applied
+ * after the upserts of their kind of row — dimension tables after step 2 (step 2b), level tables
+ * after step 6 (step 6b) — so the position test sorts out rows of this very batch too.
  */
 import type { TruncateChange } from '../normalize/index.ts';
 import { touchKey, type MergeContext, type Trigger } from './context.ts';
+import { canonicalKeyLockStatement } from './source-rows.ts';
+
+const truncatesOf = (ctx: MergeContext, kind: 'dimension' | 'level') =>
+  ctx.batch.filter((c): c is TruncateChange => c.kind === 'truncate' && (c.dimension === null) === (kind === 'level'));
 
 /**
- * Clears the truncated tables' rows older than the TRUNCATE: level rows are marked deleted (their
- * canonical keys touched), dimension rows deleted and added to `ctx.appliedDims` so the rows
- * joined to them are re-resolved.
+ * Step 2b: deletes the truncated dimension tables' rows older than the TRUNCATE and adds them to
+ * `ctx.appliedDims`, so the rows joined to them are re-resolved (steps 3-6).
  */
-export async function applyTruncates(ctx: MergeContext): Promise<void> {
+export async function applyDimensionTruncates(ctx: MergeContext): Promise<void> {
+  await applyTruncates(ctx, truncatesOf(ctx, 'dimension'));
+}
+
+/**
+ * Step 6b: marks the truncated level tables' rows older than the TRUNCATE deleted, touches their
+ * canonical keys, and takes the locks of those keys (a second lock statement, in bucket order;
+ * buckets step 6 took already are held).
+ */
+export async function applyLevelTruncates(ctx: MergeContext): Promise<void> {
+  const truncates = truncatesOf(ctx, 'level');
+  if (truncates.length === 0) return;
+  await applyTruncates(ctx, truncates);
+  const keyLocks = canonicalKeyLockStatement(ctx);
+  if (keyLocks) await ctx.client.query(keyLocks);
+}
+
+async function applyTruncates(ctx: MergeContext, truncates: TruncateChange[]): Promise<void> {
   const { client, result } = ctx;
-  for (const truncate of ctx.batch.filter((c): c is TruncateChange => c.kind === 'truncate')) {
+  for (const truncate of truncates) {
     const trigger: Trigger = { source: truncate.source, positionText: truncate.position.text, position: truncate.position.value, sourceTsMs: null };
     if (truncate.dimension === null) {
       const cleared = await client.query<{ sku: string | null; location: string | null; status: string }>(
@@ -31,7 +51,7 @@ export async function applyTruncates(ctx: MergeContext): Promise<void> {
          RETURNING dim_key`,
         [truncate.source, truncate.dimension, truncate.position.value.toString(), truncate.position.text],
       );
-      // The rows joined to them are re-resolved in steps 4 and 5, as for deleted dimension rows.
+      // The rows joined to them are re-resolved in steps 3 to 6, as for deleted dimension rows.
       for (const row of cleared.rows) {
         ctx.appliedDims.push({
           kind: 'dimension',

@@ -16,7 +16,7 @@
  * |---------------------------|---------------------------------------------|-------------|----------------------------|-----|
  * | channel SKU bucket        | (hashtext('stocksync-channel:<channel>'), hashtext(sku) & 1023) | session | channels/fanout.ts | one instance at a time computes and writes a SKU for one channel, so a later computation reads a newer canonical state; held across the channel database write, released with `releaseSessionLocks` |
  * | merge dimension bucket    | (7_316_101, groupedBucket(<source>␟<dimension>, <key>)) | transaction | merge (step 1, with BEGIN) | exclusive by a batch that writes the dimension row, shared by a batch that joins against it: a writer serializes with every other batch doing either |
- * | merge canonical bucket    | (7_316_102, groupedBucket(<location>, <sku>)) | transaction | merge (step 5, with the resolution update) | one instance at a time recomputes a canonical (sku, location) row |
+ * | merge canonical bucket    | (7_316_102, groupedBucket(<location>, <sku>)) | transaction | merge (step 6, with the source row write) | one instance at a time recomputes a canonical (sku, location) row |
  *
  * The merge locks are buckets of hashed names (MERGE_LOCK_BUCKETS per space, grouped by source
  * and dimension or by location, see `groupedBucket`): a collision only serializes two unrelated keys, and the number of locks a transaction holds is bounded whatever
