@@ -2,6 +2,7 @@
  * Merge step 2: dimension rows (`dimension_row`), newer positions only — a change at or before the
  * stored position is skipped (docs/design.md invariant 3).
  */
+import { arrayParameter } from '../postgres/array-literal.ts';
 import { dimId, type MergeContext } from './context.ts';
 
 /** Upserts the batch's dimension changes; fills `ctx.appliedDims` with those written. */
@@ -25,7 +26,7 @@ export async function writeDimensionRows(ctx: MergeContext): Promise<void> {
         dims.map((d) => d.attributes === null),
         dims.map((d) => d.position.value.toString()),
         dims.map((d) => d.position.text),
-      ],
+      ].map(arrayParameter),
     );
     const applied = new Set(res.rows.map((r) => dimId(r.source, r.dimension, r.dim_key)));
     ctx.appliedDims.push(...dims.filter((d) => applied.has(dimId(d.source, d.dimension, d.key))));

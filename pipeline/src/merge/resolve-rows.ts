@@ -6,6 +6,7 @@
  * leaves and enters are touched for step 7. Step 6 writes the resolutions.
  */
 import { resolveLevelRow, type Resolution } from '../normalize/index.ts';
+import { arrayParameter } from '../postgres/array-literal.ts';
 import { dimId, rowId, touchKey, type MergeContext } from './context.ts';
 
 /**
@@ -30,7 +31,7 @@ export async function resolveRows(ctx: MergeContext): Promise<void> {
     const res = await client.query<{ source: string; dimension: string; dim_key: string; attributes: Record<string, unknown> | null; deleted: boolean }>(
       `SELECT source, dimension, dim_key, attributes, deleted FROM dimension_row
        WHERE (source, dimension, dim_key) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))`,
-      [list.map((d) => d[0]), list.map((d) => d[1]), list.map((d) => d[2])],
+      [list.map((d) => d[0]), list.map((d) => d[1]), list.map((d) => d[2])].map(arrayParameter),
     );
     for (const r of res.rows) dimensionRows.set(dimId(r.source, r.dimension, r.dim_key), r.deleted ? null : r.attributes);
   }

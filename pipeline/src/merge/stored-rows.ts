@@ -4,6 +4,7 @@
  * — in ONE statement; then the position check of docs/design.md invariant 3: a level change at or
  * before its row's stored position (replays, connector restarts, late snapshot events) is skipped.
  */
+import { arrayParameter } from '../postgres/array-literal.ts';
 import { dimId, rowId, type MergeContext, type StoredRowAt } from './context.ts';
 
 /** The columns of a `StoredRowAt`, of the `source_row` aliased `r`. */
@@ -18,7 +19,7 @@ export async function readStoredRows(ctx: MergeContext): Promise<void> {
   const { client, levels } = ctx;
   const joins = joinedRowQueries(ctx);
   if (levels.length > 0 || joins) {
-    const params: unknown[] = [levels.map((l) => l.source), levels.map((l) => l.table), levels.map((l) => l.rowKey)];
+    const params: string[][] = [levels.map((l) => l.source), levels.map((l) => l.table), levels.map((l) => l.rowKey)];
     if (joins) params.push(...joins.params);
     const res = await client.query<StoredRowAt & { kind: 'previous' | 'joined' }>(
       `WITH previous AS (
@@ -26,7 +27,7 @@ export async function readStoredRows(ctx: MergeContext): Promise<void> {
          WHERE (source, table_name, row_key) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
          FOR UPDATE)${joins ? `, ${joins.cte}` : ''}
        SELECT 'previous' AS kind, * FROM previous${joins ? `\n       UNION ALL SELECT 'joined' AS kind, * FROM joined` : ''}`,
-      params,
+      params.map(arrayParameter),
     );
     for (const row of res.rows) (row.kind === 'previous' ? ctx.previous : ctx.joined).set(rowId(row.source, row.table_name, row.row_key), row);
   }

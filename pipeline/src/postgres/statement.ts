@@ -3,6 +3,8 @@
  * `WITH … SELECT`), each adding its values without knowing the others' parameter numbers.
  */
 
+import { arrayParameter } from './array-literal.ts';
+
 /** The parameters of one statement under construction. */
 export class StatementParams {
   /** The values, in parameter order ($1 is `values[0]`). */
@@ -20,6 +22,6 @@ export class StatementParams {
    * `$1::text[], $2::numeric[]` (one statement for any number of rows).
    */
   columns<T>(rows: readonly T[], columns: ReadonlyArray<readonly [elementType: string, pick: (row: T) => unknown]>): string {
-    return columns.map(([elementType, pick]) => this.add(rows.map(pick), `${elementType}[]`)).join(', ');
+    return columns.map(([elementType, pick]) => this.add(arrayParameter(rows.map(pick)), `${elementType}[]`)).join(', ');
   }
 }
