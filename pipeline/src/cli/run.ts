@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { startPipeline } from '../processor/processor.ts';
+import { DEFAULT_PIPELINE_CONCURRENCY, startPipeline } from '../processor/processor.ts';
 import { loadMapping } from '../normalize/index.ts';
 import { serveMetrics } from '../metrics/server.ts';
 import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { stackEndpoints } from '../config/endpoints.ts';
 import { explainConnectionFailure } from './endpoint-errors.ts';
-import { metricsPortOption, portFrom } from './options.ts';
+import { Option } from 'commander';
+import { integerArgument, metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
 
 /** `stocksync run`: the pipeline process. */
@@ -16,12 +17,18 @@ export function register(program: Command): void {
     .option('--group <id>', 'consumer group id', PIPELINE_GROUP_ID)
     .addOption(metricsPortOption('STOCKSYNC_METRICS_PORT', 9464))
     .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
-    .action(async (options: { group: string; metricsPort: number | string; sources?: string[] }) => {
+    .addOption(
+      new Option('--concurrency <n>', 'partitions this instance decodes and merges at once (each merge holds one canonical store connection)')
+        .argParser(integerArgument(1))
+        .env('STOCKSYNC_PIPELINE_CONCURRENCY')
+        .default(DEFAULT_PIPELINE_CONCURRENCY),
+    )
+    .action(async (options: { group: string; metricsPort: number | string; sources?: string[]; concurrency: number }) => {
       const mappings = options.sources?.map((file) => loadMapping(file));
       let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
       const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () => pipeline?.readiness());
       const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
-      pipeline = await startPipeline({ groupId: options.group, mappings }).catch((error: unknown) => {
+      pipeline = await startPipeline({ groupId: options.group, mappings, concurrency: options.concurrency }).catch((error: unknown) => {
         // Until the processor names the canonical store itself: at start-up only it is reached through pg.
         server?.close();
         throw explainConnectionFailure(error, [canonical], canonical);

@@ -53,6 +53,9 @@ import { PIPELINE_GROUP_ID } from '../config/names.ts';
 import { retryWhileKafkaSettles, STARTUP_RETRIES } from '../kafka/settle.ts';
 import { memberReadiness } from '../kafka/member-readiness.ts';
 
+/** Partitions one pipeline instance decodes and merges at once, unless told otherwise. */
+export const DEFAULT_PIPELINE_CONCURRENCY = 2;
+
 /** Observers of the pipeline's progress (the demo measures latency with them). */
 export interface PipelineHooks {
   onMerged?(result: MergeResult, batch: { topic: string; partition: number }): void;
@@ -65,7 +68,7 @@ export interface PipelineOptions {
   /** Default: every mapping file in schemas/sources. */
   mappings?: SourceMapping[];
   groupId?: string;
-  /** Partitions processed at once by this instance (default 2). */
+  /** Partitions processed at once by this instance (default DEFAULT_PIPELINE_CONCURRENCY). */
   concurrency?: number;
   hooks?: PipelineHooks;
   logger?: pino.Logger;
@@ -122,7 +125,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     if (canonicalError !== null) logger.info('canonical store answers again');
     canonicalError = null;
   };
-  const pool = createResilientPool({ ...endpoints.canonical, max: 6 }, storeFailed);
+  const concurrency = options.concurrency ?? DEFAULT_PIPELINE_CONCURRENCY;
+  // One connection per merge in flight, and some for the outbox publisher and the periodic reads.
+  const pool = createResilientPool({ ...endpoints.canonical, max: concurrency + 4 }, storeFailed);
   const mergePool = countingStatements(pool);
   const redis = new Redis(endpoints.redisUrl, { maxRetriesPerRequest: 2 });
   let redisDown = false;
@@ -327,7 +332,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Runn
     kafka.runBatchConsumer({
       groupId: options.groupId ?? PIPELINE_GROUP_ID,
       topics,
-      concurrency: options.concurrency ?? 2,
+      concurrency,
       // Batches of hundreds to thousands of records: JSON-with-schema records are about 4.6 KB, so
       // the client's default 1 MiB per partition gave batches of about 215 (one merge transaction
       // each). 8 MiB gave batches of 40,000 Avro records, each a merge of tens of seconds.
