@@ -59,8 +59,11 @@ export interface Trigger {
   sourceTsMs: number | null;
 }
 
-/** The change with the highest position of one identity, and the older changes of it in the batch. */
-export type Latest<T extends NormalizedChange> = T & { superseded: T[] };
+/**
+ * The change with the highest position of one identity, the older changes of it in the batch, and
+ * the identity (`rowId` or `dimId`, computed once: the steps look rows up by it).
+ */
+export type Latest<T extends NormalizedChange> = T & { superseded: T[]; id: string };
 
 export interface MergeContext {
   /** The connection the transaction runs on. */
@@ -84,8 +87,8 @@ export interface MergeContext {
   appliedLevels: Array<Latest<LevelChange>>;
   /** Steps 4-6b: canonical keys to recompute in step 7, by `keyId`, each with its latest trigger (see `touchKey`). */
   affectedKeys: Map<string, Trigger>;
-  /** Step 4: source rows to (re-)resolve in step 5, by `rowId`. */
-  toResolve: Map<string, { row: StoredRow; trigger: Trigger }>;
+  /** Step 4: source rows to (re-)resolve in step 5, by `rowId`; `level` is the batch's change of the row, if any. */
+  toResolve: Map<string, { row: StoredRow; trigger: Trigger; level?: Latest<LevelChange> }>;
   /** Step 5: the resolution of each row of `toResolve`, by `rowId`, written in step 6. */
   resolutions: Map<string, Resolution>;
 
@@ -113,9 +116,9 @@ function latestPerIdentity<T extends NormalizedChange>(changes: T[], identity: (
     if (group) group.push(change);
     else groups.set(id, [change]);
   }
-  return [...groups.values()].map((group) => {
-    const latest = group.reduce((a, b) => (a.position.value < b.position.value ? b : a));
-    return { ...latest, superseded: group.filter((c) => c !== latest) };
+  return [...groups].map(([id, group]) => {
+    const latest = group.length === 1 ? group[0]! : group.reduce((a, b) => (a.position.value < b.position.value ? b : a));
+    return { ...latest, superseded: group.length === 1 ? [] : group.filter((c) => c !== latest), id };
   });
 }
 

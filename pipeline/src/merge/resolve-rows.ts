@@ -7,7 +7,7 @@
  */
 import { resolveLevelRow, type Resolution } from '../normalize/index.ts';
 import { arrayParameter } from '../postgres/array-literal.ts';
-import { dimId, rowId, touchKey, type MergeContext } from './context.ts';
+import { dimId, touchKey, type MergeContext } from './context.ts';
 
 /**
  * Resolves `ctx.toResolve` into `ctx.resolutions`, and counts the resolutions and the unmapped
@@ -35,8 +35,7 @@ export async function resolveRows(ctx: MergeContext): Promise<void> {
     );
     for (const r of res.rows) dimensionRows.set(dimId(r.source, r.dimension, r.dim_key), r.deleted ? null : r.attributes);
   }
-  const appliedById = new Map(ctx.appliedLevels.map((l) => [rowId(l.source, l.table, l.rowKey), l]));
-  for (const { row, trigger } of ctx.toResolve.values()) {
+  for (const [id, { row, trigger, level }] of ctx.toResolve) {
     const mapping = mappingBySource.get(row.source)!;
     const resolution: Resolution =
       row.excluded !== null
@@ -45,12 +44,11 @@ export async function resolveRows(ctx: MergeContext): Promise<void> {
             dimensionRows.get(dimId(row.source, dimension, key)),
           );
     result.resolutions[resolution.status]++;
-    const direct = appliedById.get(rowId(row.source, row.table_name, row.row_key));
-    if (resolution.status === 'unmapped' && direct) {
-      result.unmapped.push({ change: direct, reason: resolution.reason, field: resolution.field ?? '' });
+    if (resolution.status === 'unmapped' && level) {
+      result.unmapped.push({ change: level, reason: resolution.reason, field: resolution.field ?? '' });
     }
     if (row.status === 'mapped') touchKey(ctx, row.sku, row.location, trigger);
     if (resolution.status === 'mapped') touchKey(ctx, resolution.sku, resolution.location, trigger);
-    ctx.resolutions.set(rowId(row.source, row.table_name, row.row_key), resolution);
+    ctx.resolutions.set(id, resolution);
   }
 }

@@ -4,18 +4,18 @@
  * (step 2b). The canonical key a changed level row was mapped to before is touched (its sums change
  * whatever it resolves to now).
  */
-import { dimId, rowId, touchKey, type MergeContext, type Trigger } from './context.ts';
+import { dimId, touchKey, type MergeContext, type Trigger } from './context.ts';
 
 /** Fills `ctx.toResolve`; deleted level rows need no resolution. */
 export function collectRowsToResolve(ctx: MergeContext): void {
   const { toResolve } = ctx;
   for (const level of ctx.appliedLevels) {
-    const id = rowId(level.source, level.table, level.rowKey);
-    const before = ctx.previous.get(id);
+    const before = ctx.previous.get(level.id);
     const trigger: Trigger = { source: level.source, positionText: level.position.text, position: level.position.value, sourceTsMs: level.sourceTsMs };
     if (before?.status === 'mapped') touchKey(ctx, before.sku, before.location, trigger);
     if (level.deleted) continue;
-    toResolve.set(id, {
+    toResolve.set(level.id, {
+      level,
       row: {
         source: level.source,
         table_name: level.table,

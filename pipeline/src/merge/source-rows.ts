@@ -25,7 +25,7 @@ export async function writeSourceRows(ctx: MergeContext): Promise<void> {
   const { client } = ctx;
   const params = new StatementParams();
   const ctes: string[] = [];
-  const levels = ctx.appliedLevels.map((level) => ({ level, columns: resolutionColumns(ctx.resolutions.get(rowId(level.source, level.table, level.rowKey))) }));
+  const levels = ctx.appliedLevels.map((level) => ({ level, columns: resolutionColumns(ctx.resolutions.get(level.id)) }));
   if (levels.length > 0) {
     ctes.push(`written AS (
       INSERT INTO source_row (source, table_name, row_key, product_ref, location_ref, on_hand, reserved, deleted,
@@ -65,10 +65,7 @@ export async function writeSourceRows(ctx: MergeContext): Promise<void> {
       WHERE source_row.position < EXCLUDED.position
       RETURNING 1)`);
   }
-  const joined = [...ctx.joined.values()].map((row) => ({
-    row,
-    columns: resolutionColumns(ctx.resolutions.get(rowId(row.source, row.table_name, row.row_key))),
-  }));
+  const joined = [...ctx.joined].map(([id, row]) => ({ row, columns: resolutionColumns(ctx.resolutions.get(id)) }));
   if (joined.length > 0) {
     ctes.push(`resolved AS (
       UPDATE source_row AS r SET sku = u.sku, location = u.location, status = u.status, status_reason = u.reason, status_field = u.field
@@ -116,9 +113,9 @@ async function dropUnwritten(ctx: MergeContext): Promise<void> {
     ],
   );
   const written = new Set(res.rows.map((r) => rowId(r.source, r.table_name, r.row_key)));
-  const unwritten = appliedLevels.filter((l) => !written.has(rowId(l.source, l.table, l.rowKey)));
+  const unwritten = appliedLevels.filter((l) => !written.has(l.id));
   for (const level of unwritten) {
-    const resolution = ctx.resolutions.get(rowId(level.source, level.table, level.rowKey));
+    const resolution = ctx.resolutions.get(level.id);
     if (resolution) ctx.result.resolutions[resolution.status]--;
   }
   const dropped = new Set<LevelChange>(unwritten);

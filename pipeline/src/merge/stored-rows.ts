@@ -32,11 +32,11 @@ export async function readStoredRows(ctx: MergeContext): Promise<void> {
     for (const row of res.rows) (row.kind === 'previous' ? ctx.previous : ctx.joined).set(rowId(row.source, row.table_name, row.row_key), row);
   }
   for (const level of levels) {
-    const stored = ctx.previous.get(rowId(level.source, level.table, level.rowKey));
+    const stored = ctx.previous.get(level.id);
     if (!stored || BigInt(stored.position) < level.position.value) ctx.appliedLevels.push(level);
   }
   // A row both joined and written by this batch is resolved once, as the level change.
-  for (const level of ctx.appliedLevels) ctx.joined.delete(rowId(level.source, level.table, level.rowKey));
+  for (const level of ctx.appliedLevels) ctx.joined.delete(level.id);
   countApplied(ctx);
 }
 
