@@ -142,7 +142,11 @@ export function stackEndpoints(env: Environment = process.env): StackEndpoints {
     apicurioUrl: value('STOCKSYNC_APICURIO_URL', `http://127.0.0.1:${registryPort}/apis/registry/v2`),
     pos,
     erpnext: databaseEndpoint('erpnext', { ...pos, database: 'erpnext' }, env),
-    warehouse: databaseEndpoint('warehouse', { kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'postgres', password: 'postgres', database: 'wms' }, env),
+    warehouse: databaseEndpoint(
+      'warehouse',
+      { kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'stocksync', password: 'stocksync', database: 'wms' },
+      env,
+    ),
     canonical,
     webshop: databaseEndpoint('webshop', channelDatabaseDefaults('webshop', 'mysql', canonical), env),
     marketplace: databaseEndpoint('marketplace', channelDatabaseDefaults('marketplace', 'postgres', canonical), env),

@@ -4,9 +4,10 @@ import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createPosSchema } from '../../dev/sample/pos/schema.ts';
 import { createWarehouseSchema } from '../../dev/sample/warehouse/schema.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 export async function posConnection(): Promise<mysql.Connection> {
-  const conn = await mysql.createConnection(connectionOptions(stackEndpoints().pos));
+  const conn = await mysql.createConnection(connectionOptions(sampleWriter('pos', stackEndpoints().pos)));
   await createPosSchema(conn);
   return conn;
 }
