@@ -46,6 +46,14 @@ export interface Component {
 const endpoints = stackEndpoints();
 /** Database (on the machine PostgreSQL) where Apicurio Registry keeps its schemas; one per stack. */
 const registryDatabase = process.env.STOCKSYNC_REGISTRY_DATABASE ?? 'apicurio_registry';
+/**
+ * The role Apicurio Registry logs in as, owner of its database only (`STOCKSYNC_REGISTRY_USER`,
+ * `STOCKSYNC_REGISTRY_PASSWORD`; default `stocksync_registry`).
+ */
+const registryAccount = {
+  user: process.env.STOCKSYNC_REGISTRY_USER ?? 'stocksync_registry',
+  password: process.env.STOCKSYNC_REGISTRY_PASSWORD ?? 'stocksync_registry',
+};
 const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 /**
@@ -104,6 +112,50 @@ function pgProbe(port: number, database: string, check?: (rows: Record<string, u
   };
 }
 
+/**
+ * Database `database` on the machine PostgreSQL at `port`, owned by the login role of `account`
+ * (created, or given `attributes`, never superuser, and its password), with what an older layout
+ * created there as postgres (tables, sequences, views) handed to it. The machine's superuser
+ * (`postgres`, as the machine lets it in) does it. A superuser `account` is left as it is: the
+ * stack never changes a role it did not make.
+ */
+async function pgOwnedDatabase(port: number, database: string, account: { user: string; password: string }, attributes: string): Promise<void> {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  const id = (name: string) => admin.escapeIdentifier(name);
+  try {
+    const role = await admin.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [account.user]);
+    if (role.rows[0]?.rolsuper) {
+      await pgEnsureDatabase(port, database);
+      return;
+    }
+    if (role.rowCount === 0) await admin.query(`CREATE ROLE ${id(account.user)}`);
+    await admin.query(
+      `ALTER ROLE ${id(account.user)} LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS ${attributes} PASSWORD ${admin.escapeLiteral(account.password)}`,
+    );
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${id(database)} OWNER ${id(account.user)}`);
+    else await admin.query(`ALTER DATABASE ${id(database)} OWNER TO ${id(account.user)}`);
+  } finally {
+    await admin.end();
+  }
+  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
+  await client.connect();
+  try {
+    const owned = await client.query<{ kind: string; name: string }>(
+      `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind, c.relname AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v') AND pg_get_userbyid(c.relowner) <> $1
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND c.relkind = 'S')`,
+      [account.user],
+    );
+    for (const row of owned.rows)
+      await client.query(`ALTER ${row.kind} public.${client.escapeIdentifier(row.name)} OWNER TO ${client.escapeIdentifier(account.user)}`);
+  } finally {
+    await client.end();
+  }
+}
+
 async function pgEnsureDatabase(port: number, database: string): Promise<void> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   await client.connect();
@@ -148,11 +200,22 @@ const machinePostgres: Component = {
       ...ids,
     });
   },
-  // The canonical database is the pipeline's to create (with its migrations); the registry's is ours.
+  // Each database owned by the one role that uses it (docs/security.md): the registry's, the
+  // canonical store (its tables come from the pipeline's migrations) and the marketplace channel's.
   async bootstrap() {
-    await pgEnsureDatabase(endpoints.canonical.port, registryDatabase);
+    const port = endpoints.canonical.port;
+    await pgOwnedDatabase(port, registryDatabase, registryAccount, 'NOCREATEDB');
+    // CREATEDB: the tests and the bench give the pipeline databases of their own beside it.
+    await pgOwnedDatabase(port, endpoints.canonical.database, endpoints.canonical, 'CREATEDB');
+    const { marketplace, canonical } = endpoints;
+    if (marketplace.host === canonical.host && marketplace.port === canonical.port) {
+      await pgOwnedDatabase(port, marketplace.database, marketplace, 'NOCREATEDB');
+    }
   },
 };
+
+/** The machine's MariaDB port (the web shop's by default). */
+const machineMariadbPort = 3306;
 
 /** The machine's MariaDB (3306): the web shop channel database. */
 const machineMariadb: Component = {
@@ -169,6 +232,20 @@ const machineMariadb: Component = {
       args: ['--user=mysql'],
       logFile: logFile(paths, 'mariadb'),
     });
+  },
+  // The web shop channel's account: every privilege on its database only, none to grant.
+  async bootstrap() {
+    const { webshop } = endpoints;
+    if (webshop.host !== '127.0.0.1' || webshop.port !== machineMariadbPort || webshop.user === 'root') return;
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port: machineMariadbPort, user: 'root', password: '' });
+    try {
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(webshop.database, true)} CHARACTER SET utf8mb4`);
+      await conn.query("CREATE USER IF NOT EXISTS ?@'127.0.0.1' IDENTIFIED BY ?", [webshop.user, webshop.password]);
+      await conn.query("ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?", [webshop.user, webshop.password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON ${mysql.escapeId(webshop.database, true)}.* TO ?@'127.0.0.1'`, [webshop.user]);
+    } finally {
+      await conn.end();
+    }
   },
 };
 
@@ -581,7 +658,7 @@ const registry: Component = {
       cwd: home,
       // The canonical server's credentials through the environment (Quarkus maps APICURIO_DATASOURCE_*
       // to apicurio.datasource.*), never on the command line, where `ps` shows them.
-      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: endpoints.canonical.user, APICURIO_DATASOURCE_PASSWORD: endpoints.canonical.password },
+      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: registryAccount.user, APICURIO_DATASOURCE_PASSWORD: registryAccount.password },
       logFile: logFile(paths, 'schema-registry'),
     });
   },

@@ -13,7 +13,7 @@ export async function posConnection(): Promise<mysql.Connection> {
 }
 
 export async function warehouseClient(): Promise<pg.Client> {
-  const client = new pg.Client(stackEndpoints().warehouse);
+  const client = new pg.Client(sampleWriter('warehouse', stackEndpoints().warehouse));
   await client.connect();
   await createWarehouseSchema(client);
   return client;

@@ -169,3 +169,48 @@ describe('the warehouse PostgreSQL', () => {
     }
   });
 });
+
+describe('the canonical store, the channels and the registry', () => {
+  it('use roles of their own, none a superuser, each owning its database', async () => {
+    const registry = {
+      ...endpoints.canonical,
+      user: process.env.STOCKSYNC_REGISTRY_USER ?? 'stocksync_registry',
+      password: process.env.STOCKSYNC_REGISTRY_PASSWORD ?? 'stocksync_registry',
+      database: process.env.STOCKSYNC_REGISTRY_DATABASE ?? 'apicurio_registry',
+    };
+    const roles: Record<string, unknown> = {};
+    for (const [name, endpoint] of Object.entries({ canonical: endpoints.canonical, marketplace: endpoints.marketplace, registry })) {
+      const client = new pg.Client(connectionOptions(endpoint));
+      await client.connect();
+      try {
+        const { rows } = await client.query(
+          `SELECT current_user AS role, r.rolsuper AS super, r.rolcreaterole AS createrole, pg_get_userbyid(d.datdba) = current_user AS owner
+             FROM pg_roles r, pg_database d WHERE r.rolname = current_user AND d.datname = current_database()`,
+        );
+        roles[name] = rows[0];
+        await expect(client.query("SELECT pg_read_file('/etc/passwd')")).rejects.toThrow(/permission denied/);
+      } finally {
+        await client.end();
+      }
+    }
+    expect(roles).toEqual({
+      canonical: { role: 'stocksync_pipeline', super: false, createrole: false, owner: true },
+      marketplace: { role: 'stocksync_marketplace', super: false, createrole: false, owner: true },
+      registry: { role: 'stocksync_registry', super: false, createrole: false, owner: true },
+    });
+  });
+
+  it('give the web shop channel every privilege on its database only', async () => {
+    const webshop = await mysql.createConnection(connectionOptions(endpoints.webshop));
+    try {
+      const [rows] = await webshop.query<mysql.RowDataPacket[]>('SHOW GRANTS');
+      const grants = rows.map((r) => String(Object.values(r)[0]));
+      expect(grants.find((g) => / ON \*\.\* TO /.test(g))).toMatch(/^GRANT USAGE ON \*\.\* TO `stocksync_webshop`@`127\.0\.0\.1`/);
+      expect(grants).toContainEqual(
+        expect.stringMatching(new RegExp(`^GRANT ALL PRIVILEGES ON \`${endpoints.webshop.database}\`\\.\\* TO \`stocksync_webshop\`@\`127\\.0\\.0\\.1\`$`)),
+      );
+    } finally {
+      await webshop.end();
+    }
+  });
+});
