@@ -20,6 +20,7 @@ import { oracleRow } from './oracle-row.ts';
 import { startPipelineProcess } from './pipeline-process.ts';
 import { peakRssMiB, processCpuSeconds, processesCpuSeconds } from './proc.ts';
 import { machineRecorder, quotient, round, type BenchPart, type BenchRow } from './report.ts';
+import { sampleWriter } from '../stack/accounts.ts';
 import {
   applyConnectors,
   clusterCpuSeconds,
@@ -56,7 +57,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function fillWarehouse(endpoints: StackEndpoints, rows: number): Promise<number> {
   const products = Math.ceil(rows / (WAREHOUSES * QUANTS_PER_LOCATION));
-  const client = new pg.Client(endpoints.warehouse);
+  const client = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await client.connect();
   try {
     await client.query('BEGIN');

@@ -4,6 +4,7 @@ import { posWorkload } from '../sample/pos/workload.ts';
 import { runWorkload } from '../sample/shared/workload.ts';
 import { warehouseWorkload } from '../sample/warehouse/workload.ts';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { sampleWriters } from '../stack/accounts.ts';
 
 /** `stocksync sample seed | workload`. */
 export function register(program: Command): void {
@@ -27,7 +28,7 @@ export function register(program: Command): void {
     .option('--rate <n>', 'operations per second, both sources together', '20')
     .option('--seconds <n>', 'duration', '30')
     .action(async (options: { seed: string; products: string; rate: string; seconds: string }) => {
-      const endpoints = stackEndpoints();
+      const endpoints = sampleWriters(stackEndpoints());
       const mysql = (await import('mysql2/promise')).default;
       const pg = (await import('pg')).default;
       const pos = await mysql.createConnection(connectionOptions(endpoints.pos));

@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import pg from 'pg';
 import pino from 'pino';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { sampleWriters } from '../stack/accounts.ts';
 import { applyConnector, connectorFiles, loadConnector } from '../../src/connectors/apply.ts';
 import { sourceCaughtUp } from '../../src/connectors/caught-up.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
@@ -127,9 +128,11 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     say(`[4/6] live workload: ${options.rate} ops/s for ${(options.durationMs / 1000).toFixed(0)} s`);
     const invalidationsBefore = tracker.invalidations;
     const streamingBefore = tracker.streamingApplied;
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
-    const warehouse = new pg.Client(endpoints.warehouse);
+    // The workload writes as the sample application, not as the connector users.
+    const writers = sampleWriters(endpoints);
+    const pos = await mysql.createConnection(connectionOptions(writers.pos));
+    const erpnext = await mysql.createConnection(connectionOptions(writers.erpnext));
+    const warehouse = new pg.Client(writers.warehouse);
     await warehouse.connect();
     const ticker = setInterval(() => {
       say(

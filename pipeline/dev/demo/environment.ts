@@ -19,6 +19,7 @@ import { seedPos, type PosSeedCounts } from '../sample/pos/seed.ts';
 import { seedWarehouse, type WarehouseSeedCounts } from '../sample/warehouse/seed.ts';
 import type { SampleOptions } from '../sample/shared/model.ts';
 import { openErpnext } from '../sample/erpnext/schema.ts';
+import { sampleWriters } from '../stack/accounts.ts';
 import { seedErpnext, type ErpnextSeedCounts } from '../sample/erpnext/seed.ts';
 import { DEAD_LETTER_TOPIC, PIPELINE_GROUP_ID, REDIS_KEY_PREFIX, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 
@@ -98,7 +99,9 @@ export async function emptyCanonicalStore(endpoints: StackEndpoints = stackEndpo
 }
 
 /** Creates the sample schemas and seeds the three sources (deterministic for a seed). */
-export async function seedSources(options: SampleOptions, endpoints: StackEndpoints = stackEndpoints()): Promise<SeededEnvironment> {
+export async function seedSources(options: SampleOptions, connectorEndpoints: StackEndpoints = stackEndpoints()): Promise<SeededEnvironment> {
+  // The sample application's accounts write the sources; the connector users may only read them.
+  const endpoints = sampleWriters(connectorEndpoints);
   const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   const warehouse = new pg.Client(endpoints.warehouse);
   await warehouse.connect();

@@ -9,6 +9,7 @@ import { setMaxListeners } from 'node:events';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { sampleWriters } from '../stack/accounts.ts';
 import { erpnextWorkload, type ErpnextOperation } from '../sample/erpnext/workload.ts';
 import { posWorkload } from '../sample/pos/workload.ts';
 import { warehouseWorkload } from '../sample/warehouse/workload.ts';
@@ -25,7 +26,8 @@ const REPORT_EVERY_MS = 50;
 const port = coordinatorPort();
 const { setup } = port;
 const sample = resolveSampleOptions(setup.sample);
-const endpoints = stackEndpoints();
+// The load writes as the sample application, as a POS or ERP would; the connector users only read.
+const endpoints = sampleWriters(stackEndpoints());
 const lanesPerSource = setup.connectionsPerSource;
 
 const pos: mysql.Connection[] = [];

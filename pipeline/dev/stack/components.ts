@@ -14,7 +14,8 @@ import { connectAuthorization } from '../../src/connectors/connect-rest.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, type PidRecord } from './processes.ts';
-import { stackPaths, type StackPaths } from './paths.ts';
+import { POS_CONNECTOR_PRIVILEGES, posAdmin, posSocket, sampleWriter, warehouseAdmin, warehouseSocketDir } from './accounts.ts';
+import type { StackPaths } from './paths.ts';
 
 /**
  * `managed`: the stack owns the process and its data (own datadir, own port).
@@ -45,6 +46,14 @@ export interface Component {
 const endpoints = stackEndpoints();
 /** Database (on the machine PostgreSQL) where Apicurio Registry keeps its schemas; one per stack. */
 const registryDatabase = process.env.STOCKSYNC_REGISTRY_DATABASE ?? 'apicurio_registry';
+/**
+ * The role Apicurio Registry logs in as, owner of its database only (`STOCKSYNC_REGISTRY_USER`,
+ * `STOCKSYNC_REGISTRY_PASSWORD`; default `stocksync_registry`).
+ */
+const registryAccount = {
+  user: process.env.STOCKSYNC_REGISTRY_USER ?? 'stocksync_registry',
+  password: process.env.STOCKSYNC_REGISTRY_PASSWORD ?? 'stocksync_registry',
+};
 const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
 
 /**
@@ -103,11 +112,45 @@ function pgProbe(port: number, database: string, check?: (rows: Record<string, u
   };
 }
 
-async function pgExec(port: number, database: string, sql: string[]): Promise<void> {
+/**
+ * Database `database` on the machine PostgreSQL at `port`, owned by the login role of `account`
+ * (created, or given `attributes`, never superuser, and its password), with what an older layout
+ * created there as postgres (tables, sequences, views) handed to it. The machine's superuser
+ * (`postgres`, as the machine lets it in) does it. A superuser `account` is left as it is: the
+ * stack never changes a role it did not make.
+ */
+async function pgOwnedDatabase(port: number, database: string, account: { user: string; password: string }, attributes: string): Promise<void> {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  const id = (name: string) => admin.escapeIdentifier(name);
+  try {
+    const role = await admin.query<{ rolsuper: boolean }>('SELECT rolsuper FROM pg_roles WHERE rolname = $1', [account.user]);
+    if (role.rows[0]?.rolsuper) {
+      await pgEnsureDatabase(port, database);
+      return;
+    }
+    if (role.rowCount === 0) await admin.query(`CREATE ROLE ${id(account.user)}`);
+    await admin.query(
+      `ALTER ROLE ${id(account.user)} LOGIN NOSUPERUSER NOCREATEROLE NOREPLICATION NOBYPASSRLS ${attributes} PASSWORD ${admin.escapeLiteral(account.password)}`,
+    );
+    const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${id(database)} OWNER ${id(account.user)}`);
+    else await admin.query(`ALTER DATABASE ${id(database)} OWNER TO ${id(account.user)}`);
+  } finally {
+    await admin.end();
+  }
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database });
   await client.connect();
   try {
-    for (const statement of sql) await client.query(statement);
+    const owned = await client.query<{ kind: string; name: string }>(
+      `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind, c.relname AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v') AND pg_get_userbyid(c.relowner) <> $1
+          AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype IN ('a', 'i') AND c.relkind = 'S')`,
+      [account.user],
+    );
+    for (const row of owned.rows)
+      await client.query(`ALTER ${row.kind} public.${client.escapeIdentifier(row.name)} OWNER TO ${client.escapeIdentifier(account.user)}`);
   } finally {
     await client.end();
   }
@@ -157,11 +200,22 @@ const machinePostgres: Component = {
       ...ids,
     });
   },
-  // The canonical database is the pipeline's to create (with its migrations); the registry's is ours.
+  // Each database owned by the one role that uses it (docs/security.md): the registry's, the
+  // canonical store (its tables come from the pipeline's migrations) and the marketplace channel's.
   async bootstrap() {
-    await pgEnsureDatabase(endpoints.canonical.port, registryDatabase);
+    const port = endpoints.canonical.port;
+    await pgOwnedDatabase(port, registryDatabase, registryAccount, 'NOCREATEDB');
+    // CREATEDB: the tests and the bench give the pipeline databases of their own beside it.
+    await pgOwnedDatabase(port, endpoints.canonical.database, endpoints.canonical, 'CREATEDB');
+    const { marketplace, canonical } = endpoints;
+    if (marketplace.host === canonical.host && marketplace.port === canonical.port) {
+      await pgOwnedDatabase(port, marketplace.database, marketplace, 'NOCREATEDB');
+    }
   },
 };
+
+/** The machine's MariaDB port (the web shop's by default). */
+const machineMariadbPort = 3306;
 
 /** The machine's MariaDB (3306): the web shop channel database. */
 const machineMariadb: Component = {
@@ -178,6 +232,20 @@ const machineMariadb: Component = {
       args: ['--user=mysql'],
       logFile: logFile(paths, 'mariadb'),
     });
+  },
+  // The web shop channel's account: every privilege on its database only, none to grant.
+  async bootstrap() {
+    const { webshop } = endpoints;
+    if (webshop.host !== '127.0.0.1' || webshop.port !== machineMariadbPort || webshop.user === 'root') return;
+    const conn = await mysql.createConnection({ host: '127.0.0.1', port: machineMariadbPort, user: 'root', password: '' });
+    try {
+      await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(webshop.database, true)} CHARACTER SET utf8mb4`);
+      await conn.query("CREATE USER IF NOT EXISTS ?@'127.0.0.1' IDENTIFIED BY ?", [webshop.user, webshop.password]);
+      await conn.query("ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?", [webshop.user, webshop.password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON ${mysql.escapeId(webshop.database, true)}.* TO ?@'127.0.0.1'`, [webshop.user]);
+    } finally {
+      await conn.end();
+    }
   },
 };
 
@@ -209,7 +277,18 @@ const machineRedis: Component = {
   },
 };
 
-const posSocket = (paths: StackPaths = stackPaths()) => path.join(paths.data, 'pos-mariadb', 'mariadbd.sock');
+/**
+ * Hands a folder of a server the stack runs to its operating-system user (recursively: a folder
+ * from an older layout, written by a server running as root, changes hands too).
+ */
+function chownTree(dir: string, ids: { uid: number; gid: number }): void {
+  fs.chownSync(dir, ids.uid, ids.gid);
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const child = path.join(dir, entry.name);
+    if (entry.isDirectory()) chownTree(child, ids);
+    else fs.lchownSync(child, ids.uid, ids.gid);
+  }
+}
 
 /** The POS source: a MariaDB instance of its own with the binlog settings Debezium requires. */
 const posMariadb: Component = {
@@ -219,22 +298,29 @@ const posMariadb: Component = {
   expected: `MariaDB on 127.0.0.1:${endpoints.pos.port} with log_bin=1, binlog_format=ROW, binlog_row_image=FULL`,
   dependsOn: [],
   timeoutMs: 60_000,
-  // Root over the instance's own socket: the stocksync user exists only after bootstrap.
-  probe: () => mysqlProbe({ socketPath: posSocket(), user: 'root', password: '' })(),
+  // The administrator over the instance's own socket (unix_socket authentication): the connector
+  // user exists only after bootstrap.
+  probe: () => mysqlProbe(posAdmin())(),
   async start(paths) {
     const datadir = path.join(paths.data, 'pos-mariadb');
-    if (!fs.existsSync(path.join(datadir, 'mysql'))) {
-      fs.mkdirSync(datadir, { recursive: true });
-      execFileSync(
-        'mariadb-install-db',
-        ['--no-defaults', `--datadir=${datadir}`, '--user=root', '--auth-root-authentication-method=normal', '--skip-test-db'],
-        { stdio: ['ignore', fs.openSync(logFile(paths, 'pos-mariadb'), 'a'), fs.openSync(logFile(paths, 'pos-mariadb'), 'a')] },
-      );
-    }
-    // LOAD_FILE, LOAD DATA and SELECT … INTO OUTFILE only inside this empty folder: the server runs
-    // as root, and its users would otherwise read and write any file (docs/security.md).
+    // The server runs as the operating-system user `mysql`, never as root (docs/security.md).
+    const ids = userIds('mysql');
+    const log = logFile(paths, 'pos-mariadb');
+    fs.mkdirSync(datadir, { recursive: true });
+    // LOAD_FILE, LOAD DATA and SELECT … INTO OUTFILE only inside this empty folder of its own.
     const fileDir = path.join(paths.data, 'pos-mariadb-files');
     fs.mkdirSync(fileDir, { recursive: true, mode: 0o700 });
+    chownTree(datadir, ids);
+    chownTree(fileDir, ids);
+    if (!fs.existsSync(path.join(datadir, 'mysql'))) {
+      // root@localhost through unix_socket only (no password, no TCP account): only the operating
+      // system's root, on this machine, administers the instance.
+      execFileSync(
+        'mariadb-install-db',
+        ['--no-defaults', `--datadir=${datadir}`, '--user=mysql', '--auth-root-authentication-method=socket', '--skip-test-db'],
+        { stdio: ['ignore', fs.openSync(log, 'a'), fs.openSync(log, 'a')] },
+      );
+    }
     return spawnDaemon({
       command: '/usr/sbin/mariadbd',
       args: [
@@ -245,7 +331,7 @@ const posMariadb: Component = {
         '--bind-address=127.0.0.1',
         `--socket=${posSocket(paths)}`,
         `--pid-file=${path.join(datadir, 'mariadbd.pid')}`,
-        '--user=root',
+        '--user=mysql',
         '--server-id=1',
         `--log-bin=${path.join(datadir, 'binlog')}`,
         '--binlog-format=ROW',
@@ -257,23 +343,11 @@ const posMariadb: Component = {
         '--innodb-buffer-pool-size=128M',
         '--skip-name-resolve',
       ],
-      logFile: logFile(paths, 'pos-mariadb'),
+      logFile: log,
     });
   },
   async bootstrap(paths) {
-    const conn = await mysql.createConnection({ socketPath: posSocket(paths), user: 'root', password: '' });
-    try {
-      const { user, password, database } = endpoints.pos;
-      // The sample instance grants everything so fixtures can create databases; docs list the
-      // minimum Debezium needs on a real POS (SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, BINLOG MONITOR).
-      // User and password from the environment go in as values, escaped by the driver; the
-      // database name as an identifier (docs/design.md invariant 8).
-      await conn.query("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [user, password]);
-      await conn.query("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [user]);
-      await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database, true)} CHARACTER SET utf8mb4`);
-    } finally {
-      await conn.end();
-    }
+    await bootstrapPosAccounts(paths);
     await mysqlProbe(connectionOptions(endpoints.pos), (row) => {
       if (Number(row.log_bin) !== 1 || row.binlog_format !== 'ROW' || row.binlog_row_image !== 'FULL') {
         throw new Error(`binlog settings wrong: ${JSON.stringify(row)}`);
@@ -281,6 +355,80 @@ const posMariadb: Component = {
     })();
   },
 };
+
+/**
+ * The POS server's accounts, made what docs/security.md says on every `up` (an instance from an
+ * older layout is brought in line): `root` only through the socket; the connector user
+ * (`STOCKSYNC_POS_USER`) from 127.0.0.1 with exactly Debezium's privileges; the sample application
+ * (`STOCKSYNC_POS_APP_USER`) with every privilege on the POS and ERPNext databases only, none to
+ * grant. Names and passwords from the environment go in as values, escaped by the driver;
+ * database names as identifiers (docs/design.md invariant 8).
+ */
+async function bootstrapPosAccounts(paths: StackPaths): Promise<void> {
+  const conn = await mysql.createConnection(posAdmin(undefined, paths));
+  try {
+    const connector = endpoints.pos;
+    const app = sampleWriter('pos', endpoints.pos);
+    if (connector.user === app.user || [connector.user, app.user].includes('root')) {
+      throw new Error(`STOCKSYNC_POS_USER (${connector.user}) and STOCKSYNC_POS_APP_USER (${app.user}) must be two accounts, neither root`);
+    }
+    // Any other root account (an older layout had root@127.0.0.1 without a password), anonymous
+    // accounts, and the accounts from any host an older layout created.
+    const [stale] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT user, host FROM mysql.user WHERE (user = 'root' AND host <> 'localhost') OR user = '' OR (user IN (?, ?) AND host <> '127.0.0.1')",
+      [connector.user, app.user],
+    );
+    for (const row of stale) await conn.query('DROP USER ?@?', [row.user, row.host]);
+    await conn.query("ALTER USER 'root'@'localhost' IDENTIFIED VIA unix_socket");
+
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(connector.database, true)} CHARACTER SET utf8mb4`);
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(endpoints.erpnext.database, true)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+
+    for (const account of [connector, app]) {
+      await conn.query("CREATE USER IF NOT EXISTS ?@'127.0.0.1' IDENTIFIED BY ?", [account.user, account.password]);
+      await conn.query("ALTER USER ?@'127.0.0.1' IDENTIFIED BY ?", [account.user, account.password]);
+      await conn.query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'127.0.0.1'", [account.user]);
+    }
+    await conn.query(`GRANT ${POS_CONNECTOR_PRIVILEGES} ON *.* TO ?@'127.0.0.1'`, [connector.user]);
+    for (const database of new Set([connector.database, endpoints.erpnext.database])) {
+      await conn.query(`GRANT ALL PRIVILEGES ON ${mysql.escapeId(database, true)}.* TO ?@'127.0.0.1'`, [app.user]);
+    }
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * The warehouse server's client authentication: `postgres` only over the socket, as the
+ * operating-system root or postgres user (`peer`, pg_ident map `stack`); everyone else with a
+ * SCRAM-SHA-256 password, over TCP from 127.0.0.1 only (replication connections included).
+ */
+function writeWarehouseAuthentication(datadir: string, ids: { uid: number; gid: number }): boolean {
+  const files: Array<[string, string]> = [
+    [
+      'pg_hba.conf',
+      [
+        '# Written by `stocksync stack up` (pipeline/dev/stack/components.ts); rewritten on every up.',
+        'local   all          postgres                  peer map=stack',
+        'local   all          all                       reject',
+        'host    all          postgres   127.0.0.1/32   reject',
+        'host    all          all        127.0.0.1/32   scram-sha-256',
+        'host    replication  all        127.0.0.1/32   scram-sha-256',
+        '',
+      ].join('\n'),
+    ],
+    ['pg_ident.conf', ['# Written by `stocksync stack up`.', 'stack   root       postgres', 'stack   postgres   postgres', ''].join('\n')],
+  ];
+  let changed = false;
+  for (const [name, text] of files) {
+    const file = path.join(datadir, name);
+    if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === text) continue;
+    fs.writeFileSync(file, text, { mode: 0o600 });
+    fs.chownSync(file, ids.uid, ids.gid);
+    changed = true;
+  }
+  return changed;
+}
 
 /** The warehouse source: a PostgreSQL cluster of its own with wal_level=logical for pgoutput. */
 const warehousePostgres: Component = {
@@ -290,20 +438,32 @@ const warehousePostgres: Component = {
   expected: `PostgreSQL on 127.0.0.1:${endpoints.warehouse.port} with wal_level=logical`,
   dependsOn: [],
   timeoutMs: 60_000,
-  probe: pgProbe(endpoints.warehouse.port, 'postgres', (rows) => {
-    if (rows[0]?.wal_level !== 'logical') throw new Error(`wal_level is ${String(rows[0]?.wal_level)}, expected logical`);
-  }),
+  probe: async () => {
+    const client = new pg.Client({ ...warehouseAdmin(), connectionTimeoutMillis: 2000 });
+    try {
+      await client.connect();
+      const { rows } = await client.query('SHOW wal_level');
+      if (rows[0]?.wal_level !== 'logical') throw new Error(`wal_level is ${String(rows[0]?.wal_level)}, expected logical`);
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
   async start(paths) {
-    const datadir = path.join(paths.data, 'wms-postgres');
+    const datadir = warehouseSocketDir(paths);
     const ids = userIds('postgres');
     if (!fs.existsSync(path.join(datadir, 'PG_VERSION'))) {
       fs.mkdirSync(datadir, { recursive: true });
       fs.chownSync(datadir, ids.uid, ids.gid);
-      execFileSync(pgBin('initdb'), ['-D', datadir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C.UTF-8'], {
-        ...ids,
-        stdio: ['ignore', fs.openSync(logFile(paths, 'wms-postgres'), 'a'), fs.openSync(logFile(paths, 'wms-postgres'), 'a')],
-      });
+      execFileSync(
+        pgBin('initdb'),
+        ['-D', datadir, '-U', 'postgres', '--auth-local=peer', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C.UTF-8'],
+        {
+          ...ids,
+          stdio: ['ignore', fs.openSync(logFile(paths, 'wms-postgres'), 'a'), fs.openSync(logFile(paths, 'wms-postgres'), 'a')],
+        },
+      );
     }
+    writeWarehouseAuthentication(datadir, ids);
     return spawnDaemon({
       command: pgBin('postgres'),
       args: [
@@ -315,6 +475,8 @@ const warehousePostgres: Component = {
         'listen_addresses=127.0.0.1',
         '-c',
         `unix_socket_directories=${datadir}`,
+        '-c',
+        'password_encryption=scram-sha-256',
         '-c',
         'wal_level=logical',
         '-c',
@@ -328,12 +490,76 @@ const warehousePostgres: Component = {
       ...ids,
     });
   },
-  async bootstrap() {
-    await pgEnsureDatabase(endpoints.warehouse.port, endpoints.warehouse.database);
-    // ALTER USER takes no parameters: the password from the environment is escaped by the driver.
-    await pgExec(endpoints.warehouse.port, 'postgres', [`ALTER USER postgres PASSWORD ${pg.escapeLiteral(endpoints.warehouse.password)}`]);
+  async bootstrap(paths) {
+    await bootstrapWarehouseAccounts(paths);
   },
 };
+
+/** Runs `statements` as the warehouse server's administrator (over the socket) on `database`. */
+async function warehouseExec(paths: StackPaths, database: string, statements: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client(warehouseAdmin(database, paths));
+  await client.connect();
+  try {
+    await statements(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The warehouse server's roles, made what docs/security.md says on every `up` (a cluster from an
+ * older layout is brought in line): `postgres` without a password (socket only); the connector
+ * user (`STOCKSYNC_WAREHOUSE_USER`) with LOGIN and REPLICATION, SELECT on the tables of schema
+ * public, nothing else; the sample application (`STOCKSYNC_WAREHOUSE_APP_USER`) owning the
+ * warehouse database, its tables and the connector's publication (which it creates with the
+ * tables, `sample/warehouse/schema.ts`). Names go in as identifiers and passwords as literals,
+ * escaped by the driver (role statements take no parameters).
+ */
+async function bootstrapWarehouseAccounts(paths: StackPaths): Promise<void> {
+  const datadir = warehouseSocketDir(paths);
+  const connector = endpoints.warehouse;
+  const app = sampleWriter('warehouse', endpoints.warehouse);
+  if (connector.user === app.user || [connector.user, app.user].includes('postgres')) {
+    throw new Error(`STOCKSYNC_WAREHOUSE_USER (${connector.user}) and STOCKSYNC_WAREHOUSE_APP_USER (${app.user}) must be two roles, neither postgres`);
+  }
+  await warehouseExec(paths, 'postgres', async (client) => {
+    // A cluster from an older layout: trust authentication until its configuration is reloaded.
+    if (writeWarehouseAuthentication(datadir, userIds('postgres'))) await client.query('SELECT pg_reload_conf()');
+    await client.query('ALTER ROLE postgres PASSWORD NULL');
+    const id = (name: string) => client.escapeIdentifier(name);
+    for (const [account, attributes] of [
+      [connector, 'LOGIN REPLICATION NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS'],
+      // CREATEDB: the tests give the sample application databases of its own.
+      [app, 'LOGIN NOREPLICATION NOSUPERUSER CREATEDB NOCREATEROLE NOBYPASSRLS'],
+    ] as const) {
+      const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [account.user]);
+      if (exists.rowCount === 0) await client.query(`CREATE ROLE ${id(account.user)}`);
+      await client.query(`ALTER ROLE ${id(account.user)} ${attributes} PASSWORD ${client.escapeLiteral(account.password)}`);
+    }
+    const db = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [connector.database]);
+    if (db.rowCount === 0) await client.query(`CREATE DATABASE ${id(connector.database)} OWNER ${id(app.user)}`);
+    else await client.query(`ALTER DATABASE ${id(connector.database)} OWNER TO ${id(app.user)}`);
+  });
+  await warehouseExec(paths, connector.database, async (client) => {
+    const id = (name: string) => client.escapeIdentifier(name);
+    // Tables, sequences and publications an older layout created as postgres go to the application.
+    const owned = await client.query<{ kind: string; name: string }>(
+      `SELECT CASE c.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW' ELSE 'TABLE' END AS kind, c.relname AS name
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'S', 'v') AND pg_get_userbyid(c.relowner) <> $1`,
+      [app.user],
+    );
+    for (const row of owned.rows) await client.query(`ALTER ${row.kind} public.${id(row.name)} OWNER TO ${id(app.user)}`);
+    const publications = await client.query<{ name: string }>('SELECT pubname AS name FROM pg_publication WHERE pg_get_userbyid(pubowner) <> $1', [app.user]);
+    for (const row of publications.rows) await client.query(`ALTER PUBLICATION ${id(row.name)} OWNER TO ${id(app.user)}`);
+    await client.query(`REVOKE ALL ON DATABASE ${id(connector.database)} FROM PUBLIC`);
+    await client.query(`GRANT CONNECT ON DATABASE ${id(connector.database)} TO ${id(connector.user)}`);
+    await client.query(`GRANT USAGE ON SCHEMA public TO ${id(connector.user)}`);
+    await client.query(`REVOKE ALL ON ALL TABLES IN SCHEMA public FROM ${id(connector.user)}`);
+    await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA public TO ${id(connector.user)}`);
+    await client.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${id(app.user)} IN SCHEMA public GRANT SELECT ON TABLES TO ${id(connector.user)}`);
+  });
+}
 
 const kafkaPort = Number(endpoints.kafkaBrokers[0]!.split(':')[1]);
 
@@ -432,7 +658,7 @@ const registry: Component = {
       cwd: home,
       // The canonical server's credentials through the environment (Quarkus maps APICURIO_DATASOURCE_*
       // to apicurio.datasource.*), never on the command line, where `ps` shows them.
-      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: endpoints.canonical.user, APICURIO_DATASOURCE_PASSWORD: endpoints.canonical.password },
+      env: { ...process.env, APICURIO_DATASOURCE_USERNAME: registryAccount.user, APICURIO_DATASOURCE_PASSWORD: registryAccount.password },
       logFile: logFile(paths, 'schema-registry'),
     });
   },

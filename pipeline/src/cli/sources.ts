@@ -24,12 +24,16 @@ export function register(program: Command): void {
               .map((f) => path.join(mappingsDir, f));
       const problems = await checkSources(list, options);
       for (const p of problems) {
-        console.error(`${path.relative(process.cwd(), p.file)}:${p.line}:${p.column}: error: ${p.message}`);
+        console.error(`${path.relative(process.cwd(), p.file)}:${p.line}:${p.column}: ${p.severity ?? 'error'}: ${p.message}`);
         if (p.hint) console.error(`  hint: ${p.hint}`);
       }
-      if (problems.length > 0) {
-        console.error(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${list.length} file${list.length === 1 ? '' : 's'}`);
+      // A warning (a connector user with more privileges than it needs) does not fail the check.
+      const errors = problems.filter((p) => p.severity !== 'warning');
+      if (errors.length > 0) {
+        console.error(`${errors.length} problem${errors.length === 1 ? '' : 's'} in ${list.length} file${list.length === 1 ? '' : 's'}`);
         process.exitCode = 1;
+      } else if (problems.length > 0) {
+        console.log(`${list.length} mapping file${list.length === 1 ? '' : 's'} usable, with ${problems.length} warning${problems.length === 1 ? '' : 's'}`);
       } else {
         console.log(`${list.length} mapping file${list.length === 1 ? '' : 's'} OK: ${list.map((f) => path.relative(process.cwd(), f)).join(', ')}`);
       }

@@ -124,6 +124,9 @@ export function connectionOptions(endpoint: DatabaseEndpoint): Omit<DatabaseEndp
   return { host, port, user, password, database };
 }
 
+/** The default account of one of the stack's channel databases: user and password `stocksync_<name>`. */
+const ownAccount = (name: string) => ({ user: `stocksync_${name}`, password: `stocksync_${name}` });
+
 /** Reads the endpoints from the environment, with the local stack's defaults. */
 export function stackEndpoints(env: Environment = process.env): StackEndpoints {
   const value = (name: string, fallback: string): string => env[name] ?? fallback;
@@ -131,7 +134,7 @@ export function stackEndpoints(env: Environment = process.env): StackEndpoints {
   const pos = databaseEndpoint('pos', { kind: 'mysql', host: '127.0.0.1', port: 3307, user: 'stocksync', password: 'stocksync', database: 'pos' }, env);
   const canonical = databaseEndpoint(
     'canonical',
-    { kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: 'stocksync' },
+    { kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'stocksync_pipeline', password: 'stocksync_pipeline', database: 'stocksync' },
     env,
   );
   return {
@@ -142,10 +145,15 @@ export function stackEndpoints(env: Environment = process.env): StackEndpoints {
     apicurioUrl: value('STOCKSYNC_APICURIO_URL', `http://127.0.0.1:${registryPort}/apis/registry/v2`),
     pos,
     erpnext: databaseEndpoint('erpnext', { ...pos, database: 'erpnext' }, env),
-    warehouse: databaseEndpoint('warehouse', { kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'postgres', password: 'postgres', database: 'wms' }, env),
+    warehouse: databaseEndpoint(
+      'warehouse',
+      { kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'stocksync', password: 'stocksync', database: 'wms' },
+      env,
+    ),
     canonical,
-    webshop: databaseEndpoint('webshop', channelDatabaseDefaults('webshop', 'mysql', canonical), env),
-    marketplace: databaseEndpoint('marketplace', channelDatabaseDefaults('marketplace', 'postgres', canonical), env),
+    // The stack's two channels each write as a role of their own (the local stack creates them).
+    webshop: databaseEndpoint('webshop', { ...channelDatabaseDefaults('webshop', 'mysql', canonical), ...ownAccount('webshop') }, env),
+    marketplace: databaseEndpoint('marketplace', { ...channelDatabaseDefaults('marketplace', 'postgres', canonical), ...ownAccount('marketplace') }, env),
     redisUrl: value('STOCKSYNC_REDIS_URL', 'redis://127.0.0.1:6379'),
   };
 }

@@ -13,6 +13,8 @@ export interface FileProblem {
   column: number;
   message: string;
   hint?: string;
+  /** `warning`: reported, but the file is usable (the CLI still exits 0); an error otherwise. */
+  severity?: 'warning';
 }
 
 /** Thrown with every problem found; `message` lists them as file:line:col lines. */

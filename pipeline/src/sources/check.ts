@@ -175,6 +175,21 @@ export async function checkAgainstSource(mapping: SourceMapping): Promise<Mappin
         }
       }
     }
+    const excess = await db.excessPrivileges();
+    if (excess.length > 0) {
+      const c = db.connector.config;
+      problems.push({
+        ...problem(
+          file,
+          ['connector'],
+          `connector ${db.connector.name} logs in as ${c['database.user']}, which can do more than Debezium needs: ${excess.join('; ')}`,
+          db.kind === 'postgres'
+            ? 'give the connector a role with LOGIN and REPLICATION and SELECT on the captured tables only, and create the publication ahead as the tables owner (docs/sources.md)'
+            : 'give the connector a user with SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT on *.* only (docs/sources.md)',
+        ),
+        severity: 'warning',
+      });
+    }
   } finally {
     await db.close();
   }

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { connectorFiles, loadConnector, placeholderValues, resolveEnvReferences, type ConnectorFile } from '../connectors/apply.ts';
 import type { SourceMapping } from '../normalize/index.ts';
 import { describeConnectionError } from '../postgres/connection-errors.ts';
+import { mariadbExcessPrivileges, postgresExcessPrivileges } from './connector-privileges.ts';
 
 /** A column as the source's information_schema describes it. */
 export interface SourceColumn {
@@ -30,6 +31,11 @@ export interface SourceDatabase {
   columns(table: string): Promise<Map<string, SourceColumn> | null>;
   /** Row count of a table. */
   count(table: string): Promise<number>;
+  /**
+   * What the connector user may do beyond what Debezium needs ({@link excessPrivileges}), one
+   * phrase each (e.g. `SUPER`, `INSERT on pos.*`, `superuser`); empty when it has just enough.
+   */
+  excessPrivileges(): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -95,6 +101,7 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
         );
         return Number(res.rows[0]!.n);
       },
+      excessPrivileges: () => postgresExcessPrivileges(client, namespace),
       close: () => client.end(),
     };
   }
@@ -122,6 +129,7 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table, true)}`);
       return Number(rows[0]!.n);
     },
+    excessPrivileges: () => mariadbExcessPrivileges(conn),
     close: () => conn.end(),
   };
 }

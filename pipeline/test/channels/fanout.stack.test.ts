@@ -21,6 +21,7 @@ import { channelEndpoint, channelRule } from '../../src/channels/config.ts';
 import { createAvailabilityReader, readChannelChanges } from '../../src/channels/availability.ts';
 import { canonicalQuery, eventually } from '../helpers/environment.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 let env: ChannelEnvironment;
@@ -30,8 +31,8 @@ let redis: Redis;
 
 beforeAll(async () => {
   env = await startChannelEnvironment();
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-  wms = new pg.Client(endpoints.warehouse);
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
   redis = new Redis(endpoints.redisUrl);
 }, 300_000);

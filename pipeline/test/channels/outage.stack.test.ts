@@ -15,6 +15,7 @@ import { checkChannels } from '../../src/channels/oracle.ts';
 import { canonicalQuery, eventually, waitForLagZero } from '../helpers/environment.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';
 import { startStorefrontServer, type StorefrontServer } from '../../dev/throwaway/mariadb.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 // Below 32768: ports in the ephemeral range may be taken by any outgoing connection.
@@ -29,8 +30,8 @@ beforeAll(async () => {
   server = await startStorefrontServer(STOREFRONT_PORT, 'storefront');
   overrides = { webshop: server.endpoint };
   env = await startChannelEnvironment({ endpointOverrides: overrides });
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-  wms = new pg.Client(endpoints.warehouse);
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
 }, 300_000);
 

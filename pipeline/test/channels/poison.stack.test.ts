@@ -13,6 +13,7 @@ import { parseDeadLetter } from '../../src/dead-letter/read.ts';
 import { checkChannels } from '../../src/channels/oracle.ts';
 import { waitForRecord } from '../helpers/kafka.ts';
 import { startChannelEnvironment, type ChannelEnvironment } from './channel-environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 let env: ChannelEnvironment;
@@ -20,7 +21,7 @@ let wms: pg.Client;
 
 beforeAll(async () => {
   env = await startChannelEnvironment();
-  wms = new pg.Client(endpoints.warehouse);
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
 }, 300_000);
 

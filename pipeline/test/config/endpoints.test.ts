@@ -17,10 +17,24 @@ describe('database endpoints', () => {
     const e = stackEndpoints({});
     expect(e.pos).toEqual({ kind: 'mysql', host: '127.0.0.1', port: 3307, user: 'stocksync', password: 'stocksync', database: 'pos' });
     expect(e.erpnext).toEqual({ ...e.pos, database: 'erpnext' });
-    expect(e.warehouse).toEqual({ kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'postgres', password: 'postgres', database: 'wms' });
-    expect(e.canonical).toEqual({ kind: 'postgres', host: '127.0.0.1', port: 5432, user: 'postgres', password: 'postgres', database: 'stocksync' });
-    expect(e.webshop).toEqual({ kind: 'mysql', host: '127.0.0.1', port: 3306, user: 'root', password: '', database: 'channel_webshop' });
-    expect(e.marketplace).toEqual({ ...e.canonical, database: 'channel_marketplace' });
+    expect(e.warehouse).toEqual({ kind: 'postgres', host: '127.0.0.1', port: 5433, user: 'stocksync', password: 'stocksync', database: 'wms' });
+    expect(e.canonical).toEqual({
+      kind: 'postgres',
+      host: '127.0.0.1',
+      port: 5432,
+      user: 'stocksync_pipeline',
+      password: 'stocksync_pipeline',
+      database: 'stocksync',
+    });
+    expect(e.webshop).toEqual({
+      kind: 'mysql',
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'stocksync_webshop',
+      password: 'stocksync_webshop',
+      database: 'channel_webshop',
+    });
+    expect(e.marketplace).toEqual({ ...e.canonical, user: 'stocksync_marketplace', password: 'stocksync_marketplace', database: 'channel_marketplace' });
   });
 
   it('reads every database from STOCKSYNC_<NAME>_HOST, _PORT, _USER, _PASSWORD, _DATABASE', () => {

@@ -4,7 +4,7 @@
  * databases moving those logs on.
  */
 import path from 'node:path';
-import type mysql from 'mysql2/promise';
+import mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyConnector, connectorsDir, loadConnector } from '../../src/connectors/apply.ts';
@@ -12,6 +12,8 @@ import { connectorsCaughtUp, offsetCoversSource, sourceCaughtUp } from '../../sr
 import { connectorPath, connectRequest } from '../../src/connectors/connect-rest.ts';
 import { connectorHealth } from '../../src/connectors/health.ts';
 import { eventually } from '../helpers/environment.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { posAdmin, sampleWriter } from '../../dev/stack/accounts.ts';
 import { posConnection, uniqueToken, warehouseClient } from '../helpers/sources.ts';
 
 const OTHER = 'stocksync_caughtup_other';
@@ -22,7 +24,10 @@ beforeAll(async () => {
   pos = await posConnection();
   wms = await warehouseClient();
   for (const file of ['pos.json', 'erpnext.json', 'warehouse.json']) await applyConnector(loadConnector(path.join(connectorsDir, file)));
-  await pos.query(`CREATE DATABASE IF NOT EXISTS ${OTHER}`);
+  // A database of its own is the administrator's to create; the sample application gets it.
+  const admin = await mysql.createConnection(posAdmin());
+  await admin.query(`CREATE DATABASE IF NOT EXISTS ${OTHER}`);
+  await admin.query(`GRANT ALL PRIVILEGES ON ${OTHER}.* TO ?@'127.0.0.1'`, [sampleWriter('pos', stackEndpoints().pos).user]).finally(() => admin.end());
   await pos.query(`CREATE TABLE IF NOT EXISTS ${OTHER}.noise (id int AUTO_INCREMENT PRIMARY KEY, note varchar(40))`);
   await wms.query('CREATE TABLE IF NOT EXISTS caughtup_noise (id serial PRIMARY KEY, note text)');
 });
@@ -30,7 +35,8 @@ beforeAll(async () => {
 afterAll(async () => {
   // Never leave a connector paused.
   for (const name of ['stocksync-pos', 'stocksync-warehouse']) await connectRequest('PUT', connectorPath(name, '/resume'));
-  await pos?.query(`DROP DATABASE IF EXISTS ${OTHER}`);
+  const admin = await mysql.createConnection(posAdmin());
+  await admin.query(`DROP DATABASE IF EXISTS ${OTHER}`).finally(() => admin.end());
   await wms?.query('DROP TABLE IF EXISTS caughtup_noise');
   await pos?.end();
   await wms?.end();

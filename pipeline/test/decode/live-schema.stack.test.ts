@@ -14,7 +14,8 @@ import { createKafkaClient, type KafkaRecord } from '../../src/kafka/client.ts';
 import { confluentHeader, createSchemaRegistry } from '../../src/registry/registry.ts';
 import { deriveConnector } from '../fixtures/generator/connectors.ts';
 import { mariadbConnection } from '../fixtures/generator/mariadb.ts';
-import { postgresClient } from '../fixtures/generator/postgres.ts';
+import { postgresClient, prepareCapture } from '../fixtures/generator/postgres.ts';
+import { posAdmin, warehouseAdmin } from '../../dev/stack/accounts.ts';
 import { waitForRecord, topicExists } from '../helpers/kafka.ts';
 import { showRow } from './captured-records.ts';
 
@@ -55,14 +56,15 @@ const SOURCES = {
 /** Runs SQL on the live database of a source. */
 async function sql(source: keyof typeof SOURCES, statements: string[], database: string | null = DB): Promise<void> {
   if (source === 'mariadb') {
-    const conn = await mariadbConnection(e.pos, database);
+    // As the servers' administrators: the connector users may only read.
+    const conn = await mariadbConnection(posAdmin(), database);
     try {
       for (const s of statements) await conn.query(s);
     } finally {
       await conn.end();
     }
   } else {
-    const client = await postgresClient(e.warehouse, database ?? 'postgres');
+    const client = await postgresClient(warehouseAdmin(database ?? 'postgres'), database ?? 'postgres');
     try {
       for (const s of statements) await client.query(s);
     } finally {
@@ -82,7 +84,7 @@ async function cleanUp(): Promise<void> {
   // The slot is dropped when the connector stops (slot.drop.on.stop); wait for that before the database.
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const pg = await postgresClient(e.warehouse, 'postgres');
+    const pg = await postgresClient(warehouseAdmin(), 'postgres');
     try {
       const slots = await pg.query(`SELECT slot_name, active FROM pg_replication_slots WHERE slot_name = 'stocksync_decodelive_postgres'`);
       if (slots.rowCount === 0 || Date.now() > deadline) {
@@ -124,6 +126,8 @@ beforeAll(async () => {
   await sql('mariadb', ['CREATE TABLE items (id INT PRIMARY KEY, qty DECIMAL(12,3) NOT NULL)', 'INSERT INTO items VALUES (1, 1.000)']);
   await sql('postgres', [`CREATE DATABASE ${DB}`], null);
   await sql('postgres', ['CREATE TABLE items (id int PRIMARY KEY, qty numeric(12,3) NOT NULL)', 'INSERT INTO items VALUES (1, 1)']);
+  const admin = await postgresClient(warehouseAdmin(DB), DB);
+  await prepareCapture(admin, SOURCES.postgres.connector).finally(() => admin.end());
   for (const s of Object.values(SOURCES)) await applyConnector(s.connector);
 }, 180_000);
 

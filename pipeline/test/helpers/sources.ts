@@ -4,15 +4,16 @@ import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
 import { createPosSchema } from '../../dev/sample/pos/schema.ts';
 import { createWarehouseSchema } from '../../dev/sample/warehouse/schema.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 export async function posConnection(): Promise<mysql.Connection> {
-  const conn = await mysql.createConnection(connectionOptions(stackEndpoints().pos));
+  const conn = await mysql.createConnection(connectionOptions(sampleWriter('pos', stackEndpoints().pos)));
   await createPosSchema(conn);
   return conn;
 }
 
 export async function warehouseClient(): Promise<pg.Client> {
-  const client = new pg.Client(stackEndpoints().warehouse);
+  const client = new pg.Client(sampleWriter('warehouse', stackEndpoints().warehouse));
   await client.connect();
   await createWarehouseSchema(client);
   return client;

@@ -16,6 +16,7 @@ import { applyConnector, connectorsDir, loadConnector } from '../../src/connecto
 import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { stackPaths } from '../../dev/stack/paths.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const TOPIC = 'pos.pos.stockcurrent';
 const CODECS = ['zstd', 'lz4', 'snappy', 'gzip'] as const;
@@ -28,7 +29,7 @@ beforeAll(async () => {
   await freshEnvironment();
   pipeline = await quietPipeline({ serve: false });
   await waitForLagZero();
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
 }, 300_000);
 
 afterAll(async () => {

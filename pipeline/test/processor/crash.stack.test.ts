@@ -15,6 +15,7 @@ import { posWorkload } from '../../dev/sample/pos/workload.ts';
 import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { projectRoot } from '../../src/config/project-root.ts';
 import { canonicalQuery, eventually, freshEnvironment, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 const children: ChildProcess[] = [];
@@ -42,8 +43,8 @@ afterAll(async () => {
 describe('crash safety', () => {
   it('SIGKILL of the pipeline mid-run, then a restart, loses no change (oracle mismatches = 0)', { timeout: 900_000 }, async () => {
     const first = startPipelineProcess();
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const warehouse = new pg.Client(endpoints.warehouse);
+    const pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+    const warehouse = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
     await warehouse.connect();
     // The workload runs until stopped, so the kill and the restart fall inside it however slow the machine is.
     const stop = new AbortController();

@@ -18,6 +18,7 @@ import { waitForRecord } from '../helpers/kafka.ts';
 import { loadMappings } from '../../src/normalize/mapping.ts';
 import { DEAD_LETTER_HEADERS } from '../../src/dead-letter/dead-letter.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 /** The shipped mappings, with a 2 s wait for missing dimension rows (the default is 300 s). */
@@ -31,8 +32,8 @@ beforeAll(async () => {
   pipeline = await quietPipeline({ mappings: shortWait() });
   await waitForLagZero();
   await pipeline.drainOutbox();
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-  wms = new pg.Client(endpoints.warehouse);
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
 }, 300_000);
 

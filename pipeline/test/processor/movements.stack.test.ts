@@ -22,6 +22,7 @@ import { warehouseWorkload } from '../../dev/sample/warehouse/workload.ts';
 import { erpnextWorkload } from '../../dev/sample/erpnext/workload.ts';
 import { quietPipeline, TEST_SAMPLE, waitForLagZero } from '../helpers/environment.ts';
 import { PIPELINE_GROUP_ID } from '../../src/config/names.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 const MOVEMENTS_GROUP = 'stocksync-test-movements';
@@ -79,9 +80,9 @@ afterAll(async () => {
 
 describe('level and movement configurations of the POS', () => {
   it('give identical canonical stock on the same workload, equal to the oracle', { timeout: 600_000 }, async () => {
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
-    const warehouse = new pg.Client(endpoints.warehouse);
+    const pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+    const erpnext = await mysql.createConnection(connectionOptions(sampleWriter('erpnext', endpoints.erpnext)));
+    const warehouse = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
     await warehouse.connect();
     try {
       // Counts, not a duration: the same operations however slow the machine is (8 s when it keeps up).

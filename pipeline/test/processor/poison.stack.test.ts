@@ -13,6 +13,7 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import type { DeadLetter } from '../../src/dead-letter/index.ts';
 import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 const LOCATION_TOPIC = 'wms.public.stock_location';
@@ -66,7 +67,7 @@ const dimensionName = async (id: number) =>
 
 beforeAll(async () => {
   await freshEnvironment();
-  wms = new pg.Client(endpoints.warehouse);
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
   // Locations with no stock of their own, to update behind the poison.
   await wms.query(

@@ -28,6 +28,7 @@ import { startProductProcess, type ProductProcess } from '../helpers/processes.t
 import { startThrowawayPostgres, startThrowawayRedis } from '../../dev/throwaway/servers.ts';
 import { freePort } from '../../dev/bench/proc.ts';
 import { startStorefrontServer, type StorefrontServer } from '../../dev/throwaway/mariadb.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 // Below 32768: ports in the ephemeral range may be taken by any outgoing connection.
 const PG_PORT = Number(process.env.STOCKSYNC_TEST_FAULT_PG_PORT ?? 13541);
@@ -113,8 +114,8 @@ async function channelLagZero(): Promise<void> {
 
 describe('store faults', () => {
   it('the canonical PostgreSQL, Redis and the web shop MariaDB killed and restarted: nothing exits, nothing is lost', { timeout: 1_200_000 }, async () => {
-    const pos = await mysql.createConnection(connectionOptions(stack.pos));
-    const warehouse = new pg.Client(stack.warehouse);
+    const pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', stack.pos)));
+    const warehouse = new pg.Client(sampleWriter('warehouse', stack.warehouse));
     await warehouse.connect();
     const stop = new AbortController();
     let committed = 0;

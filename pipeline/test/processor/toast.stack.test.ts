@@ -13,6 +13,7 @@ import type { DeadLetter } from '../../src/dead-letter/index.ts';
 import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
 import { waitForRecord } from '../helpers/kafka.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 let pipeline: RunningPipeline;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   await freshEnvironment();
   pipeline = await quietPipeline({ serve: false, hooks: { onDeadLetter: (letter) => letters.push(letter) } });
   await waitForLagZero();
-  wms = new pg.Client(endpoints.warehouse);
+  wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await wms.connect();
 }, 300_000);
 

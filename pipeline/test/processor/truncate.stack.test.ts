@@ -15,6 +15,7 @@ import { createKafkaClient } from '../../src/kafka/client.ts';
 import { loadMappings, type SourceMapping } from '../../src/normalize/mapping.ts';
 import type { RunningPipeline } from '../../src/processor/processor.ts';
 import { canonicalQuery, eventually, freshEnvironment, quietPipeline, waitForLagZero } from '../helpers/environment.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 
 const endpoints = stackEndpoints();
 let pipeline: RunningPipeline;
@@ -43,7 +44,7 @@ describe('TRUNCATE of a stock table', () => {
   it('is quarantined under the default policy, then applied by replay once the policy is delete-rows', async () => {
     const before = await warehouseStock();
     expect(before).toBeGreaterThan(0);
-    const wms = new pg.Client(endpoints.warehouse);
+    const wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
     await wms.connect();
     await wms.query('TRUNCATE stock_quant');
     await wms.end();

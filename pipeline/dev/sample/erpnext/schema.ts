@@ -18,6 +18,7 @@
  */
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { connectionOptions, stackEndpoints, type DatabaseEndpoint } from '../../../src/config/endpoints.ts';
+import { sampleWriter } from '../../stack/accounts.ts';
 
 /** Tables the ERPNext connector captures, dimensions first. */
 export const ERPNEXT_CAPTURED_TABLES = ['tabItem', 'tabWarehouse', 'tabBin', 'tabStock Ledger Entry'] as const;
@@ -204,9 +205,9 @@ export async function createErpnextSchema(conn: Connection): Promise<void> {
 
 /**
  * Creates the database of `endpoint` on its server if it does not exist (utf8mb4_unicode_ci, as
- * Frappe creates site databases). The user needs CREATE privilege (the stack's `stocksync` has ALL).
+ * Frappe creates site databases). The user needs CREATE privilege on it (the stack's sample application, `stocksync_app`, has every privilege on it).
  */
-export async function ensureErpnextDatabase(endpoint: DatabaseEndpoint = stackEndpoints().erpnext): Promise<void> {
+export async function ensureErpnextDatabase(endpoint: DatabaseEndpoint = sampleWriter('erpnext', stackEndpoints().erpnext)): Promise<void> {
   if (!/^\w+$/.test(endpoint.database)) throw new Error(`ensureErpnextDatabase: unsupported database name ${JSON.stringify(endpoint.database)}`);
   const { database, ...server } = connectionOptions(endpoint);
   const admin = await mysql.createConnection(server);
@@ -224,7 +225,7 @@ export async function ensureErpnextDatabase(endpoint: DatabaseEndpoint = stackEn
  * @param endpoint - defaults to the stack's `erpnext` endpoint (`STOCKSYNC_ERPNEXT_*`; by default
  *   the POS server, database `erpnext`).
  */
-export async function openErpnext(endpoint: DatabaseEndpoint = stackEndpoints().erpnext): Promise<Connection> {
+export async function openErpnext(endpoint: DatabaseEndpoint = sampleWriter('erpnext', stackEndpoints().erpnext)): Promise<Connection> {
   await ensureErpnextDatabase(endpoint);
   const conn = await mysql.createConnection(connectionOptions(endpoint));
   try {

@@ -4,7 +4,9 @@
  *
  * Target: PostgreSQL 15, schema `public` of the client's database.
  */
+import path from 'node:path';
 import type { Client } from 'pg';
+import { connectorsDir, loadConnector } from '../../../src/connectors/apply.ts';
 
 /** Tables of the warehouse schema, parents first. */
 export const WAREHOUSE_TABLES = ['stock_location', 'product_product', 'stock_lot', 'stock_quant'] as const;
@@ -63,4 +65,39 @@ export const WAREHOUSE_SCHEMA_DDL: readonly string[] = [
  */
 export async function createWarehouseSchema(client: Client): Promise<void> {
   for (const ddl of WAREHOUSE_SCHEMA_DDL) await client.query(ddl);
+  await publishCapturedTables(client);
+}
+
+/**
+ * Creates (or sets the tables of) the publication the warehouse connector streams from
+ * (`publication.name` of `connectors/debezium/warehouse.json`, over its `table.include.list`), as
+ * the tables' owner: the connector runs with `publication.autocreate.mode=disabled`, so its user
+ * needs REPLICATION and SELECT only, not ownership of the tables (docs/sources.md). A captured
+ * table missing from the current database is left out. Names escaped by the driver.
+ */
+export async function publishCapturedTables(client: Client): Promise<void> {
+  const connector = loadConnector(path.join(connectorsDir, 'warehouse.json'));
+  const publication = connector.config['publication.name'];
+  if (!publication) return;
+  const wanted = (connector.config['table.include.list'] ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const { rows } = await client.query<{ name: string }>(
+    "SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname || '.' || c.relname = ANY($1)",
+    [wanted],
+  );
+  const tables = rows
+    .map((r) =>
+      r.name
+        .split('.')
+        .map((part) => client.escapeIdentifier(part))
+        .join('.'),
+    )
+    .sort()
+    .join(', ');
+  if (tables === '') return;
+  const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+  const name = client.escapeIdentifier(publication);
+  await client.query(exists.rowCount === 0 ? `CREATE PUBLICATION ${name} FOR TABLE ${tables}` : `ALTER PUBLICATION ${name} SET TABLE ${tables}`);
 }

@@ -17,6 +17,7 @@ import { posOracle } from '../../../dev/sample/pos/oracle.ts';
 import type { OracleRow } from '../../../dev/sample/shared/oracle.ts';
 import { warehouseOracle } from '../../../dev/sample/warehouse/oracle.ts';
 import { sumDecimals } from '../sample/databases.ts';
+import { posAdmin, sampleWriter, warehouseAdmin } from '../../../dev/stack/accounts.ts';
 
 const DATABASES = { pos: 'loadgen_test_pos', warehouse: 'loadgen_test_wms', erpnext: 'loadgen_test_erp' } as const;
 const VARIABLES = { pos: 'STOCKSYNC_POS_DATABASE', warehouse: 'STOCKSYNC_WAREHOUSE_DATABASE', erpnext: 'STOCKSYNC_ERPNEXT_DATABASE' } as const;
@@ -25,16 +26,14 @@ const saved: Record<string, string | undefined> = {};
 let endpoints: StackEndpoints;
 
 async function dropDatabases(): Promise<void> {
-  const base = stackEndpoints();
-  const { database: _mysqlDb, ...mysqlServer } = connectionOptions(base.pos);
-  const admin = await mysql.createConnection(mysqlServer);
+  const admin = await mysql.createConnection(posAdmin());
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASES.pos}`);
     await admin.query(`DROP DATABASE IF EXISTS ${DATABASES.erpnext}`);
   } finally {
     await admin.end();
   }
-  const pgAdmin = new pg.Client({ ...base.warehouse, database: 'postgres' });
+  const pgAdmin = new pg.Client(warehouseAdmin());
   await pgAdmin.connect();
   try {
     await pgAdmin.query(`DROP DATABASE IF EXISTS ${DATABASES.warehouse} WITH (FORCE)`);
@@ -46,12 +45,21 @@ async function dropDatabases(): Promise<void> {
 beforeAll(async () => {
   const base = stackEndpoints();
   await dropDatabases();
-  const { database: _db, ...mysqlServer } = connectionOptions(base.pos);
-  const admin = await mysql.createConnection(mysqlServer);
-  await admin.query(`CREATE DATABASE ${DATABASES.pos} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`).finally(() => admin.end());
-  const pgAdmin = new pg.Client({ ...base.warehouse, database: 'postgres' });
+  // The databases are the administrator's to create (over the servers' sockets); the sample
+  // application, which seeds and loads them, gets them as it has the stack's own.
+  const app = { pos: sampleWriter('pos', base.pos), warehouse: sampleWriter('warehouse', base.warehouse) };
+  const admin = await mysql.createConnection(posAdmin());
+  try {
+    await admin.query(`CREATE DATABASE ${DATABASES.pos} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+    for (const database of [DATABASES.pos, DATABASES.erpnext]) {
+      await admin.query(`GRANT ALL PRIVILEGES ON ${database}.* TO ?@'127.0.0.1'`, [app.pos.user]);
+    }
+  } finally {
+    await admin.end();
+  }
+  const pgAdmin = new pg.Client(warehouseAdmin());
   await pgAdmin.connect();
-  await pgAdmin.query(`CREATE DATABASE ${DATABASES.warehouse}`).finally(() => pgAdmin.end());
+  await pgAdmin.query(`CREATE DATABASE ${DATABASES.warehouse} OWNER ${pgAdmin.escapeIdentifier(app.warehouse.user)}`).finally(() => pgAdmin.end());
   // The workers read their endpoints from the environment, as every stocksync process does.
   for (const [source, variable] of Object.entries(VARIABLES)) {
     saved[variable] = process.env[variable];
@@ -71,9 +79,9 @@ afterAll(async () => {
 
 /** Every source's oracle rows (canonical keys), and the ERPNext ledger/Bin inconsistencies. */
 async function sourceState(): Promise<{ rows: OracleRow[]; inconsistencies: unknown[] }> {
-  const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-  const erpnext = await mysql.createConnection(connectionOptions(endpoints.erpnext));
-  const warehouse = new pg.Client(endpoints.warehouse);
+  const pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
+  const erpnext = await mysql.createConnection(connectionOptions(sampleWriter('erpnext', endpoints.erpnext)));
+  const warehouse = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
   await warehouse.connect();
   try {
     return {
@@ -136,7 +144,7 @@ describe('load generator', () => {
     const generator = await startLoadGenerator({ ...SAMPLE, workers: 1, connectionsPerSource: 1 });
     try {
       // What the chaos run's kill -9 of the warehouse PostgreSQL does to the worker's idle client.
-      const admin = new pg.Client(endpoints.warehouse);
+      const admin = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
       await admin.connect();
       try {
         const ended = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [
