@@ -375,7 +375,7 @@ async function bootstrapPosAccounts(paths: StackPaths): Promise<void> {
     // Any other root account (an older layout had root@127.0.0.1 without a password), anonymous
     // accounts, and the accounts from any host an older layout created.
     const [stale] = await conn.query<mysql.RowDataPacket[]>(
-      "SELECT user, host FROM mysql.user WHERE (user = 'root' AND host <> 'localhost') OR user = '' OR (user IN (?, ?) AND host <> '127.0.0.1')",
+      "SELECT User AS user, Host AS host FROM mysql.user WHERE (User = 'root' AND Host <> 'localhost') OR User = '' OR (User IN (?, ?) AND Host <> '127.0.0.1')",
       [connector.user, app.user],
     );
     for (const row of stale) await conn.query('DROP USER ?@?', [row.user, row.host]);
