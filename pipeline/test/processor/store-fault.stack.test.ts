@@ -62,10 +62,10 @@ beforeAll(async () => {
   faultEnv = {
     ...process.env,
     ...databaseVariableValues('canonical', { ...postgres.endpoint, database: stack.canonical.database }),
+    ...databaseVariableValues('marketplace', { ...postgres.endpoint, database: stack.marketplace.database }),
     ...databaseVariableValues('webshop', { ...shop.endpoint, database: stack.webshop.database }),
     STOCKSYNC_REDIS_URL: redis.url,
   };
-  for (const key of Object.keys(faultEnv)) if (key.startsWith('STOCKSYNC_MARKETPLACE_') && key !== 'STOCKSYNC_MARKETPLACE_DATABASE') delete faultEnv[key];
   endpoints = stackEndpoints(faultEnv);
   expect(endpoints.marketplace.port).toBe(PG_PORT);
   await resetChannels({ endpoints });
