@@ -138,6 +138,8 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
     ajv: { customOptions: { allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Bodies are JSON only: anything else is 415 (fastify would otherwise hand text/plain to the schema as a string).
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error);
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
