@@ -39,6 +39,7 @@ import { readCapturedTransactions, waitForCaptureToSettle } from './captured-cha
 import { LatencyHistogram } from './histogram.ts';
 import { mergedRows, outboxesEmpty } from './latency.ts';
 import { LatencyMatcher, type ChannelWrite, type TimedTransaction } from './latency-samples.ts';
+import { cpuBetween, cpuSeconds, runQueueWaitSeconds, type WatchedProcess } from './process-cpu.ts';
 import { logTail, startProductProcess, type ProductProcess } from './product-processes.ts';
 import { machineRecorder, round, type BenchPart, type BenchRow } from './report.ts';
 
@@ -191,25 +192,49 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
       { stableMs: 0, timeoutMs: 30_000, describe: async () => 'the cache was not filled' },
     );
 
+    const watched: WatchedProcess[] = [
+      { name: 'api', pid: processes[2]!.pid },
+      { name: 'bench', pid: process.pid },
+    ];
+    /** Runs `work` and adds the API process's CPU per request and its wait for a core to its figures. */
+    const measured = async (work: () => Promise<LoadFigures>): Promise<LoadFigures> => {
+      const cpu0 = cpuSeconds(watched);
+      const wait0 = runQueueWaitSeconds(watched);
+      const figures = await work();
+      const cpu = cpuBetween(cpu0, cpuSeconds(watched));
+      const wait = cpuBetween(wait0, runQueueWaitSeconds(watched));
+      return {
+        ...figures,
+        api_cpu_ms_per_request: round(((cpu.api ?? 0) * 1000) / Math.max(1, figures.requests), 3),
+        api_cores: round((cpu.api ?? 0) / seconds, 2),
+        api_runqueue_wait_s_per_s: round((wait.api ?? 0) / seconds, 2),
+        bench_cores: round((cpu.bench ?? 0) / seconds, 2),
+      };
+    };
+
     say(`cached GET: autocannon, ${options.connections ?? 16} connections, ${seconds} s`);
-    const get = await load({
-      url: base,
-      connections: options.connections ?? 16,
-      duration: seconds,
-      headers,
-      requests: skus.map((sku) => ({ method: 'GET', path: `/v1/channels/${CHANNEL}/availability/${encodeURIComponent(sku)}` })),
-    });
+    const get = await measured(() =>
+      load({
+        url: base,
+        connections: options.connections ?? 16,
+        duration: seconds,
+        headers,
+        requests: skus.map((sku) => ({ method: 'GET', path: `/v1/channels/${CHANNEL}/availability/${encodeURIComponent(sku)}` })),
+      }),
+    );
     rows.push({ label: 'cached GET', figures: get });
 
     say(`batch of 1,000 SKUs: autocannon, 4 connections, ${seconds} s`);
-    const batch = await load({
-      url: `${base}/v1/channels/${CHANNEL}/availability:batch`,
-      method: 'POST',
-      connections: 4,
-      duration: seconds,
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: batchBody,
-    });
+    const batch = await measured(() =>
+      load({
+        url: `${base}/v1/channels/${CHANNEL}/availability:batch`,
+        method: 'POST',
+        connections: 4,
+        duration: seconds,
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: batchBody,
+      }),
+    );
     rows.push({ label: 'batch 1000', figures: batch });
 
     say(`commit → SSE: ${sseClients} clients on ${CHANNEL}, ${sseRate} source changes/s for ${sseSeconds} s`);
@@ -253,12 +278,14 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
       },
     });
     const since = Date.now();
+    const sseCpu0 = cpuSeconds(watched);
     let step;
     try {
       step = await generator.runStep(sseRate, sseSeconds * 1000);
     } finally {
       await generator.stop();
     }
+    const sseCpu = cpuBetween(sseCpu0, cpuSeconds(watched));
     await waitStable(caughtUp, { stableMs: 1000, timeoutMs: SETTLE_TIMEOUT_MS, describe: async () => 'pipeline or channels not caught up' });
     // Every client has every entry the first one saw (or the part reports the shortfall).
     const want = firstAt.size;
@@ -272,16 +299,19 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
     const captured = await readCapturedTransactions(kafka, endpoints.registryUrl, { mappings, since });
     const events = await readCanonicalEvents(kafka, endpoints.registryUrl);
     const rule = channels.channels.filter((c) => c.name === CHANNEL);
-    const histogram = { write: new LatencyHistogram(), first: new LatencyHistogram(), last: new LatencyHistogram() };
+    const histogram = { write: new LatencyHistogram(), stream: new LatencyHistogram(), first: new LatencyHistogram(), last: new LatencyHistogram() };
+    // A stream id's first part is the Redis server's time of the XADD (ids are generated with `*`).
+    const streamAt = new Map([...entries.keys()].map((id) => [id, Number(id.split('-')[0])]));
     const writes = (at: Map<string, number> | null): ChannelWrite[] =>
       [...entries.entries()].map(([id, w]) => ({ ...w, committedAtMs: at ? (at.get(id) ?? w.committedAtMs) : w.committedAtMs }));
     const matchers = {
       write: new LatencyMatcher(captured, events, new Map(), rule, { [CHANNEL]: writes(null) }),
+      stream: new LatencyMatcher(captured, events, new Map(), rule, { [CHANNEL]: writes(streamAt) }),
       first: new LatencyMatcher(captured, events, new Map(), rule, { [CHANNEL]: writes(firstAt) }),
       last: new LatencyMatcher(captured, events, new Map(), rule, { [CHANNEL]: writes(lastAt) }),
     };
     for (const tx of transactions) {
-      for (const name of ['write', 'first', 'last'] as const) {
+      for (const name of ['write', 'stream', 'first', 'last'] as const) {
         const ms = matchers[name].latency(tx).toChannel[CHANNEL];
         if (ms !== null && ms !== undefined) histogram[name].record(ms);
       }
@@ -289,6 +319,7 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
     const runSeconds = (step.endedAtMs - step.startedAtMs) / 1000;
     for (const [label, h] of [
       ['commit → channel write', histogram.write],
+      ['commit → Redis stream', histogram.stream],
       ['commit → SSE first client', histogram.first],
       ['commit → SSE all clients', histogram.last],
     ] as const) {
@@ -301,6 +332,8 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
           operations_per_s: round(step.committed / runSeconds, 0),
           stream_entries: entries.size,
           samples: s.n,
+          api_cores: round((sseCpu.api ?? 0) / runSeconds, 2),
+          bench_cores: round((sseCpu.bench ?? 0) / runSeconds, 2),
           p50_ms: s.p50,
           p99_ms: s.p99,
           max_ms: s.max,
@@ -311,7 +344,8 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
     if (failed) notes.push('some load requests failed (non-2xx or errors): see the figures');
     notes.push(
       `cached GET over ${skus.length} SKUs of ${CHANNEL}, all in Redis; autocannon runs in the bench process on the same machine as the API and the stack (the load generator competes for the same 2 cores)`,
-      'commit → SSE: source commit (load generator) to the moment the first / the last of the clients had the stream entry that covers the transaction (latency-samples.ts matching); channel write = committed_at_ms of that entry',
+      'api_cpu_ms_per_request: CPU of the API process per request (1000 / it = requests per second one free core would serve); api_runqueue_wait_s_per_s: time its threads waited for a core per second (above 0: the machine held it back)',
+      'commit → SSE: source commit (load generator) to the moment the first / the last of the clients had the stream entry that covers the transaction (latency-samples.ts matching); channel write = committed_at_ms of that entry; Redis stream = the time part of its stream id (the XADD, after the notification outbox)',
       `targets (issue 12): cached GET ≥ 10,000/s with p99 ≤ 5 ms; commit → SSE p99 ≤ 250 ms at 1,000 changes/s with 1,000 clients`,
     );
     return { part: 'api', machine: finishMachine(), rows, passed: !failed && refused === 0, notes };

@@ -97,16 +97,26 @@ export async function createChannelFeed(options: ChannelFeedOptions): Promise<Ch
       try {
         const reply = await reader.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', stream, position);
         if (!reply) continue;
+        // One write per client per read: the entries of a read are formatted once and sent together.
+        const batch: Array<{ id: string; text: string }> = [];
         for (const [, entries] of reply) {
           for (const [id, fields] of entries) {
             const { sku, quantity, previous, version, committedAtMs } = parseChannelChange(id, fields);
-            const text = format(id, 'availability', { sku, quantity, previous, version, committedAtMs });
-            position = id;
-            for (const c of clients) {
-              if (c.buffer) c.buffer.push({ id, text });
-              else write(c, id, text);
-            }
+            batch.push({ id, text: format(id, 'availability', { sku, quantity, previous, version, committedAtMs }) });
           }
+        }
+        const first = batch[0];
+        const last = batch.at(-1);
+        if (!first || !last) continue;
+        position = last.id;
+        const all = batch.map((b) => b.text).join('');
+        for (const c of clients) {
+          if (c.buffer) c.buffer.push(...batch);
+          else if (compareStreamIds(first.id, c.lastSent) > 0) {
+            c.lastSent = last.id;
+            c.res.write(all);
+            if (c.res.writableLength > maxBuffered) c.res.destroy();
+          } else for (const b of batch) write(c, b.id, b.text);
         }
       } catch (error) {
         if (closed) break;
