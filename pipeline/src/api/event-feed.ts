@@ -74,7 +74,7 @@ export interface ChannelFeed {
 
 const format = (id: string, event: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
-/** Starts a channel's feed at the stream's current end. @throws the Redis error of the first read. */
+/** Starts a channel's feed at the stream's current end. @throws the Redis error of the first read (the reader connection is then closed). */
 export async function createChannelFeed(options: ChannelFeedOptions): Promise<ChannelFeed> {
   const stream = channelStream(options.channel);
   const { redis, reader } = options;
@@ -82,7 +82,10 @@ export async function createChannelFeed(options: ChannelFeedOptions): Promise<Ch
   const clients = new Set<Client>();
   let closed = false;
 
-  const last = await redis.xrevrange(stream, '+', '-', 'COUNT', 1);
+  const last = await redis.xrevrange(stream, '+', '-', 'COUNT', 1).catch((error: Error) => {
+    reader.disconnect();
+    throw error;
+  });
   let position = last[0]?.[0] ?? '0-0';
 
   const write = (client: Client, id: string, text: string): void => {

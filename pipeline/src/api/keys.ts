@@ -98,7 +98,18 @@ export function apiKeys(entries: ReadonlyArray<{ entry: unknown; where: string }
     ids.add(key.id);
     byHash.set(key.sha256, key);
   }
-  return { find: (secret) => byHash.get(hashApiKey(secret)), size: byHash.size };
+  // Secrets already seen to be valid skip the hash (at most one entry per key: only valid secrets are kept).
+  const known = new Map<string, ApiKey>();
+  return {
+    find(secret) {
+      const seen = known.get(secret);
+      if (seen) return seen;
+      const key = byHash.get(hashApiKey(secret));
+      if (key) known.set(secret, key);
+      return key;
+    },
+    size: byHash.size,
+  };
 }
 
 /**

@@ -67,8 +67,6 @@ export interface RunningApi {
   app: FastifyInstance;
   /** `http://host:port` it listens on. */
   url: string;
-  /** SSE clients connected now, by channel. */
-  sseClients(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -244,16 +242,11 @@ export async function startApi(options: ApiOptions): Promise<RunningApi> {
 
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   const address = app.server.address() as AddressInfo;
-  const counts: Record<string, ChannelFeed> = {};
-  for (const c of config.channels)
-    void feedOf(c.name).then(
-      (f) => (counts[c.name] = f),
-      () => undefined,
-    );
+  // Each channel's feed starts at its stream's end now (a later request retries one that failed).
+  for (const c of config.channels) void feedOf(c.name).catch(() => undefined);
   return {
     app,
     url: `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
-    sseClients: () => Object.fromEntries(Object.entries(counts).map(([name, f]) => [name, f.clients])),
     close: () => app.close(),
   };
 }
