@@ -343,6 +343,7 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<BenchP
     const failed = get.non_2xx + get.errors + batch.non_2xx + batch.errors > 0;
     if (failed) notes.push('some load requests failed (non-2xx or errors): see the figures');
     notes.push(
+      `sample: seed ${seed}, ${products} products (this part's own size; --products is the throughput part's)`,
       `cached GET over ${skus.length} SKUs of ${CHANNEL}, all in Redis; autocannon runs in the bench process on the same machine as the API and the stack (the load generator competes for the same 2 cores)`,
       'api_cpu_ms_per_request: CPU of the API process per request (1000 / it = requests per second one free core would serve); api_runqueue_wait_s_per_s: time its threads waited for a core per second (above 0: the machine held it back)',
       'commit → SSE: source commit (load generator) to the moment the first / the last of the clients had the stream entry that covers the transaction (latency-samples.ts matching); channel write = committed_at_ms of that entry; Redis stream = the time part of its stream id (the XADD, after the notification outbox)',
