@@ -4,6 +4,7 @@
  * adds its own commands (stack, sample, demo); `pipeline/bin/stocksync.js` puts the two together.
  */
 import { Command } from 'commander';
+import { register as registerApi } from './api.ts';
 import { register as registerChannels } from './channels.ts';
 import { register as registerConnectors } from './connectors.ts';
 import { register as registerDecode } from './decode.ts';
@@ -15,7 +16,15 @@ import { register as registerSources } from './sources.ts';
 export type RegisterCommands = (program: Command) => void;
 
 /** The product's command groups. */
-export const productCommands: RegisterCommands[] = [registerConnectors, registerRun, registerSources, registerChannels, registerDecode, registerDlq];
+export const productCommands: RegisterCommands[] = [
+  registerConnectors,
+  registerRun,
+  registerSources,
+  registerChannels,
+  registerDecode,
+  registerDlq,
+  registerApi,
+];
 
 /**
  * Parses `argv` with the given command groups and exits: 1 with `stocksync: <message>` on an

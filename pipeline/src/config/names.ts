@@ -63,6 +63,9 @@ export function availabilityField(channel: string): string {
   return `channel:${redisKeyPart(channel)}`;
 }
 
+/** Redis key prefix of the availability API's rate limit per API key (`@fastify/rate-limit`'s Redis store): `stocksync:api-rate:<key id>`. */
+export const API_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}api-rate:`;
+
 /** Redis pub/sub channel carrying each canonical change as JSON (the stock.levels value fields). */
 export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 
