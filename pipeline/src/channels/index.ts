@@ -18,5 +18,5 @@ export { channelsSchema } from './channels-schema.ts';
 export { startChannels, type ChannelCommit, type ChannelsReadiness } from './fanout.ts';
 export { channelGroupIds, resetChannels, resyncChannel } from './reset.ts';
 export { createAvailabilityReader } from './availability.ts';
-export { checkChannels } from './oracle.ts';
+export { checkChannels, type ChannelMismatch } from './oracle.ts';
 export { availableToSell, type CanonicalRow } from './rules.ts';

@@ -7,6 +7,7 @@ import { stackEndpoints } from '../config/endpoints.ts';
 import { explainConnectionFailure } from './endpoint-errors.ts';
 import { metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
+import { formatReport, parseInterval, scheduleReconcile } from '../reconcile/index.ts';
 
 /** `stocksync run`: the pipeline process. */
 export function register(program: Command): void {
@@ -16,7 +17,10 @@ export function register(program: Command): void {
     .option('--group <id>', 'consumer group id', PIPELINE_GROUP_ID)
     .addOption(metricsPortOption('STOCKSYNC_METRICS_PORT', 9464))
     .option('--sources <files...>', 'mapping files to run (default: every *.yaml in schemas/sources)')
-    .action(async (options: { group: string; metricsPort: number | string; sources?: string[] }) => {
+    .option('--reconcile-every <interval>', 'also run `stocksync reconcile` on a schedule, e.g. 1h (docs/reconciliation.md)')
+    .option('--reconcile-repair', 'repair what the scheduled reconciliation finds (with --reconcile-every)')
+    .action(async (options: { group: string; metricsPort: number | string; sources?: string[]; reconcileEvery?: string; reconcileRepair?: boolean }) => {
+      const reconcileEveryMs = options.reconcileEvery === undefined ? undefined : parseInterval(options.reconcileEvery);
       const mappings = options.sources?.map((file) => loadMapping(file));
       let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
       const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () => pipeline?.readiness());
@@ -27,8 +31,21 @@ export function register(program: Command): void {
         throw explainConnectionFailure(error, [canonical], canonical);
       });
       console.error(`stocksync run: consuming as a member of ${options.group}; SIGINT or SIGTERM stops it`);
+      const scheduled =
+        reconcileEveryMs === undefined
+          ? undefined
+          : scheduleReconcile(
+              reconcileEveryMs,
+              { mappings, groupId: options.group, repair: options.reconcileRepair ?? false, log: (line) => console.error(`stocksync run: reconcile: ${line}`) },
+              (report) => {
+                for (const line of formatReport(report, 20)) console.error(`stocksync run: reconcile: ${line}`);
+              },
+              (error) => console.error(`stocksync run: reconcile failed (retried at the next interval): ${error.message}`),
+            );
+      if (scheduled) console.error(`stocksync run: reconciling every ${options.reconcileEvery}${options.reconcileRepair ? ', with repairs' : ''}`);
       await untilSignal();
       console.error('stocksync run: stopping (finishing the batch in hand)');
+      await scheduled?.stop();
       server?.close();
       await pipeline.stop();
       console.error('stocksync run: stopped');

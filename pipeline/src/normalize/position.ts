@@ -37,3 +37,16 @@ export function sourcePosition(source: SourceInfo): SourcePosition {
   }
   throw new PositionError(`source block has neither lsn nor binlog file/pos (connector ${String(source.connector)})`);
 }
+
+/**
+ * A position's value from its readable form ({@link SourcePosition.text}, as `stock_level` and
+ * `source_row` store it): `binlog.000002:4711#0` or `lsn:0/16B3748`.
+ * @throws PositionError when the text is in neither form.
+ */
+export function positionValue(text: string): bigint {
+  const lsn = /^lsn:([0-9A-Fa-f]+)\/([0-9A-Fa-f]+)$/.exec(text);
+  if (lsn) return (BigInt(`0x${lsn[1]}`) << 32n) + BigInt(`0x${lsn[2]}`);
+  const binlog = /^.*\.(\d+):(\d+)#(\d+)$/.exec(text);
+  if (binlog) return (BigInt(binlog[1]!) << 52n) + (BigInt(binlog[2]!) << 20n) + BigInt(binlog[3]!);
+  throw new PositionError(`not a source position: ${JSON.stringify(text)}`);
+}

@@ -5,6 +5,7 @@
  * Target: PostgreSQL 15, schema `public` of the client's database.
  */
 import type { Client } from 'pg';
+import { createPostgresSignalTable } from '../shared/signal-table.ts';
 
 /** Tables of the warehouse schema, parents first. */
 export const WAREHOUSE_TABLES = ['stock_location', 'product_product', 'stock_lot', 'stock_quant'] as const;
@@ -63,4 +64,5 @@ export const WAREHOUSE_SCHEMA_DDL: readonly string[] = [
  */
 export async function createWarehouseSchema(client: Client): Promise<void> {
   for (const ddl of WAREHOUSE_SCHEMA_DDL) await client.query(ddl);
+  await createPostgresSignalTable(client);
 }
