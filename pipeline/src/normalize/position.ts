@@ -21,10 +21,29 @@ export interface SourcePosition {
 /** Thrown when an event's source block has no usable position fields. */
 export class PositionError extends Error {}
 
+/**
+ * The LSN of a PostgreSQL event without `source.lsn`: Debezium's incremental snapshot events
+ * (`snapshot = incremental`, e.g. asked for by `stocksync reconcile --repair`) carry `lsn: null`
+ * and the position of their snapshot window in `sequence` (`["<last committed lsn>","<lsn>"]`,
+ * observed with Debezium 3.5.0.Final): the larger of the two. Null when there is none.
+ */
+function sequenceLsn(sequence: unknown): bigint | null {
+  if (typeof sequence !== 'string') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(sequence);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const lsns = parsed.filter((v): v is string => typeof v === 'string' && /^\d+$/.test(v)).map((v) => BigInt(v));
+  return lsns.length === 0 ? null : lsns.reduce((a, b) => (a > b ? a : b));
+}
+
 /** Computes the position of a change event from its Debezium `source` block. @throws PositionError */
 export function sourcePosition(source: SourceInfo): SourcePosition {
-  if (source.lsn !== undefined && source.lsn !== null) {
-    const lsn = BigInt(source.lsn as bigint | number);
+  const lsn = source.lsn !== undefined && source.lsn !== null ? BigInt(source.lsn as bigint | number) : sequenceLsn(source.sequence);
+  if (lsn !== null) {
     return { value: lsn, text: `lsn:${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}` };
   }
   if (typeof source.file === 'string' && source.pos !== undefined) {

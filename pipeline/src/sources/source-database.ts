@@ -219,7 +219,7 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
       // MariaDB: the binlog coordinates that match the snapshot exactly (no lock needed).
       const [status] = await conn.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
-      const value = (name: string) => status.find((r) => r.Variable_name === name)?.Value as string | undefined;
+      const value = (name: string) => status.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value as string | undefined;
       const file = value('binlog_snapshot_file');
       const pos = value('binlog_snapshot_position');
       if (!file || pos === undefined) {
