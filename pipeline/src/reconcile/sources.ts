@@ -16,6 +16,7 @@ import { openSourceDatabase, type SourceDatabase } from '../sources/source-datab
 import { canonicalRowsBehind, compareStock, readCanonical, type StockDifference } from './compare.ts';
 import { keyOf, readExpectedStock, type ExpectedStock } from './expected.ts';
 import { requestSnapshots, rowsToSnapshot, type RepairSignal } from './repair.ts';
+import { keyPositions } from './key-positions.ts';
 import { waitForPosition } from './settle.ts';
 
 /** Reads of a source before a key that keeps changing is reported as unsettled. */
@@ -70,7 +71,8 @@ function changedSince(canonicalPosition: string | undefined, read: bigint): bool
 
 /**
  * Confirms candidate differences: waits until the pipeline caught up to the read, then checks each
- * candidate key again; returns the confirmed ones, and the keys changed since the read.
+ * candidate key again; returns the confirmed ones, and the keys changed since the read (by
+ * `stock_level.source_position`, or any source or dimension row behind the key: key-positions.ts).
  */
 async function confirm(
   db: SourceDatabase,
@@ -92,8 +94,13 @@ async function confirm(
   const recheck = await readCanonical(options.canonical, mapping, keys);
   const ids = new Set(candidates.map((d) => keyOf(d.sku, d.location)));
   const still = compareStock(mapping.source, expected.keys, recheck, ids);
+  const positions = await keyPositions(options.canonical, mapping, still);
   const moved = still
-    .filter((d) => changedSince(recheck.get(keyOf(d.sku, d.location))?.sourcePosition, expected.positionValue))
+    .filter(
+      (d) =>
+        changedSince(recheck.get(keyOf(d.sku, d.location))?.sourcePosition, expected.positionValue) ||
+        (positions.get(keyOf(d.sku, d.location)) ?? -1n) > expected.positionValue,
+    )
     .map((d) => keyOf(d.sku, d.location));
   const movedSet = new Set(moved);
   return { confirmed: still.filter((d) => !movedSet.has(keyOf(d.sku, d.location))), moved, unsettled: [] };
