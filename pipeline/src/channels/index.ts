@@ -11,7 +11,9 @@ export {
   defaultChannelsFile,
   channelsDir,
   storeKindMismatch,
+  type AlertSettings,
   type ChannelRule,
+  type ChannelsConfig,
   type ChannelsCheck,
 } from './config.ts';
 export { channelsSchema } from './channels-schema.ts';

@@ -10,6 +10,7 @@ import { register as registerDecode } from './decode.ts';
 import { register as registerDlq } from './dlq.ts';
 import { register as registerRun } from './run.ts';
 import { register as registerReconcile } from './reconcile.ts';
+import { register as registerAlerts } from './alerts.ts';
 import { register as registerSources } from './sources.ts';
 
 /** Adds one group of subcommands to the program. */
@@ -24,6 +25,7 @@ export const productCommands: RegisterCommands[] = [
   registerDecode,
   registerDlq,
   registerReconcile,
+  registerAlerts,
 ];
 
 /**

@@ -70,3 +70,14 @@ export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 export function channelStream(channel: string): string {
   return redisName('channel', channel);
 }
+
+// Alerts (docs/alerts.md)
+
+/** The topic of stock alerts (low stock, anomaly, stockout risk), Avro (`schemas/avro/stock_alert.avsc`, subject `stock.alerts-value`), keyed by SKU. */
+export const ALERTS_TOPIC = 'stock.alerts';
+
+/** The consumer group of `stocksync alerts run` on stock.levels. */
+export const ALERTS_GROUP_ID = 'stocksync-alerts';
+
+/** The Redis stream every alert is added to, `stocksync:alerts`. */
+export const ALERTS_STREAM = `${REDIS_KEY_PREFIX}alerts`;

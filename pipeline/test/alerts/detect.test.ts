@@ -1,0 +1,69 @@
+/** Unit tests of the alert rules: median/MAD anomalies, the weighted velocity, cover, thresholds. */
+import { describe, expect, it } from 'vitest';
+import { anomalyOf, daysOfCover, lowStockThreshold, median, velocityAfter } from '../../src/alerts/index.ts';
+
+const settings = { window: 30, minSamples: 10, thresholdMads: 6, minUnits: 5 };
+const sales = [-1, -2, -1, -2, -1, -2, -1, -2, -1, -2, -1, -2];
+
+describe('anomalyOf', () => {
+  it('flags a −500 adjustment among sales of −1 and −2, with the statistics in the reason', () => {
+    const a = anomalyOf(-500, sales, settings)!;
+    expect(a.median).toBe(-1.5);
+    expect(a.mad).toBe(0.5);
+    expect(a.limit).toBe(5);
+    expect(a.reason).toContain('change of -500 units is 498.5 from the median -1.5 of the last 12 changes (MAD 0.5)');
+  });
+
+  it('does not flag ordinary changes, and needs min_samples of history', () => {
+    expect(anomalyOf(-3, sales, settings)).toBeNull();
+    expect(anomalyOf(3, sales, settings)).toBeNull();
+    expect(anomalyOf(-500, sales.slice(0, 9), settings)).toBeNull();
+  });
+
+  it('is robust to one outlier in the history', () => {
+    expect(median([2000, ...sales])).toBe(-1);
+    expect(anomalyOf(-2, [2000, ...sales], settings)).toBeNull();
+    expect(anomalyOf(-500, [2000, ...sales], settings)).not.toBeNull();
+  });
+});
+
+describe('velocity and cover', () => {
+  it('converges to a steady rate of sales per day', () => {
+    let v = 0;
+    for (let day = 0; day < 60; day++) v = velocityAfter(v, 86_400_000, 10, 72);
+    // Right after each daily sale of 10: 10/τ / (1 − e^(−1/τ)) with τ = 3/ln 2 days, about 11.2;
+    // a day later, decayed, about 9.2: around the true 10 units/day.
+    expect(v).toBeCloseTo(10 / (3 / Math.LN2) / (1 - Math.exp(-Math.LN2 / 3)), 3);
+    expect(velocityAfter(v, 86_400_000, 0, 72)).toBeGreaterThan(9);
+  });
+
+  it('halves without sales over one half-life', () => {
+    expect(velocityAfter(10, 72 * 3_600_000, 0, 72)).toBeCloseTo(5, 10);
+  });
+
+  it('gives days of cover', () => {
+    expect(daysOfCover(30, 10)).toBe(3);
+    expect(daysOfCover(0, 10)).toBe(0);
+    expect(daysOfCover(5, 0)).toBe(Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('lowStockThreshold', () => {
+  const rule = {
+    lowStock: {
+      skus: { 'SKU-1': '2' },
+      patterns: [
+        ['SKU-1*', '4'],
+        ['SKU-*', '6'],
+      ] as Array<[string, string]>,
+      default: '1',
+    },
+  };
+  it('takes the SKU, else the first matching pattern, else the default', () => {
+    expect(lowStockThreshold(rule, 'SKU-1')).toBe('2');
+    expect(lowStockThreshold(rule, 'SKU-12')).toBe('4');
+    expect(lowStockThreshold(rule, 'SKU-2')).toBe('6');
+    expect(lowStockThreshold(rule, 'OTHER')).toBe('1');
+    expect(lowStockThreshold({ lowStock: { skus: {}, patterns: [], default: null } }, 'X')).toBeNull();
+  });
+});
