@@ -18,6 +18,8 @@ export interface StockAlert {
   /** Canonical version (a channel's: the sum over its locations). */
   version: number;
   at_ms: number;
+  /** Stockout risk: demand signals counted for the SKU (all channels); 0 for other kinds. */
+  demand: number;
 }
 
 /** The Avro schema JSON of `schemas/avro/stock_alert.avsc`. */

@@ -15,12 +15,13 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import { loadChannelsConfig, type ChannelsConfig } from '../channels/index.ts';
 import { stackEndpoints, type StackEndpoints } from '../config/endpoints.ts';
-import { ALERTS_GROUP_ID, ALERTS_STREAM, ALERTS_TOPIC, STOCK_LEVELS_TOPIC } from '../config/names.ts';
+import { ALERTS_GROUP_ID, ALERTS_STREAM, ALERTS_TOPIC, DEMAND_GROUP_ID, DEMAND_TOPIC, STOCK_LEVELS_TOPIC } from '../config/names.ts';
 import { createKafkaClient, LEAVE_UNCOMMITTED, type RunningConsumer } from '../kafka/client.ts';
 import { createSchemaRegistry } from '../registry/registry.ts';
 import { createOutboxDrainer, ensureStockLevelsTopic } from '../serve/index.ts';
 import { withTransaction } from '../postgres/transaction.ts';
 import { alertSchemaJson, type StockAlert } from './alert.ts';
+import { DemandSignalError, parseDemandSignal, recordDemand, type DemandSignal } from './demand.ts';
 import { evaluateKeys } from './evaluate.ts';
 import { prepareAlertState } from './state.ts';
 
@@ -29,6 +30,8 @@ export interface AlertsOptions {
   /** Default: the channels file (`loadChannelsConfig()`), which holds the low stock thresholds and the `alerts` settings. */
   config?: ChannelsConfig;
   groupId?: string;
+  /** The consumer group on `stock.demand` (default stocksync-alerts-demand). */
+  demandGroupId?: string;
   logger?: pino.Logger;
   /** Called with each published round (tests). */
   onPublished?: (alerts: StockAlert[]) => void;
@@ -74,7 +77,10 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<RunningA
   const registry = createSchemaRegistry(endpoints.registryUrl);
   await prepareAlertState(pool);
   await ensureStockLevelsTopic(kafka);
-  await kafka.ensureTopics([{ topic: ALERTS_TOPIC, partitions: 3 }]);
+  await kafka.ensureTopics([
+    { topic: ALERTS_TOPIC, partitions: 3 },
+    { topic: DEMAND_TOPIC, partitions: 3 },
+  ]);
   let valueId: number | undefined;
   const publisher = createOutboxDrainer<StockAlert, StockAlert[]>({
     pool,
@@ -122,10 +128,36 @@ export async function startAlerts(options: AlertsOptions = {}): Promise<RunningA
       publisher.kick();
     },
   });
+  const demand: RunningConsumer = await kafka.runBatchConsumer({
+    groupId: options.demandGroupId ?? DEMAND_GROUP_ID,
+    topics: [DEMAND_TOPIC],
+    eachBatch: async (batch, control) => {
+      const signals: DemandSignal[] = [];
+      for (const record of batch.records) {
+        try {
+          signals.push(parseDemandSignal(record.value));
+        } catch (error) {
+          if (!(error instanceof DemandSignalError)) throw error;
+          logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'not a demand signal; skipped');
+        }
+      }
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await withTransaction(pool, (client) => recordDemand(client, signals));
+          return;
+        } catch (error) {
+          if (!control.isRunning()) return LEAVE_UNCOMMITTED;
+          logger.warn({ err: error }, 'counting demand signals failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+        }
+      }
+    },
+  });
   publisher.kick();
   return {
     drain: () => publisher.drain(),
     async stop() {
+      await demand.stop();
       await consumer.stop();
       await publisher.stop();
       await kafka.close();

@@ -63,7 +63,7 @@ export async function evaluateKeys(client: pg.ClientBase, config: ChannelsConfig
   );
   const stateOf = new Map(states.rows.map((s) => [`${s.sku}\u001f${s.location}`, s]));
   const alerts: StockAlert[] = [];
-  const alert = (a: Omit<StockAlert, 'id' | 'at_ms'>) => alerts.push({ id: crypto.randomUUID(), at_ms: now, ...a });
+  const alert = (a: Omit<StockAlert, 'id' | 'at_ms' | 'demand'>) => alerts.push({ id: crypto.randomUUID(), at_ms: now, demand: 0, ...a });
   const { anomaly, stockout } = config.alerts;
   const updates: KeyState[] = [];
   for (const row of touched) {
@@ -158,6 +158,7 @@ export async function evaluateKeys(client: pg.ClientBase, config: ChannelsConfig
       ],
     );
   }
+  await addDemand(client, alerts);
   alerts.push(...(await evaluateLowStock(client, config, skus, levels.rows, now)));
   if (alerts.length > 0) {
     await client.query('INSERT INTO alert_outbox (payload) SELECT * FROM unnest($1::jsonb[])', [alerts.map((a) => JSON.stringify(a))]);
@@ -205,6 +206,7 @@ async function evaluateLowStock(client: pg.ClientBase, config: ChannelsConfig, s
         : `${c.sku} on ${c.channel}: ${c.quantity} available to sell, above the low stock threshold ${c.threshold} again`,
       version: c.version,
       at_ms: now,
+      demand: 0,
     });
   }
   if (changed.length > 0) {
@@ -215,4 +217,19 @@ async function evaluateLowStock(client: pg.ClientBase, config: ChannelsConfig, s
     );
   }
   return alerts;
+}
+
+/** Fills the demand count of stockout-risk alerts (signals for the SKU on every channel) and says it in the reason. */
+async function addDemand(client: pg.ClientBase, alerts: StockAlert[]): Promise<void> {
+  const risks = alerts.filter((a) => a.kind === 'stockout_risk');
+  if (risks.length === 0) return;
+  const res = await client.query<{ sku: string; n: string }>(
+    'SELECT sku, sum(signals)::text AS n FROM demand_signal WHERE sku = ANY($1::text[]) GROUP BY sku',
+    [[...new Set(risks.map((a) => a.sku))]],
+  );
+  const demand = new Map(res.rows.map((r) => [r.sku, Number(r.n)]));
+  for (const a of risks) {
+    a.demand = demand.get(a.sku) ?? 0;
+    if (a.demand > 0) a.reason += `; ${a.demand} demand signal(s) from the channels`;
+  }
 }

@@ -6,3 +6,4 @@
 export { startAlerts, type AlertsOptions, type RunningAlerts } from './alerts.ts';
 export { anomalyOf, daysOfCover, lowStockThreshold, median, velocityAfter } from './detect.ts';
 export type { AlertKind, StockAlert } from './alert.ts';
+export { DEMAND_KINDS, parseDemandSignal, rankedStockoutRisks, sendDemandSignal, type DemandSignal, type RankedRisk } from './demand.ts';

@@ -5,6 +5,8 @@
  *   recent changes of on hand (the anomaly window), its sales velocity (units/day) and the number of
  *   decreases seen, and whether a stockout risk is raised;
  * - `alert_low_stock(channel, sku)`: whether low stock is raised (raised once, cleared once);
+ * - `demand_signal(sku, channel, kind)`: demand signals counted (back-in-stock requests, out-of-stock
+ *   views), which rank stockout-risk alerts;
  * - `alert_outbox`: alerts to publish (Kafka `stock.alerts`, Redis stream, webhook), written in the
  *   transaction that decided them.
  */
@@ -36,6 +38,15 @@ export async function prepareAlertState(pool: pg.Pool): Promise<void> {
         raised      boolean     NOT NULL,
         updated_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
         PRIMARY KEY (channel, sku)
+      )`);
+    await client.query(`
+      CREATE TABLE IF NOT EXISTS demand_signal (
+        sku         text        NOT NULL,
+        channel     text        NOT NULL,
+        kind        text        NOT NULL,
+        signals     bigint      NOT NULL,
+        last_at_ms  bigint      NOT NULL,
+        PRIMARY KEY (sku, channel, kind)
       )`);
     await client.query(`
       CREATE TABLE IF NOT EXISTS alert_outbox (

@@ -81,3 +81,9 @@ export const ALERTS_GROUP_ID = 'stocksync-alerts';
 
 /** The Redis stream every alert is added to, `stocksync:alerts`. */
 export const ALERTS_STREAM = `${REDIS_KEY_PREFIX}alerts`;
+
+/** The topic channel apps write demand signals to (JSON `{sku, channel, kind, at_ms}`; docs/alerts.md), keyed by SKU. */
+export const DEMAND_TOPIC = 'stock.demand';
+
+/** The consumer group of `stocksync alerts run` on the demand topic. */
+export const DEMAND_GROUP_ID = 'stocksync-alerts-demand';

@@ -10,9 +10,9 @@ import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
-import { ALERTS_GROUP_ID, ALERTS_STREAM, ALERTS_TOPIC, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
+import { ALERTS_GROUP_ID, ALERTS_STREAM, ALERTS_TOPIC, DEMAND_GROUP_ID, DEMAND_TOPIC, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 import { availableToSell, loadChannelsConfig, type ChannelsConfig } from '../../src/channels/index.ts';
-import { startAlerts, type RunningAlerts, type StockAlert } from '../../src/alerts/index.ts';
+import { rankedStockoutRisks, sendDemandSignal, startAlerts, type RunningAlerts, type StockAlert } from '../../src/alerts/index.ts';
 import { createKafkaClient } from '../../src/kafka/client.ts';
 import { groupLag } from '../../src/kafka/group-lag.ts';
 import { createSchemaRegistry } from '../../src/registry/registry.ts';
@@ -109,7 +109,7 @@ beforeAll(async () => {
   await waitForLagZero();
   redis = new Redis(endpoints.redisUrl);
   await redis.del(ALERTS_STREAM);
-  alerts = await startAlerts({ config, groupId, logger: pino({ level: 'warn' }, pino.destination(2)) });
+  alerts = await startAlerts({ config, groupId, demandGroupId: `${DEMAND_GROUP_ID}-test-${Date.now()}`, logger: pino({ level: 'warn' }, pino.destination(2)) });
   pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   await alertsQuiet();
 }, 600_000);
@@ -170,8 +170,23 @@ describe('stock alerts', () => {
     expect(record.key?.toString()).toBe(key.sku);
   });
 
-  it('raises a stockout risk once when sales outrun what is available', { timeout: 300_000 }, async () => {
+  it('raises a stockout risk once when sales outrun what is available, with its demand signals, ranked first', { timeout: 300_000 }, async () => {
     const key = await posKey(5);
+    // Channel apps report three customers who wanted it (and one record that is no signal, skipped).
+    const kafka = createKafkaClient(endpoints.kafkaBrokers, { clientId: 'stocksync-test-demand' });
+    try {
+      await sendDemandSignal(kafka, { sku: key.sku, channel: 'webshop', kind: 'back_in_stock_request', at_ms: Date.now() });
+      await sendDemandSignal(kafka, { sku: key.sku, channel: 'webshop', kind: 'out_of_stock_view', at_ms: Date.now() });
+      await kafka.send(DEMAND_TOPIC, [{ key: key.sku, value: '{"sku": 42}' }]);
+      await sendDemandSignal(kafka, { sku: key.sku, channel: 'marketplace', kind: 'out_of_stock_view', at_ms: Date.now() });
+    } finally {
+      await kafka.close();
+    }
+    await eventually(
+      () => canonicalQuery<{ n: string }>('SELECT COALESCE(sum(signals), 0)::text AS n FROM demand_signal WHERE sku = $1', [key.sku]),
+      (rows) => rows[0]!.n === '3',
+      60_000,
+    );
     const [row] = await canonicalQuery<{ on_hand: string }>("SELECT on_hand::text FROM stock_level WHERE sku = $1 AND location = 'STORE-01'", [key.sku]);
     await move(key, 40 - Number(row!.on_hand));
     await alertsQuiet();
@@ -181,7 +196,16 @@ describe('stock alerts', () => {
     const risks = (await streamed()).slice(before).filter((a) => a.sku === key.sku && a.kind.startsWith('stockout'));
     expect(risks.map((a) => a.kind)).toEqual(['stockout_risk']);
     expect(Number(risks[0]!.value)).toBeLessThan(3);
-    expect(risks[0]!.reason).toMatch(/units\/day .* covers .* days, under 3/);
+    expect(risks[0]!.reason).toMatch(/units\/day .* covers .* days, under 3; 3 demand signal\(s\) from the channels/);
+    expect(risks[0]!.demand).toBe(3);
+    const client = new pg.Client(endpoints.canonical);
+    await client.connect();
+    try {
+      const ranked = await rankedStockoutRisks(client);
+      expect(ranked[0]).toMatchObject({ sku: key.sku, location: 'STORE-01', demand: 3 });
+    } finally {
+      await client.end();
+    }
   });
 
   it('raises low stock on a channel once, and clears it once', { timeout: 300_000 }, async () => {

@@ -1,6 +1,6 @@
 /** Unit tests of the alert rules: median/MAD anomalies, the weighted velocity, cover, thresholds. */
 import { describe, expect, it } from 'vitest';
-import { anomalyOf, daysOfCover, lowStockThreshold, median, velocityAfter } from '../../src/alerts/index.ts';
+import { anomalyOf, daysOfCover, lowStockThreshold, median, parseDemandSignal, velocityAfter } from '../../src/alerts/index.ts';
 
 const settings = { window: 30, minSamples: 10, thresholdMads: 6, minUnits: 5 };
 const sales = [-1, -2, -1, -2, -1, -2, -1, -2, -1, -2, -1, -2];
@@ -67,5 +67,20 @@ describe('lowStockThreshold', () => {
     expect(lowStockThreshold(rule, 'SKU-2')).toBe('6');
     expect(lowStockThreshold(rule, 'OTHER')).toBe('1');
     expect(lowStockThreshold({ lowStock: { skus: {}, patterns: [], default: null } }, 'X')).toBeNull();
+  });
+});
+
+describe('parseDemandSignal', () => {
+  it('reads a signal and refuses what is not one', () => {
+    expect(parseDemandSignal(Buffer.from('{"sku":"SKU-1","channel":"webshop","kind":"out_of_stock_view","at_ms":5}'))).toEqual({
+      sku: 'SKU-1',
+      channel: 'webshop',
+      kind: 'out_of_stock_view',
+      at_ms: 5,
+    });
+    expect(() => parseDemandSignal(Buffer.from('{"sku": 42}'))).toThrow(/sku must be a non-empty string/);
+    expect(() => parseDemandSignal(Buffer.from('{"sku":"A","channel":"w","kind":"like"}'))).toThrow(/kind must be one of/);
+    expect(() => parseDemandSignal(Buffer.from('nope'))).toThrow(/not JSON/);
+    expect(() => parseDemandSignal(null)).toThrow(/empty/);
   });
 });
