@@ -43,6 +43,7 @@ async function streamed(): Promise<StockAlert[]> {
       ...o,
       version: Number(o.version),
       at_ms: Number(o.at_ms),
+      demand: Number(o.demand),
       location: o.location || null,
       channel: o.channel || null,
       threshold: o.threshold || null,
@@ -109,6 +110,16 @@ beforeAll(async () => {
   await waitForLagZero();
   redis = new Redis(endpoints.redisUrl);
   await redis.del(ALERTS_STREAM);
+  // Canonical versions restarted with the fresh environment: so does the alert state.
+  const client = new pg.Client(endpoints.canonical);
+  await client.connect();
+  try {
+    await client.query("SELECT to_regclass('alert_key_state') IS NOT NULL AS present").then(async (r) => {
+      if (r.rows[0].present) await client.query('TRUNCATE alert_key_state, alert_low_stock, alert_outbox, demand_signal');
+    });
+  } finally {
+    await client.end();
+  }
   alerts = await startAlerts({ config, groupId, demandGroupId: `${DEMAND_GROUP_ID}-test-${Date.now()}`, logger: pino({ level: 'warn' }, pino.destination(2)) });
   pos = await mysql.createConnection(connectionOptions(endpoints.pos));
   await alertsQuiet();
