@@ -26,14 +26,18 @@ export interface Anomaly {
 }
 
 /**
- * Whether `change` (a change of on hand, units) is far outside `history` (the key's recent changes):
- * |change − median| > max(threshold_mads × 1.4826 × MAD, min_units), once `history` has at least
- * `min_samples` values. Null when it is not (or there is too little history).
+ * Whether `change` (a change of on hand, units) is far outside the key's recent changes of the same
+ * direction — decreases (sales, breakage) are judged against decreases, increases (receipts)
+ * against increases, as they are different processes (a restock of 6 among sales of 1 and 2 is
+ * ordinary): |change − median| > max(threshold_mads × 1.4826 × MAD, min_units), once there are at
+ * least `min_samples` changes of that direction in `history`. Null when it is not (or there is too
+ * little history).
  */
 export function anomalyOf(change: number, history: readonly number[], settings: AlertSettings['anomaly']): Anomaly | null {
-  if (history.length < settings.minSamples) return null;
-  const m = median(history);
-  const mad = median(history.map((x) => Math.abs(x - m)));
+  const same = history.filter((x) => (change < 0 ? x < 0 : x > 0));
+  if (change === 0 || same.length < settings.minSamples) return null;
+  const m = median(same);
+  const mad = median(same.map((x) => Math.abs(x - m)));
   const limit = Math.max(settings.thresholdMads * MAD_TO_SIGMA * mad, settings.minUnits);
   const deviation = Math.abs(change - m);
   if (deviation <= limit) return null;
@@ -41,7 +45,7 @@ export function anomalyOf(change: number, history: readonly number[], settings: 
     median: m,
     mad,
     limit,
-    reason: `change of ${change} units is ${deviation} from the median ${m} of the last ${history.length} changes (MAD ${mad}); the limit is ${limit} (${settings.thresholdMads} × 1.4826 × MAD, at least ${settings.minUnits})`,
+    reason: `change of ${change} units is ${deviation} from the median ${m} of the last ${same.length} ${change < 0 ? 'decreases' : 'increases'} (MAD ${mad}); the limit is ${limit} (${settings.thresholdMads} × 1.4826 × MAD, at least ${settings.minUnits})`,
   };
 }
 

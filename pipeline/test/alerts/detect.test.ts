@@ -11,7 +11,7 @@ describe('anomalyOf', () => {
     expect(a.median).toBe(-1.5);
     expect(a.mad).toBe(0.5);
     expect(a.limit).toBe(5);
-    expect(a.reason).toContain('change of -500 units is 498.5 from the median -1.5 of the last 12 changes (MAD 0.5)');
+    expect(a.reason).toContain('change of -500 units is 498.5 from the median -1.5 of the last 12 decreases (MAD 0.5)');
   });
 
   it('does not flag ordinary changes, and needs min_samples of history', () => {
@@ -20,10 +20,14 @@ describe('anomalyOf', () => {
     expect(anomalyOf(-500, sales.slice(0, 9), settings)).toBeNull();
   });
 
-  it('is robust to one outlier in the history', () => {
+  it('judges decreases against decreases and increases against increases', () => {
+    const mixed = [2000, ...sales, 40, 45, 50, 38, 42, 47, 44, 41, 39, 48];
+    expect(anomalyOf(6, sales, settings)).toBeNull(); // a restock among sales: no increase history
+    expect(anomalyOf(-2, mixed, settings)).toBeNull();
+    expect(anomalyOf(-500, mixed, settings)!.median).toBe(-1.5);
+    expect(anomalyOf(44, mixed, settings)).toBeNull();
+    expect(anomalyOf(1000, mixed, settings)!.reason).toContain('of the last 11 increases');
     expect(median([2000, ...sales])).toBe(-1);
-    expect(anomalyOf(-2, [2000, ...sales], settings)).toBeNull();
-    expect(anomalyOf(-500, [2000, ...sales], settings)).not.toBeNull();
   });
 });
 
