@@ -38,6 +38,8 @@ interface LevelRow {
 }
 
 const round = (x: number, digits = 2) => String(Math.round(x * 10 ** digits) / 10 ** digits);
+/** Rounded down, so a cover just under the threshold never reads as the threshold itself. */
+const floor2 = (x: number) => String(Math.floor(x * 100) / 100);
 
 /**
  * Evaluates the keys (sku, location) and queues the alerts they raise or clear.
@@ -119,9 +121,9 @@ export async function evaluateKeys(client: pg.ClientBase, config: ChannelsConfig
         sku: row.sku,
         location: row.location,
         channel: null,
-        value: round(cover),
+        value: floor2(cover),
         threshold: String(stockout.coverDays),
-        reason: `${row.sku} @ ${row.location}: ${available} available at ${round(next.velocity)} units/day (exponentially weighted over ${next.sales} sales, half-life ${stockout.halfLifeHours} h) covers ${round(cover)} days, under ${stockout.coverDays}`,
+        reason: `${row.sku} @ ${row.location}: ${available} available at ${round(next.velocity)} units/day (exponentially weighted over ${next.sales} sales, half-life ${stockout.halfLifeHours} h) covers ${floor2(cover)} days, under ${stockout.coverDays}`,
         version: Number(row.version),
       });
     } else if (state.stockout_raised && cover >= stockout.coverDays) {
