@@ -12,6 +12,7 @@ export {
   defaultChannelsFile,
   channelsDir,
   storeKindMismatch,
+  type AlertSettings,
   type ChannelRule,
   type ChannelsConfig,
   type ChannelsCheck,
@@ -28,5 +29,5 @@ export {
   type ChannelChange,
 } from './availability.ts';
 export { STREAM_MAX_LENGTH } from './notify.ts';
-export { checkChannels } from './oracle.ts';
+export { checkChannels, type ChannelMismatch } from './oracle.ts';
 export { availableToSell, type CanonicalRow } from './rules.ts';

@@ -10,6 +10,8 @@ import { register as registerConnectors } from './connectors.ts';
 import { register as registerDecode } from './decode.ts';
 import { register as registerDlq } from './dlq.ts';
 import { register as registerRun } from './run.ts';
+import { register as registerReconcile } from './reconcile.ts';
+import { register as registerAlerts } from './alerts.ts';
 import { register as registerSources } from './sources.ts';
 
 /** Adds one group of subcommands to the program. */
@@ -24,6 +26,8 @@ export const productCommands: RegisterCommands[] = [
   registerDecode,
   registerDlq,
   registerApi,
+  registerReconcile,
+  registerAlerts,
 ];
 
 /**
