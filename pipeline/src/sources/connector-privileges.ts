@@ -5,7 +5,8 @@
  * - MySQL/MariaDB: global SELECT, RELOAD, SHOW DATABASES, REPLICATION SLAVE, REPLICATION CLIENT
  *   (MariaDB's BINLOG MONITOR; LOCK TABLES where a global read lock is not allowed), SELECT or
  *   LOCK TABLES on databases and tables; INSERT and DELETE on its signal table
- *   (`signal.data.collection`, where Debezium writes incremental-snapshot watermarks); nothing grantable. Read from information_schema's
+ *   (`signal.data.collection`, where Debezium writes incremental-snapshot watermarks; the table of
+ *   that name in any database); nothing grantable. Read from information_schema's
  *   USER_PRIVILEGES, SCHEMA_PRIVILEGES and TABLE_PRIVILEGES (privileges through roles are not seen).
  * - PostgreSQL: LOGIN and REPLICATION, SELECT on the captured tables; not superuser, CREATEROLE,
  *   CREATEDB or BYPASSRLS, no member of the predefined roles that write data or reach the server's
@@ -34,6 +35,14 @@ const MARIADB_LOCAL = new Set(['USAGE', 'SELECT', 'LOCK TABLES', 'SHOW VIEW']);
 const SIGNAL_TABLE_WRITES = new Set(['INSERT', 'DELETE']);
 
 /**
+ * Whether a table scope (`database.table`) is a signal table: named as the connector's
+ * (`signal.data.collection`), in any database — one account often serves the connectors of
+ * several databases of one server, each with its signal table.
+ */
+const isSignalTable = (scope: string, signalTable: string | undefined): boolean =>
+  signalTable !== undefined && !scope.endsWith('.*') && scope.slice(scope.indexOf('.') + 1) === signalTable.slice(signalTable.indexOf('.') + 1);
+
+/**
  * The MariaDB/MySQL connector user's privileges beyond Debezium's, e.g. `FILE, SUPER on *.*`,
  * `INSERT on pos.*`, `GRANT OPTION`; empty when none.
  */
@@ -57,7 +66,7 @@ export async function mariadbExcessPrivileges(conn: Connection, signalTable?: st
     const privilege = String(row.privilege).toUpperCase();
     if (row.grantable === 'YES') grantable = true;
     const allowed = scope === '*.*' ? MARIADB_GLOBAL : MARIADB_LOCAL;
-    if (allowed.has(privilege) || (scope === signalTable && SIGNAL_TABLE_WRITES.has(privilege))) continue;
+    if (allowed.has(privilege) || (isSignalTable(scope, signalTable) && SIGNAL_TABLE_WRITES.has(privilege))) continue;
     byScope.set(scope, [...(byScope.get(scope) ?? []), privilege]);
   }
   const excess = [...byScope].map(([scope, privileges]) => `${[...new Set(privileges)].sort().join(', ')} on ${scope}`);

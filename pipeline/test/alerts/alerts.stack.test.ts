@@ -10,6 +10,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { Redis } from 'ioredis';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 import { ALERTS_GROUP_ID, ALERTS_STREAM, ALERTS_TOPIC, DEMAND_GROUP_ID, DEMAND_TOPIC, STOCK_LEVELS_TOPIC } from '../../src/config/names.ts';
 import { availableToSell, loadChannelsConfig, type ChannelsConfig } from '../../src/channels/index.ts';
 import { rankedStockoutRisks, sendDemandSignal, startAlerts, type RunningAlerts, type StockAlert } from '../../src/alerts/index.ts';
@@ -128,7 +129,8 @@ beforeAll(async () => {
     await kafka.close();
   }
   alerts = await startAlerts({ config, groupId, demandGroupId: `${DEMAND_GROUP_ID}-test-${Date.now()}`, logger: pino({ level: 'warn' }, pino.destination(2)) });
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+  // As the sample application: the connector user may only read.
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
   await alertsQuiet();
 }, 600_000);
 
@@ -142,7 +144,7 @@ afterAll(async () => {
 describe('stock alerts', () => {
   it('raises no anomaly from the sample workload, and nothing for the snapshot', { timeout: 600_000 }, async () => {
     expect(await streamed()).toEqual([]);
-    const wms = new pg.Client(endpoints.warehouse);
+    const wms = new pg.Client(sampleWriter('warehouse', endpoints.warehouse));
     await wms.connect();
     const stop = new AbortController();
     try {

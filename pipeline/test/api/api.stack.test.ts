@@ -12,6 +12,7 @@ import mysql from 'mysql2/promise';
 import { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { sampleWriter } from '../../dev/stack/accounts.ts';
 import { channelStream } from '../../src/config/names.ts';
 import { readChannelChanges } from '../../src/channels/availability.ts';
 import { startApi, type RunningApi } from '../../src/api/index.ts';
@@ -45,7 +46,8 @@ beforeAll(async () => {
   env = await startChannelEnvironment();
   api = await startApi({ keys, config: env.config, port: 0, heartbeatMs: 1000 });
   api2 = await startApi({ keys, config: env.config, port: 0 });
-  pos = await mysql.createConnection(connectionOptions(endpoints.pos));
+  // As the sample application: the connector user may only read.
+  pos = await mysql.createConnection(connectionOptions(sampleWriter('pos', endpoints.pos)));
   redis = new Redis(endpoints.redisUrl);
 }, 420_000);
 

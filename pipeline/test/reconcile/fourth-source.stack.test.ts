@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { stackEndpoints } from '../../src/config/endpoints.ts';
+import { posAdmin } from '../../dev/stack/accounts.ts';
 import { applyConnector, deleteConnectorAndOffsets, loadConnector } from '../../src/connectors/apply.ts';
 import { prepareCanonicalStore } from '../../src/merge/index.ts';
 import { loadMapping } from '../../src/normalize/index.ts';
@@ -113,7 +114,8 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(dir, 'connectors', 'shop4.json'), JSON.stringify(connectorConfig(), null, 2));
   process.env.STOCKSYNC_CONNECTORS_DIR = path.join(dir, 'connectors');
 
-  admin = await mysql.createConnection({ ...connectionOptions(endpoints.pos), database: undefined, multipleStatements: false });
+  // The server's administrator: the connector user may not create a database.
+  admin = await mysql.createConnection(posAdmin());
   await admin.query(`CREATE DATABASE ${mysql.escapeId(database)}`);
   await admin.query(`USE ${mysql.escapeId(database)}`);
   await admin.query('CREATE TABLE article (art_no int NOT NULL PRIMARY KEY, ean varchar(20) NOT NULL, active tinyint(1) NOT NULL)');
@@ -121,6 +123,8 @@ beforeAll(async () => {
     'CREATE TABLE stock (art_no int NOT NULL, depot varchar(4) NOT NULL, cases decimal(10,3) NOT NULL, held int NOT NULL, PRIMARY KEY (art_no, depot))',
   );
   await admin.query('CREATE TABLE debezium_signal (id varchar(64) NOT NULL PRIMARY KEY, type varchar(32) NOT NULL, data mediumtext NULL)');
+  // What a retailer grants the connector user on a new source's signal table (docs/sources.md).
+  await admin.query(`GRANT INSERT, DELETE ON ${mysql.escapeId(database)}.debezium_signal TO ?@'127.0.0.1'`, [endpoints.pos.user]);
   await admin.query("INSERT INTO article VALUES (1, '4000000000011', 1), (2, '4000000000028', 1), (3, '4000000000035', 0)");
   await admin.query("INSERT INTO stock VALUES (1, 'N', 2.5, 4), (1, 'S', 1, 0), (2, 'N', 0.25, 1), (3, 'N', 9, 0), (2, 'X', 5, 0)");
 

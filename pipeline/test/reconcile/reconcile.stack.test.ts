@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { connectionOptions, stackEndpoints } from '../../src/config/endpoints.ts';
+import { posAdmin, sampleWriters } from '../../dev/stack/accounts.ts';
+
+/** The sample sources' own accounts: the connector users may only read. */
+const writers = sampleWriters(stackEndpoints());
 import { checkAgainstOracle } from '../../dev/demo/oracle-check.ts';
 import { diffStock, type OracleRow } from '../../dev/sample/shared/oracle.ts';
 import { posOracle } from '../../dev/sample/pos/oracle.ts';
@@ -63,9 +67,9 @@ const key = (r: { sku: string; location: string }) => `${r.sku} @ ${r.location}`
 
 describe('stocksync reconcile on the sample sources', () => {
   it('expects of each source exactly what its independent SQL oracle computes', { timeout: 120_000 }, async () => {
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const erp = await mysql.createConnection(connectionOptions(endpoints.erpnext));
-    const wms = new pg.Client(endpoints.warehouse);
+    const pos = await mysql.createConnection(connectionOptions(writers.pos));
+    const erp = await mysql.createConnection(connectionOptions(writers.erpnext));
+    const wms = new pg.Client(writers.warehouse);
     await wms.connect();
     try {
       const oracles: Record<string, OracleRow[]> = { pos: await posOracle(pos), warehouse: await warehouseOracle(wms), erpnext: await erpnextOracle(erp) };
@@ -93,9 +97,9 @@ describe('stocksync reconcile on the sample sources', () => {
     expect(quiet.unsettled).toBe(0);
     expect(quiet.sources.map((s) => s.source).sort()).toEqual(['erpnext', 'pos', 'warehouse']);
 
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const erp = await mysql.createConnection(connectionOptions(endpoints.erpnext));
-    const wms = new pg.Client(endpoints.warehouse);
+    const pos = await mysql.createConnection(connectionOptions(writers.pos));
+    const erp = await mysql.createConnection(connectionOptions(writers.erpnext));
+    const wms = new pg.Client(writers.warehouse);
     await wms.connect();
     const stop = new AbortController();
     try {
@@ -132,9 +136,10 @@ describe('stocksync reconcile on the sample sources', () => {
     await waitForLagZero();
     await channelsQuiet();
     // Drift behind the pipeline's back: source rows changed with the binlog off (MariaDB
-    // sql_log_bin = 0: the connector never sees them), and canonical rows edited by hand.
-    const pos = await mysql.createConnection(connectionOptions(endpoints.pos));
-    const erp = await mysql.createConnection(connectionOptions(endpoints.erpnext));
+    // sql_log_bin = 0, which takes the server's administrator: the connector never sees them), and
+    // canonical rows edited by hand.
+    const pos = await mysql.createConnection(posAdmin(endpoints.pos.database));
+    const erp = await mysql.createConnection(posAdmin(endpoints.erpnext.database));
     const drifted: string[] = [];
     try {
       await pos.query('SET SESSION sql_log_bin = 0');
