@@ -7,15 +7,14 @@
  * invariant 6).
  */
 import type pg from 'pg';
-import { formatNormalized, normalizeDecimal, parseDecimal, subtractDecimal } from '../decimal/index.ts';
 import { StatementParams } from '../postgres/statement.ts';
-import { validateStockLevel, type StockLevelEvent } from './canonical-schema.ts';
+import { stockLevelEvent, type StockLevelEvent } from './canonical-schema.ts';
 import { outboxRowsCte } from './outbox-rows.ts';
 
 /**
  * Queues every `stock_level` row of `skus` in `canonical_outbox`, as the merge would have.
  * @returns the events queued.
- * @throws Error from `validateStockLevel` when a stored row does not fit the canonical schema.
+ * @throws CanonicalSchemaError when a stored row does not fit the canonical schema.
  */
 export async function republishCanonical(client: pg.ClientBase, skus: string[]): Promise<StockLevelEvent[]> {
   if (skus.length === 0) return [];
@@ -37,25 +36,15 @@ export async function republishCanonical(client: pg.ClientBase, skus: string[]):
     [skus],
   );
   if (res.rows.length === 0) return [];
-  const events = res.rows.map((row): StockLevelEvent => {
-    const onHand = normalizeDecimal(row.on_hand);
-    const reserved = normalizeDecimal(row.reserved);
-    const event: StockLevelEvent = {
-      sku: row.sku,
-      location: row.location,
-      on_hand: onHand,
-      reserved,
-      available: formatNormalized(subtractDecimal(parseDecimal(onHand), parseDecimal(reserved))),
-      safety_stock: row.safety_stock === null ? null : normalizeDecimal(row.safety_stock),
+  const events = res.rows.map((row) =>
+    stockLevelEvent(row, {
       source: row.source,
       source_position: row.source_position,
       source_ts_ms: row.source_ts_ms === null ? null : Number(row.source_ts_ms),
       version: Number(row.version),
       updated_at: Number(row.updated_at_ms),
-    };
-    validateStockLevel(event);
-    return event;
-  });
+    }),
+  );
   const params = new StatementParams();
   await client.query(`WITH ${outboxRowsCte(params, events)} SELECT 1`, params.values);
   return events;
