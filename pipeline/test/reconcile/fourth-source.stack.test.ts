@@ -140,6 +140,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop();
   await deleteConnectorAndOffsets(connector).catch(() => undefined);
+  await admin?.query(`REVOKE INSERT, DELETE ON ${mysql.escapeId(database)}.debezium_signal FROM ?@'127.0.0.1'`, [endpoints.pos.user]).catch(() => undefined);
   await admin?.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(database)}`);
   await admin?.end();
   delete process.env.STOCKSYNC_CONNECTORS_DIR;
