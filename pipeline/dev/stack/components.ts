@@ -157,6 +157,21 @@ async function pgOwnedDatabase(port: number, database: string, account: { user: 
   }
 }
 
+/** Databases on the machine PostgreSQL at `port` whose name starts with `prefix`, not owned by `owner`. */
+async function pgDatabasesNotOwned(port: number, prefix: string, owner: string): Promise<string[]> {
+  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
+  await admin.connect();
+  try {
+    const res = await admin.query<{ name: string }>(
+      'SELECT datname AS name FROM pg_database WHERE starts_with(datname, $1) AND pg_get_userbyid(datdba) <> $2 AND NOT datistemplate ORDER BY 1',
+      [prefix, owner],
+    );
+    return res.rows.map((r) => r.name);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function pgEnsureDatabase(port: number, database: string): Promise<void> {
   const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   await client.connect();
@@ -208,6 +223,11 @@ const machinePostgres: Component = {
     await pgOwnedDatabase(port, registryDatabase, registryAccount, 'NOCREATEDB');
     // CREATEDB: the tests and the bench give the pipeline databases of their own beside it.
     await pgOwnedDatabase(port, endpoints.canonical.database, endpoints.canonical, 'CREATEDB');
+    // Databases the tests and the bench made beside it (`<canonical>_movements`, …) under an older
+    // layout, as postgres: the pipeline's role could not create its tables there.
+    for (const database of await pgDatabasesNotOwned(port, `${endpoints.canonical.database}_`, endpoints.canonical.user)) {
+      await pgOwnedDatabase(port, database, endpoints.canonical, 'CREATEDB');
+    }
     const { marketplace, canonical } = endpoints;
     if (marketplace.host === canonical.host && marketplace.port === canonical.port) {
       await pgOwnedDatabase(port, marketplace.database, marketplace, 'NOCREATEDB');
