@@ -25,10 +25,13 @@ export async function createMariadbSignalTable(conn: mysql.Connection, database?
 
 /**
  * Creates the signal table in a PostgreSQL database's `public` schema if missing, and lets the
- * connector user (`connectorUser`) write it: Debezium writes its incremental-snapshot watermarks
- * there, and `reconcile --repair` its signals (docs/sources.md).
+ * connector user (`connectorUser`, when that role exists on this server: a test's scratch database
+ * may live elsewhere) write it: Debezium writes its incremental-snapshot watermarks there, and
+ * `reconcile --repair` its signals (docs/sources.md).
  */
 export async function createPostgresSignalTable(client: Client, connectorUser: string): Promise<void> {
   await client.query(`CREATE TABLE IF NOT EXISTS public.${SIGNAL_TABLE} (id varchar(64) PRIMARY KEY, type varchar(32) NOT NULL, data text)`);
+  const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [connectorUser]);
+  if (role.rowCount === 0) return;
   await client.query(`GRANT INSERT, DELETE ON public.${SIGNAL_TABLE} TO ${client.escapeIdentifier(connectorUser)}`);
 }
