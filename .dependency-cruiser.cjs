@@ -86,6 +86,21 @@ module.exports = {
     },
     ...stageOrder,
     {
+      name: 'api-only-from-cli',
+      comment:
+        'The availability API (pipeline/src/api) is a way in for channel apps: only the CLI (and the harness, tests) start it; stages, adapters and the processor never import it.',
+      severity: 'error',
+      from: { path: SRC, pathNot: ['^pipeline/src/api/', '^pipeline/src/cli/'] },
+      to: { path: '^pipeline/src/api/' },
+    },
+    {
+      name: 'api-not-processor-or-cli',
+      comment: 'The availability API reads through the stages and adapters; it never imports the consume loop (processor) or the CLI.',
+      severity: 'error',
+      from: { path: '^pipeline/src/api/' },
+      to: { path: folders(['processor', 'cli']) },
+    },
+    {
       name: 'kafkajs-only-in-kafka-client',
       comment: 'Only pipeline/src/kafka/client.ts imports kafkajs; everything else uses that client.',
       severity: 'error',

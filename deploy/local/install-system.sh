@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the local stack runs on, when missing: a JDK 17 and Maven (Kafka,
 # Kafka Connect), the MariaDB and PostgreSQL servers (the sources and the canonical/channel stores),
-# Redis, and Prometheus (its promtool checks deploy/observability/). Apicurio Registry 3.3 also
+# Redis, Prometheus (its promtool checks deploy/observability/) and Chromium (the API's browser test). Apicurio Registry 3.3 also
 # needs a JDK >= 21 under /usr/lib/jvm (Debian bookworm ships none; the machines here carry
 # Temurin 25). Safe to run again.
 set -euo pipefail
@@ -15,6 +15,8 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null || missing+=(redis-server)
 # Prometheus and promtool: the tests check deploy/observability/ with them.
 command -v promtool >/dev/null || missing+=(prometheus)
+# Headless Chromium: the availability API's browser test drives it with playwright-core (no browser download).
+command -v chromium >/dev/null || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"

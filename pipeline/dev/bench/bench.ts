@@ -2,6 +2,7 @@
  * `stocksync bench`: runs the bench parts given (each a module `bench/<part>.ts` exporting
  * `run<Part>(options): Promise<BenchPart>`) in their fixed order and collects their results.
  */
+import { runApiBench } from './api.ts';
 import { runLatency } from './latency.ts';
 import { runSnapshot } from './snapshot.ts';
 import { runThroughput } from './throughput.ts';
@@ -9,7 +10,7 @@ import { machineRecorder, type BenchPart } from './report.ts';
 import type { Progress } from './capture.ts';
 
 /** Every part, in the order they run. */
-export const BENCH_PARTS = ['throughput', 'latency', 'snapshot'] as const;
+export const BENCH_PARTS = ['throughput', 'latency', 'snapshot', 'api'] as const;
 
 /** A part's name. */
 export type BenchPartName = (typeof BENCH_PARTS)[number];
@@ -33,8 +34,10 @@ export interface BenchOptions {
   seed: number;
   /** Write a CPU profile of the throughput part's pipeline process into this folder. */
   profileDir?: string;
-  /** The CI version: the latency part steps through its short rates. */
+  /** The CI version: the latency part steps through its short rates, the api part runs short. */
   short?: boolean;
+  /** The api part's SSE clients (default 1000; short 100). */
+  sseClients?: number;
   progress: Progress;
 }
 
@@ -66,6 +69,7 @@ export async function runBench(options: BenchOptions, onPart: (part: BenchPart) 
     throughput: () => runThroughput({ products: options.products, seed: options.seed, profileDir: options.profileDir, progress: options.progress }),
     latency: () => runLatency({ seed: options.seed, short: options.short, progress: options.progress }),
     snapshot: () => runSnapshot({ rows: options.rows, seed: options.seed, progress: options.progress }),
+    api: () => runApiBench({ short: options.short, seed: options.seed, sseClients: options.sseClients, progress: options.progress }),
   };
   const parts: BenchPart[] = [];
   for (const name of options.parts) {

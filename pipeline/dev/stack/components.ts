@@ -16,6 +16,7 @@ import { httpProbe, type Probe } from './probes.ts';
 import { spawnDaemon, type PidRecord } from './processes.ts';
 import { POS_CONNECTOR_PRIVILEGES, posAdmin, posSocket, sampleWriter, warehouseAdmin, warehouseSocketDir } from './accounts.ts';
 import type { StackPaths } from './paths.ts';
+import { createMariadbSignalTable, SIGNAL_TABLE } from '../sample/shared/signal-table.ts';
 
 /**
  * `managed`: the stack owns the process and its data (own datadir, own port).
@@ -410,6 +411,12 @@ async function bootstrapPosAccounts(paths: StackPaths): Promise<void> {
       await conn.query("REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@'127.0.0.1'", [account.user]);
     }
     await conn.query(`GRANT ${POS_CONNECTOR_PRIVILEGES} ON *.* TO ?@'127.0.0.1'`, [connector.user]);
+    // Debezium writes its incremental-snapshot watermarks into the signal table, and
+    // `reconcile --repair` its signals: the connector user may write that table only.
+    for (const database of new Set([connector.database, endpoints.erpnext.database])) {
+      await createMariadbSignalTable(conn, database);
+      await conn.query(`GRANT INSERT, DELETE ON ${mysql.escapeId(database, true)}.${SIGNAL_TABLE} TO ?@'127.0.0.1'`, [connector.user]);
+    }
     for (const database of new Set([connector.database, endpoints.erpnext.database])) {
       await conn.query(`GRANT ALL PRIVILEGES ON ${mysql.escapeId(database, true)}.* TO ?@'127.0.0.1'`, [app.user]);
     }

@@ -15,6 +15,44 @@ export const channelsSchema = {
   additionalProperties: false,
   required: ['channels'],
   properties: {
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'How `stocksync alerts run` detects anomalies and stockout risk (docs/alerts.md). Low stock thresholds are per channel (low_stock).',
+      properties: {
+        anomaly: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            "A change of a (sku, location)'s on hand is an anomaly when it is further than `threshold_mads` scaled MADs (1.4826 × median absolute deviation, at least `min_units`) from the median of its last `window` changes, once it has at least `min_samples`.",
+          properties: {
+            window: { type: 'integer', minimum: 3, maximum: 1000, default: 30 },
+            min_samples: { type: 'integer', minimum: 3, default: 10 },
+            threshold_mads: { type: 'number', exclusiveMinimum: 0, default: 6 },
+            min_units: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              default: 5,
+              description: 'The smallest deviation from the median that can be an anomaly, in units.',
+            },
+          },
+        },
+        stockout: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description:
+            'Stockout risk: sales velocity per (sku, location) as an exponentially weighted rate of the decreases of on hand (half-life `half_life_hours`); raised when available / velocity is under `cover_days` days, once at least `min_sales` decreases were seen; cleared when above.',
+          properties: {
+            half_life_hours: { type: 'number', exclusiveMinimum: 0, default: 72 },
+            cover_days: { type: 'number', exclusiveMinimum: 0, default: 3 },
+            min_sales: { type: 'integer', minimum: 1, default: 5 },
+          },
+        },
+      },
+    },
     channels: {
       type: 'object',
       minProperties: 1,
@@ -125,6 +163,18 @@ export const channelsSchema = {
               minimum: 1,
               description: 'Requests at once (when absent: twice requests_per_second rounded up, so it depends on the rate).',
             },
+          },
+        },
+        low_stock: {
+          type: 'object',
+          additionalProperties: false,
+          description:
+            'Low stock alerts: raised once when available to sell on this channel falls to the threshold or below, cleared once when it rises above. The threshold of a SKU is its entry in `skus`, else the first pattern of `patterns` it matches (`*` = any run of characters), else `default` (null: no alert).',
+          default: {},
+          properties: {
+            default: { oneOf: [{ $ref: '#/definitions/quantity' }, { type: 'null' }], default: null },
+            skus: { type: 'object', default: {}, additionalProperties: { $ref: '#/definitions/quantity' } },
+            patterns: { type: 'object', default: {}, additionalProperties: { $ref: '#/definitions/quantity' } },
           },
         },
         batch_size: {

@@ -52,10 +52,19 @@ export interface ChannelRule {
   cap: string | null;
   rateLimit: { requestsPerSecond: number; burst: number };
   batchSize: number;
+  /** Low stock thresholds (available to sell, units): per SKU, by SKU pattern in file order, default (null: none). */
+  lowStock: { skus: Record<string, string>; patterns: Array<[string, string]>; default: string | null };
+}
+
+/** Alert detection settings (`alerts:` of the channels file; defaults from the schema). */
+export interface AlertSettings {
+  anomaly: { window: number; minSamples: number; thresholdMads: number; minUnits: number };
+  stockout: { halfLifeHours: number; coverDays: number; minSales: number };
 }
 
 export interface ChannelsConfig {
   channels: ChannelRule[];
+  alerts: AlertSettings;
   file: string;
 }
 
@@ -167,10 +176,20 @@ export function loadChannelsConfig(file = process.env.STOCKSYNC_CHANNELS_FILE ??
         burst: c.rate_limit.burst ?? Math.max(1, Math.ceil(c.rate_limit.requests_per_second) * 2),
       },
       batchSize: c.batch_size,
+      lowStock: {
+        skus: Object.fromEntries(Object.entries(c.low_stock.skus).map(([sku, v]) => [sku, quantity(v)])),
+        patterns: Object.entries(c.low_stock.patterns).map(([pattern, v]) => [pattern, quantity(v)]),
+        default: c.low_stock.default === null ? null : quantity(c.low_stock.default),
+      },
     });
   }
   if (problems.length > 0) throw new ChannelsConfigError(problems);
-  return { channels, file };
+  const a = (data as ChannelsFile).alerts;
+  const alerts: AlertSettings = {
+    anomaly: { window: a.anomaly.window, minSamples: a.anomaly.min_samples, thresholdMads: a.anomaly.threshold_mads, minUnits: a.anomaly.min_units },
+    stockout: { halfLifeHours: a.stockout.half_life_hours, coverDays: a.stockout.cover_days, minSales: a.stockout.min_sales },
+  };
+  return { channels, alerts, file };
 }
 
 /** A channel by name. @throws Error naming the known channels. */

@@ -164,5 +164,15 @@ function describeRule(rule: ChannelRule): string {
     `  cap          ${rule.cap ?? 'none'}`,
     `  rate limit   ${rule.rateLimit.requestsPerSecond} requests/s, burst ${rule.rateLimit.burst}`,
     `  batch size   ${rule.batchSize} SKUs per write`,
+    `  low stock    ${describeLowStock(rule)}`,
   ].join('\n');
+}
+
+function describeLowStock(rule: ChannelRule): string {
+  const parts = [
+    ...Object.entries(rule.lowStock.skus).map(([sku, t]) => `${sku} at ${t}`),
+    ...rule.lowStock.patterns.map(([pattern, t]) => `${pattern} at ${t}`),
+    rule.lowStock.default === null ? 'otherwise no alert' : `otherwise at ${rule.lowStock.default}`,
+  ];
+  return `alert when available to sell is at or below: ${parts.join('; ')}`;
 }

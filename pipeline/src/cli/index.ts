@@ -4,18 +4,31 @@
  * adds its own commands (stack, sample, demo); `pipeline/bin/stocksync.js` puts the two together.
  */
 import { Command } from 'commander';
+import { register as registerApi } from './api.ts';
 import { register as registerChannels } from './channels.ts';
 import { register as registerConnectors } from './connectors.ts';
 import { register as registerDecode } from './decode.ts';
 import { register as registerDlq } from './dlq.ts';
 import { register as registerRun } from './run.ts';
+import { register as registerReconcile } from './reconcile.ts';
+import { register as registerAlerts } from './alerts.ts';
 import { register as registerSources } from './sources.ts';
 
 /** Adds one group of subcommands to the program. */
 export type RegisterCommands = (program: Command) => void;
 
 /** The product's command groups. */
-export const productCommands: RegisterCommands[] = [registerConnectors, registerRun, registerSources, registerChannels, registerDecode, registerDlq];
+export const productCommands: RegisterCommands[] = [
+  registerConnectors,
+  registerRun,
+  registerSources,
+  registerChannels,
+  registerDecode,
+  registerDlq,
+  registerApi,
+  registerReconcile,
+  registerAlerts,
+];
 
 /**
  * Parses `argv` with the given command groups and exits: 1 with `stocksync: <message>` on an

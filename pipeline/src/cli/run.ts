@@ -8,6 +8,7 @@ import { explainConnectionFailure } from './endpoint-errors.ts';
 import { Option } from 'commander';
 import { integerArgument, metricsPortOption, portFrom } from './options.ts';
 import { untilSignal } from './signals.ts';
+import { formatReport, parseInterval, scheduleReconcile } from '../reconcile/index.ts';
 
 /** `stocksync run`: the pipeline process. */
 export function register(program: Command): void {
@@ -23,21 +24,51 @@ export function register(program: Command): void {
         .env('STOCKSYNC_PIPELINE_CONCURRENCY')
         .default(DEFAULT_PIPELINE_CONCURRENCY),
     )
-    .action(async (options: { group: string; metricsPort: number | string; sources?: string[]; concurrency: number }) => {
-      const mappings = options.sources?.map((file) => loadMapping(file));
-      let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
-      const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () => pipeline?.readiness());
-      const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
-      pipeline = await startPipeline({ groupId: options.group, mappings, concurrency: options.concurrency }).catch((error: unknown) => {
-        // Until the processor names the canonical store itself: at start-up only it is reached through pg.
+    .option('--reconcile-every <interval>', 'also run `stocksync reconcile` on a schedule, e.g. 1h (docs/reconciliation.md)')
+    .option('--reconcile-repair', 'repair what the scheduled reconciliation finds (with --reconcile-every)')
+    .action(
+      async (options: {
+        group: string;
+        metricsPort: number | string;
+        sources?: string[];
+        reconcileEvery?: string;
+        reconcileRepair?: boolean;
+        concurrency: number;
+      }) => {
+        const reconcileEveryMs = options.reconcileEvery === undefined ? undefined : parseInterval(options.reconcileEvery);
+        const mappings = options.sources?.map((file) => loadMapping(file));
+        let pipeline: Awaited<ReturnType<typeof startPipeline>> | undefined;
+        const server = await serveMetrics(portFrom(options.metricsPort, 'STOCKSYNC_METRICS_PORT'), '--metrics-port', () => pipeline?.readiness());
+        const canonical = { component: 'canonical store', endpoint: { ...stackEndpoints().canonical, name: 'canonical' } };
+        pipeline = await startPipeline({ groupId: options.group, mappings, concurrency: options.concurrency }).catch((error: unknown) => {
+          // Until the processor names the canonical store itself: at start-up only it is reached through pg.
+          server?.close();
+          throw explainConnectionFailure(error, [canonical], canonical);
+        });
+        console.error(`stocksync run: consuming as a member of ${options.group}; SIGINT or SIGTERM stops it`);
+        const scheduled =
+          reconcileEveryMs === undefined
+            ? undefined
+            : scheduleReconcile(
+                reconcileEveryMs,
+                {
+                  mappings,
+                  groupId: options.group,
+                  repair: options.reconcileRepair ?? false,
+                  log: (line) => console.error(`stocksync run: reconcile: ${line}`),
+                },
+                (report) => {
+                  for (const line of formatReport(report, 20)) console.error(`stocksync run: reconcile: ${line}`);
+                },
+                (error) => console.error(`stocksync run: reconcile failed (retried at the next interval): ${error.message}`),
+              );
+        if (scheduled) console.error(`stocksync run: reconciling every ${options.reconcileEvery}${options.reconcileRepair ? ', with repairs' : ''}`);
+        await untilSignal();
+        console.error('stocksync run: stopping (finishing the batch in hand)');
+        await scheduled?.stop();
         server?.close();
-        throw explainConnectionFailure(error, [canonical], canonical);
-      });
-      console.error(`stocksync run: consuming as a member of ${options.group}; SIGINT or SIGTERM stops it`);
-      await untilSignal();
-      console.error('stocksync run: stopping (finishing the batch in hand)');
-      server?.close();
-      await pipeline.stop();
-      console.error('stocksync run: stopped');
-    });
+        await pipeline.stop();
+        console.error('stocksync run: stopped');
+      },
+    );
 }

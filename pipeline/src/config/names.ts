@@ -63,6 +63,9 @@ export function availabilityField(channel: string): string {
   return `channel:${redisKeyPart(channel)}`;
 }
 
+/** Redis key prefix of the availability API's rate limit per API key (`@fastify/rate-limit`'s Redis store): `stocksync:api-rate:<key id>`. */
+export const API_RATE_KEY_PREFIX = `${REDIS_KEY_PREFIX}api-rate:`;
+
 /** Redis pub/sub channel carrying each canonical change as JSON (the stock.levels value fields). */
 export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 
@@ -70,3 +73,20 @@ export const STOCK_CHANGES_CHANNEL = `${REDIS_KEY_PREFIX}stock-changes`;
 export function channelStream(channel: string): string {
   return redisName('channel', channel);
 }
+
+// Alerts (docs/alerts.md)
+
+/** The topic of stock alerts (low stock, anomaly, stockout risk), Avro (`schemas/avro/stock_alert.avsc`, subject `stock.alerts-value`), keyed by SKU. */
+export const ALERTS_TOPIC = 'stock.alerts';
+
+/** The consumer group of `stocksync alerts run` on stock.levels. */
+export const ALERTS_GROUP_ID = 'stocksync-alerts';
+
+/** The Redis stream every alert is added to, `stocksync:alerts`. */
+export const ALERTS_STREAM = `${REDIS_KEY_PREFIX}alerts`;
+
+/** The topic channel apps write demand signals to (JSON `{sku, channel, kind, at_ms}`; docs/alerts.md), keyed by SKU. */
+export const DEMAND_TOPIC = 'stock.demand';
+
+/** The consumer group of `stocksync alerts run` on the demand topic. */
+export const DEMAND_GROUP_ID = 'stocksync-alerts-demand';

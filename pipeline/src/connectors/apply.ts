@@ -127,13 +127,15 @@ export function connectSecretEnvironment(env: Environment = process.env): Record
   );
 }
 
-/** Every shipped connector file, sorted by name. */
+/** Every connector file of `connectors/debezium/` (or `$STOCKSYNC_CONNECTORS_DIR` when set), sorted by name. */
 export function connectorFiles(): string[] {
+  // A data engineer may keep the connector configs elsewhere (e.g. beside their own mapping files).
+  const dir = process.env.STOCKSYNC_CONNECTORS_DIR || connectorsDir;
   return fs
-    .readdirSync(connectorsDir)
+    .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => path.join(connectorsDir, f));
+    .map((f) => path.join(dir, f));
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

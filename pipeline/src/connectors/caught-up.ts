@@ -109,7 +109,17 @@ export function firstUnreadChange(events: BinlogEvent[], offset: BinlogOffset, c
 const MAX_SCANNED_EVENTS = 200_000;
 const PAGE = 2000;
 
-async function mariadbCaughtUp(connector: ConnectorFile, offset: Record<string, unknown>): Promise<Omit<CaughtUp, 'connector' | 'offset'>> {
+/**
+ * A position in a source's log to check the connector's offset against instead of the source's
+ * current one: binlog coordinates (MariaDB/MySQL) or an LSN (PostgreSQL).
+ */
+export type LogPosition = { file: string; pos: number } | { lsn: bigint };
+
+async function mariadbCaughtUp(
+  connector: ConnectorFile,
+  offset: Record<string, unknown>,
+  until?: { file: string; pos: number },
+): Promise<Omit<CaughtUp, 'connector' | 'offset'>> {
   const c = connector.config;
   const conn = await mysql.createConnection({
     host: c['database.hostname'],
@@ -118,7 +128,8 @@ async function mariadbCaughtUp(connector: ConnectorFile, offset: Record<string, 
     password: resolveEnvReferences(c['database.password'] ?? ''),
   });
   try {
-    const [[master]] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
+    const [[current]] = await conn.query<mysql.RowDataPacket[]>('SHOW MASTER STATUS');
+    const master = until ? { File: until.file, Position: until.pos } : current;
     if (!master) return { caughtUp: false, reason: 'SHOW MASTER STATUS answered nothing: is the binlog on?', sourcePosition: null };
     const sourcePosition = `${master.File}:${master.Position}`;
     const at: BinlogOffset = {
@@ -182,7 +193,11 @@ export function lsnToNumber(lsn: string): bigint {
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
-async function postgresCaughtUp(connector: ConnectorFile, offset: Record<string, unknown>): Promise<Omit<CaughtUp, 'connector' | 'offset'>> {
+async function postgresCaughtUp(
+  connector: ConnectorFile,
+  offset: Record<string, unknown>,
+  until?: { lsn: bigint },
+): Promise<Omit<CaughtUp, 'connector' | 'offset'>> {
   const c = connector.config;
   const slot = c['slot.name'] ?? 'debezium';
   const publication = c['publication.name'] ?? 'dbz_publication';
@@ -204,7 +219,7 @@ async function postgresCaughtUp(connector: ConnectorFile, offset: Record<string,
       };
     }
     const { rows: current } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    const target = current[0]!.lsn;
+    const target = until ? `${(until.lsn >> 32n).toString(16).toUpperCase()}/${(until.lsn & 0xffffffffn).toString(16).toUpperCase()}` : current[0]!.lsn;
     const read = BigInt(String(offset.lsn_proc ?? offset.lsn));
     // A temporary copy of the connector's slot (dropped with this session) can be peeked while the
     // connector streams from the original; peeking neither consumes nor confirms anything.
@@ -245,11 +260,11 @@ function shippedConnector(connector: string | ConnectorFile): ConnectorFile {
 
 /**
  * Whether a connector's committed offset covers every change of a captured table in its source's
- * log, whatever state the connector is in (a paused connector may be behind; a FAILED one too).
+ * log (up to `until` when given, e.g. where a consistent read of the source stood), whatever state the connector is in (a paused connector may be behind; a FAILED one too).
  * {@link sourceCaughtUp} adds the RUNNING check.
  * @throws Error when Connect or the source database cannot be reached, or the name is unknown.
  */
-export async function offsetCoversSource(connector: string | ConnectorFile): Promise<CaughtUp> {
+export async function offsetCoversSource(connector: string | ConnectorFile, until?: LogPosition): Promise<CaughtUp> {
   const config = shippedConnector(connector);
   const name = config.name;
   const { status, json } = await connectRequest('GET', connectorPath(name, '/offsets'));
@@ -263,7 +278,13 @@ export async function offsetCoversSource(connector: string | ConnectorFile): Pro
     return { connector: name, caughtUp: false, reason: `snapshot in progress (${String(offset.snapshot)})`, sourcePosition: null, offset };
   }
   const isPostgres = /postgres/i.test(config.config['connector.class'] ?? '');
-  const result = isPostgres ? await postgresCaughtUp(config, offset) : await mariadbCaughtUp(config, offset);
+  if (until && isPostgres !== 'lsn' in until)
+    throw new Error(
+      `connector ${name}: position ${JSON.stringify(until, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))} is not of its source's kind`,
+    );
+  const result = isPostgres
+    ? await postgresCaughtUp(config, offset, until as { lsn: bigint } | undefined)
+    : await mariadbCaughtUp(config, offset, until as { file: string; pos: number } | undefined);
   return { connector: name, offset, ...result };
 }
 

@@ -5,9 +5,8 @@
  * rows (null when there are none), available = on_hand − reserved. A key whose sums did not change
  * is not written; a changed one gets the next version and its trigger's source position.
  */
-import { formatNormalized, normalizeDecimal, parseDecimal, subtractDecimal } from '../decimal/index.ts';
 import { StatementParams } from '../postgres/statement.ts';
-import { validateStockLevel, type StockLevelEvent } from './canonical-schema.ts';
+import { stockLevelEvent, type StockLevelEvent } from './canonical-schema.ts';
 import { keyId, type MergeContext } from './context.ts';
 import { addCounters, countersCte } from './counters.ts';
 import { outboxRowsCte } from './outbox-rows.ts';
@@ -26,7 +25,7 @@ interface ChangedKey {
 /**
  * Recomputes the touched keys and writes the changed ones to `stock_level`, their outbox rows and
  * the batch's counters: two statements, whatever the number of keys. Fills `ctx.result.canonical`.
- * @throws Error from `validateStockLevel` when a row would not fit the canonical Avro schema (the
+ * @throws CanonicalSchemaError when a row would not fit the canonical Avro schema (the
  *   transaction rolls back).
  */
 export async function recomputeCanonicalRows(ctx: MergeContext): Promise<void> {
@@ -58,23 +57,13 @@ export async function recomputeCanonicalRows(ctx: MergeContext): Promise<void> {
   const updatedAt = Date.now();
   const events: StockLevelEvent[] = changed.rows.map((row) => {
     const trigger = affectedKeys.get(keyId(row.sku, row.location))!;
-    const onHand = normalizeDecimal(row.on_hand);
-    const reserved = normalizeDecimal(row.reserved);
-    const event: StockLevelEvent = {
-      sku: row.sku,
-      location: row.location,
-      on_hand: onHand,
-      reserved,
-      available: formatNormalized(subtractDecimal(parseDecimal(onHand), parseDecimal(reserved))),
-      safety_stock: row.safety_stock === null ? null : normalizeDecimal(row.safety_stock),
+    return stockLevelEvent(row, {
       source: trigger.source,
       source_position: trigger.positionText,
       source_ts_ms: trigger.sourceTsMs,
       version: row.version === null ? 1 : Number(row.version) + 1,
       updated_at: updatedAt,
-    };
-    validateStockLevel(event);
-    return event;
+    });
   });
   const params = new StatementParams();
   const written = `written AS (

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
 import { projectRoot } from '../config/project-root.ts';
+import { formatNormalized, normalizeDecimal, parseDecimal, subtractDecimal } from '../decimal/index.ts';
 import { bigintLongType } from '../registry/registry.ts';
 
 const schemaDir = path.join(projectRoot, 'schemas', 'avro');
@@ -39,6 +40,31 @@ export interface StockLevelEvent {
 
 /** Thrown when a canonical change does not fit the Avro schema (a pipeline bug, never bad input). */
 export class CanonicalSchemaError extends Error {}
+
+/**
+ * The canonical change of a (sku, location) from its stored quantities (decimal text as PostgreSQL
+ * gives `numeric::text`): quantities normalized (`1.50` → `1.5`), available = on hand − reserved,
+ * validated against stock_level.avsc.
+ * @throws CanonicalSchemaError when the result does not fit the schema.
+ */
+export function stockLevelEvent(
+  row: { sku: string; location: string; on_hand: string; reserved: string; safety_stock: string | null },
+  meta: Pick<StockLevelEvent, 'source' | 'source_position' | 'source_ts_ms' | 'version' | 'updated_at'>,
+): StockLevelEvent {
+  const onHand = normalizeDecimal(row.on_hand);
+  const reserved = normalizeDecimal(row.reserved);
+  const event: StockLevelEvent = {
+    sku: row.sku,
+    location: row.location,
+    on_hand: onHand,
+    reserved,
+    available: formatNormalized(subtractDecimal(parseDecimal(onHand), parseDecimal(reserved))),
+    safety_stock: row.safety_stock === null ? null : normalizeDecimal(row.safety_stock),
+    ...meta,
+  };
+  validateStockLevel(event);
+  return event;
+}
 
 /** Validates against stock_level.avsc. @throws CanonicalSchemaError naming the offending fields. */
 export function validateStockLevel(event: StockLevelEvent): void {

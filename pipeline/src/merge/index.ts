@@ -7,5 +7,6 @@ export { mergeBatch, type BeforeCommit } from './merge-batch.ts';
 export type { MergeResult } from './context.ts';
 export { migrate } from './migrate.ts';
 export { prepareCanonicalStore } from './canonical-store.ts';
+export { republishCanonical } from './republish.ts';
 export { reportOverdueParked } from './parked.ts';
 export { canonicalSchemaJson, type StockLevelEvent } from './canonical-schema.ts';

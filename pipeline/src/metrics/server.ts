@@ -19,6 +19,13 @@ export interface ReadinessReport {
 }
 
 let defaultMetricsOn = false;
+
+/** Adds prom-client's default process metrics (CPU, RSS, heap, event-loop lag, GC) to the registry, once per process. */
+export function collectDefaultMetricsOnce(): void {
+  if (defaultMetricsOn) return;
+  client.collectDefaultMetrics({ register: metricsRegistry });
+  defaultMetricsOn = true;
+}
 /** The readiness `/readyz` and `stocksync_ready` report (the last server started sets it). */
 let currentReadiness: (() => ReadinessReport | undefined) | undefined;
 
@@ -41,10 +48,7 @@ new client.Gauge({
  */
 export function serveMetrics(port: number, option: string, readiness?: () => ReadinessReport | undefined): Promise<http.Server | undefined> {
   if (port <= 0) return Promise.resolve(undefined);
-  if (!defaultMetricsOn) {
-    client.collectDefaultMetrics({ register: metricsRegistry });
-    defaultMetricsOn = true;
-  }
+  collectDefaultMetricsOnce();
   currentReadiness = readiness;
   const server = http.createServer((req, res) => {
     const route = `${req.method} ${(req.url ?? '/').split('?')[0]}`;

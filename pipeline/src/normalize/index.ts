@@ -27,6 +27,6 @@ export {
   type KeptField,
 } from './normalize.ts';
 export { completeDimensionChange, completeLevelChange, type StoredLevel } from './partial.ts';
-export { PositionError, sourcePosition } from './position.ts';
+export { PositionError, positionValue, sourcePosition, type SourcePosition } from './position.ts';
 export { resolveLevelRow, type Resolution } from './resolve.ts';
 export { mappingSchema } from './mapping-schema.ts';

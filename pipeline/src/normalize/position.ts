@@ -21,10 +21,29 @@ export interface SourcePosition {
 /** Thrown when an event's source block has no usable position fields. */
 export class PositionError extends Error {}
 
+/**
+ * The LSN of a PostgreSQL event without `source.lsn`: Debezium's incremental snapshot events
+ * (`snapshot = incremental`, e.g. asked for by `stocksync reconcile --repair`) carry `lsn: null`
+ * and the position of their snapshot window in `sequence` (`["<last committed lsn>","<lsn>"]`,
+ * observed with Debezium 3.5.0.Final): the larger of the two. Null when there is none.
+ */
+function sequenceLsn(sequence: unknown): bigint | null {
+  if (typeof sequence !== 'string') return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(sequence);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(parsed)) return null;
+  const lsns = parsed.filter((v): v is string => typeof v === 'string' && /^\d+$/.test(v)).map((v) => BigInt(v));
+  return lsns.length === 0 ? null : lsns.reduce((a, b) => (a > b ? a : b));
+}
+
 /** Computes the position of a change event from its Debezium `source` block. @throws PositionError */
 export function sourcePosition(source: SourceInfo): SourcePosition {
-  if (source.lsn !== undefined && source.lsn !== null) {
-    const lsn = BigInt(source.lsn as bigint | number);
+  const lsn = source.lsn !== undefined && source.lsn !== null ? BigInt(source.lsn as bigint | number) : sequenceLsn(source.sequence);
+  if (lsn !== null) {
     return { value: lsn, text: `lsn:${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}` };
   }
   if (typeof source.file === 'string' && source.pos !== undefined) {
@@ -36,4 +55,17 @@ export function sourcePosition(source: SourceInfo): SourcePosition {
     return { value: (BigInt(sequence) << 52n) + (pos << 20n) + row, text: `${source.file}:${pos}#${row}` };
   }
   throw new PositionError(`source block has neither lsn nor binlog file/pos (connector ${String(source.connector)})`);
+}
+
+/**
+ * A position's value from its readable form ({@link SourcePosition.text}, as `stock_level` and
+ * `source_row` store it): `binlog.000002:4711#0` or `lsn:0/16B3748`.
+ * @throws PositionError when the text is in neither form.
+ */
+export function positionValue(text: string): bigint {
+  const lsn = /^lsn:([0-9A-Fa-f]+)\/([0-9A-Fa-f]+)$/.exec(text);
+  if (lsn) return (BigInt(`0x${lsn[1]}`) << 32n) + BigInt(`0x${lsn[2]}`);
+  const binlog = /^.*\.(\d+):(\d+)#(\d+)$/.exec(text);
+  if (binlog) return (BigInt(binlog[1]!) << 52n) + (BigInt(binlog[2]!) << 20n) + BigInt(binlog[3]!);
+  throw new PositionError(`not a source position: ${JSON.stringify(text)}`);
 }

@@ -10,11 +10,13 @@
  * |---------------------------|---------------------------------------------|-------------|----------------------------|-----|
  * | migrations                | 7_316_001                                   | transaction | merge/migrate.ts           | one instance applies pending migrations at a time |
  * | channel state setup       | 7_316_601                                   | transaction | channels/state.ts          | one instance creates the channel stage's tables at a time |
+ * | alert state setup         | 7_316_701                                   | transaction | alerts/state.ts            | one instance creates the alert tables at a time |
  *
  * Two `int4` key space:
  * | lock                      | keys                                        | level       | taken by                   | why |
  * |---------------------------|---------------------------------------------|-------------|----------------------------|-----|
  * | channel SKU bucket        | (hashtext('stocksync-channel:<channel>'), hashtext(sku) & 1023) | session | channels/fanout.ts | one instance at a time computes and writes a SKU for one channel, so a later computation reads a newer canonical state; held across the channel database write, released with `releaseSessionLocks` |
+ * | alert SKU                 | (7_316_702, hashtext(sku))                  | transaction | alerts/evaluate.ts         | one batch at a time decides a SKU's alerts (its keys come from several partitions), so low stock is raised once |
  * | merge dimension bucket    | (7_316_101, groupedBucket(<source>␟<dimension>, <key>)) | transaction | merge (step 1, with BEGIN) | exclusive by a batch that writes the dimension row, shared by a batch that joins against it: a writer serializes with every other batch doing either |
  * | merge canonical bucket    | (7_316_102, groupedBucket(<location>, <sku>)) | transaction | merge (step 6, with the source row write) | one instance at a time recomputes a canonical (sku, location) row |
  *
@@ -31,6 +33,19 @@ import type pg from 'pg';
 
 const MIGRATION_LOCK = 7_316_001;
 const CHANNEL_STATE_LOCK = 7_316_601;
+const ALERT_STATE_LOCK = 7_316_701;
+
+/** Takes the alert locks of `skus` (in hash order, so two batches never wait on each other in a cycle) until the transaction ends. */
+export async function lockAlertSkus(client: pg.ClientBase, skus: string[]): Promise<void> {
+  await client.query('SELECT count(pg_advisory_xact_lock(7316702, h)) FROM (SELECT DISTINCT hashtext(s) AS h FROM unnest($1::text[]) AS s ORDER BY 1) AS x', [
+    skus,
+  ]);
+}
+
+/** Takes the alert state setup lock until the transaction ends. Call inside a transaction. */
+export async function lockAlertStateSetup(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [ALERT_STATE_LOCK]);
+}
 
 /** Takes the migrations lock until the transaction ends. Call inside a transaction. */
 export async function lockMigrations(client: pg.ClientBase): Promise<void> {

@@ -36,7 +36,54 @@ export interface SourceDatabase {
    * phrase each (e.g. `SUPER`, `INSERT on pos.*`, `superuser`); empty when it has just enough.
    */
   excessPrivileges(): Promise<string[]>;
+  /**
+   * Starts one consistent read of the source (a snapshot transaction on this connection) and says
+   * where in the source's log it stands. Pages are then read with {@link ConsistentRead.page}, all
+   * from that one snapshot, until {@link ConsistentRead.end}. One read at a time per connection.
+   * @throws the driver's error when the source refuses the transaction (e.g. no binlog).
+   */
+  consistentRead(): Promise<ConsistentRead>;
+  /**
+   * Inserts one signal row `(id, type, data)` into the table named by the connector's
+   * `signal.data.collection` (Debezium's source signalling channel).
+   * @throws Error when the connector config names no signal table; the driver's error when the
+   *   insert fails (the table is missing, or the connector's account may not insert into it).
+   */
+  signal(id: string, type: string, data: string): Promise<void>;
+  /**
+   * A SQL literal for a value, quoted and escaped by the driver for this database (for Debezium's
+   * `additional-conditions`, which Debezium splices into its snapshot query: docs/design.md
+   * invariant 8 — the value is escaped, never spliced raw). null becomes `NULL`.
+   */
+  literal(value: string | number | null): string;
+  /** An identifier (column name) quoted and escaped by the driver for this database. */
+  identifier(name: string): string;
   close(): Promise<void>;
+}
+
+/**
+ * Where a consistent read stands in the source's log, in the form Debezium's `source` block gives
+ * positions: MariaDB/MySQL `{ file, pos }` (the binlog coordinates of the snapshot, MariaDB's
+ * `binlog_snapshot_file`/`binlog_snapshot_position`), PostgreSQL `{ lsn }` (the WAL insert
+ * position when the snapshot was taken: every transaction the snapshot sees committed before it).
+ */
+export type ReadPosition = { file: string; pos: number } | { lsn: bigint };
+
+/** One consistent read of a source database (see {@link SourceDatabase.consistentRead}). */
+export interface ConsistentRead {
+  position: ReadPosition;
+  /**
+   * One page of `table`: `columns` of the rows after `after` (the `orderBy` values of the previous
+   * page's last row, or null for the first page), in `orderBy` order, at most `limit` rows. Values
+   * come as the drivers give them: strings for DECIMAL/NUMERIC and 64-bit integers, numbers for
+   * other integers and doubles (exactly, over MariaDB's binary protocol), booleans for PostgreSQL
+   * booleans, dates as text.
+   * @param orderBy - key columns; NOT NULL columns (keyset paging). With a nullable key column
+   *   pass `offset` instead of `after` (paging by offset, stable inside one snapshot).
+   */
+  page(table: string, columns: string[], orderBy: string[], after: unknown[] | null, limit: number, offset?: number): Promise<Array<Record<string, unknown>>>;
+  /** Ends the snapshot transaction. */
+  end(): Promise<void>;
 }
 
 /** The connector config a mapping names (`connector:`), or undefined. */
@@ -101,13 +148,58 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
         );
         return Number(res.rows[0]!.n);
       },
-      excessPrivileges: () => postgresExcessPrivileges(client, namespace),
+      excessPrivileges: () => postgresExcessPrivileges(client, namespace, connector.config['signal.data.collection']),
+      async consistentRead() {
+        // The first statement of a REPEATABLE READ transaction takes its snapshot: reading the WAL
+        // insert position there gives a position at or after every commit the snapshot sees.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        const res = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+        const [high, low] = res.rows[0]!.lsn.split('/');
+        const lsn = (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
+        const q = (name: string) => client.escapeIdentifier(name);
+        return {
+          position: { lsn },
+          async page(table, columns, orderBy, after, limit, offset) {
+            const params: unknown[] = [];
+            let where = '';
+            if (after) {
+              where = `WHERE (${orderBy.map(q).join(', ')}) > (${after.map((v) => `$${params.push(v)}`).join(', ')})`;
+            }
+            const res = await client.query({
+              text: `SELECT ${columns.map(q).join(', ')} FROM ${q(namespace)}.${q(table)} ${where}
+                     ORDER BY ${orderBy.map((c) => `${q(c)} NULLS FIRST`).join(', ')} LIMIT ${Math.trunc(limit)}${offset ? ` OFFSET ${Math.trunc(offset)}` : ''}`,
+              values: params,
+              // Text for every type but booleans and 4-byte integers: numerics and int8 stay exact strings.
+              types: { getTypeParser: (oid: number) => (oid === 16 ? (v: string) => v === 't' : oid === 23 || oid === 21 ? Number : (v: string) => v) },
+            });
+            return res.rows as Array<Record<string, unknown>>;
+          },
+          async end() {
+            await client.query('COMMIT');
+          },
+        };
+      },
+      async signal(id, type, data) {
+        const collection = connector.config['signal.data.collection'];
+        if (!collection)
+          throw new Error(`connector ${connector.name} names no signal.data.collection: add the signal table to its config (docs/reconciliation.md)`);
+        const [schema, table] = collection.split('.');
+        await client.query(`INSERT INTO ${client.escapeIdentifier(schema!)}.${client.escapeIdentifier(table!)} (id, type, data) VALUES ($1, $2, $3)`, [
+          id,
+          type,
+          data,
+        ]);
+      },
+      literal: (value) => (value === null ? 'NULL' : typeof value === 'number' ? String(value) : client.escapeLiteral(value)),
+      identifier: (name) => client.escapeIdentifier(name),
       close: () => client.end(),
     };
   }
-  const conn = await mysql.createConnection({ ...connection, database: namespace }).catch((error: unknown) => {
-    throw describeConnectionError(component, { ...connection, database: namespace, kind: 'mysql' }, error);
-  });
+  const conn = await mysql
+    .createConnection({ ...connection, database: namespace, supportBigNumbers: true, bigNumberStrings: true, dateStrings: true })
+    .catch((error: unknown) => {
+      throw describeConnectionError(component, { ...connection, database: namespace, kind: 'mysql' }, error);
+    });
   return {
     kind: 'mariadb',
     connector,
@@ -129,7 +221,45 @@ export async function openSourceDatabase(mapping: SourceMapping): Promise<Source
       const [rows] = await conn.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${mysql.escapeId(table, true)}`);
       return Number(rows[0]!.n);
     },
-    excessPrivileges: () => mariadbExcessPrivileges(conn),
+    excessPrivileges: () => mariadbExcessPrivileges(conn, connector.config['signal.data.collection']),
+    async consistentRead() {
+      await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      // MariaDB: the binlog coordinates that match the snapshot exactly (no lock needed).
+      const [status] = await conn.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
+      const value = (name: string) => status.find((r) => String(r.Variable_name).toLowerCase() === name)?.Value as string | undefined;
+      const file = value('binlog_snapshot_file');
+      const pos = value('binlog_snapshot_position');
+      if (!file || pos === undefined) {
+        await conn.query('ROLLBACK');
+        throw new Error(`${component}: the server reports no binlog snapshot position (binlog_snapshot_file): is log_bin on? (MariaDB only)`);
+      }
+      const q = (name: string) => mysql.escapeId(name, true);
+      return {
+        position: { file, pos: Number(pos) },
+        async page(table, columns, orderBy, after, limit, offset) {
+          const where = after ? `WHERE (${orderBy.map(q).join(', ')}) > (${after.map(() => '?').join(', ')})` : '';
+          // execute(): the binary protocol gives DOUBLE columns as the exact doubles the binlog holds.
+          const [rows] = await conn.execute<mysql.RowDataPacket[]>(
+            `SELECT ${columns.map(q).join(', ')} FROM ${q(table)} ${where} ORDER BY ${orderBy.map(q).join(', ')} LIMIT ${Math.trunc(limit)}${offset ? ` OFFSET ${Math.trunc(offset)}` : ''}`,
+            (after ?? []) as Array<string | number | null>,
+          );
+          return rows as Array<Record<string, unknown>>;
+        },
+        async end() {
+          await conn.query('COMMIT');
+        },
+      };
+    },
+    async signal(id, type, data) {
+      const collection = connector.config['signal.data.collection'];
+      if (!collection)
+        throw new Error(`connector ${connector.name} names no signal.data.collection: add the signal table to its config (docs/reconciliation.md)`);
+      const [database, table] = collection.split('.');
+      await conn.execute(`INSERT INTO ${mysql.escapeId(database!)}.${mysql.escapeId(table!)} (id, type, data) VALUES (?, ?, ?)`, [id, type, data]);
+    },
+    literal: (value) => (value === null ? 'NULL' : conn.escape(value)),
+    identifier: (name) => mysql.escapeId(name, true),
     close: () => conn.end(),
   };
 }

@@ -10,5 +10,6 @@ export const rule = (overrides: Partial<ChannelRule> = {}): ChannelRule => ({
   cap: null,
   rateLimit: { requestsPerSecond: 5, burst: 10 },
   batchSize: 500,
+  lowStock: { skus: {}, patterns: [], default: null },
   ...overrides,
 });

@@ -40,8 +40,12 @@ describe('captured columns', () => {
       readByConnector.set(connector.name, read);
       connectors.set(connector.name, connector);
     }
-    // The other way round: the column.include.list of each connector names no column no mapping reads.
+    // The other way round: the column.include.list of each connector names no column no mapping reads,
+    // but for Debezium's signal table (signal.data.collection: id, type, data; docs/reconciliation.md).
     for (const [name, read] of readByConnector) {
+      const signalTable = connectors.get(name)!.config['signal.data.collection'];
+      expect(signalTable, name).toBeTruthy();
+      for (const column of ['id', 'type', 'data']) read.add(`${signalTable}.${column}`);
       const include = connectors.get(name)!.config['column.include.list']!;
       expect(include, name).toBeTruthy();
       for (const entry of include.split(',')) {

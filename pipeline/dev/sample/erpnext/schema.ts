@@ -19,6 +19,7 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { connectionOptions, stackEndpoints, type DatabaseEndpoint } from '../../../src/config/endpoints.ts';
 import { sampleWriter } from '../../stack/accounts.ts';
+import { createMariadbSignalTable } from '../shared/signal-table.ts';
 
 /** Tables the ERPNext connector captures, dimensions first. */
 export const ERPNEXT_CAPTURED_TABLES = ['tabItem', 'tabWarehouse', 'tabBin', 'tabStock Ledger Entry'] as const;
@@ -201,6 +202,7 @@ export async function createErpnextSchema(conn: Connection): Promise<void> {
   const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db');
   if (!rows[0]?.db) throw new Error('createErpnextSchema: the connection has no current database; open it with { database }');
   for (const ddl of ERPNEXT_SCHEMA_DDL) await conn.query(ddl);
+  await createMariadbSignalTable(conn);
 }
 
 /**

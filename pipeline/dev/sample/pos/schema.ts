@@ -5,6 +5,7 @@
  * Target: MariaDB 10.11, InnoDB, utf8mb4.
  */
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { createMariadbSignalTable } from '../shared/signal-table.ts';
 
 /** uniCenta `stockdiary.reason` codes (sign = direction of the stock change). */
 export const POS_REASON = {
@@ -114,4 +115,5 @@ export async function createPosSchema(conn: Connection): Promise<void> {
   const [rows] = await conn.query<RowDataPacket[]>('SELECT DATABASE() AS db');
   if (!rows[0]?.db) throw new Error('createPosSchema: the connection has no current database; open it with { database }');
   for (const ddl of POS_SCHEMA_DDL) await conn.query(ddl);
+  await createMariadbSignalTable(conn);
 }

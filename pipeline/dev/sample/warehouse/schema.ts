@@ -7,6 +7,8 @@
 import path from 'node:path';
 import type { Client } from 'pg';
 import { connectorsDir, loadConnector } from '../../../src/connectors/apply.ts';
+import { createPostgresSignalTable } from '../shared/signal-table.ts';
+import { stackEndpoints } from '../../../src/config/endpoints.ts';
 
 /** Tables of the warehouse schema, parents first. */
 export const WAREHOUSE_TABLES = ['stock_location', 'product_product', 'stock_lot', 'stock_quant'] as const;
@@ -65,6 +67,7 @@ export const WAREHOUSE_SCHEMA_DDL: readonly string[] = [
  */
 export async function createWarehouseSchema(client: Client): Promise<void> {
   for (const ddl of WAREHOUSE_SCHEMA_DDL) await client.query(ddl);
+  await createPostgresSignalTable(client, stackEndpoints().warehouse.user);
   await publishCapturedTables(client);
 }
 

@@ -8,12 +8,12 @@ import { selfTimes, type CpuProfile } from '../../../dev/bench/profile.ts';
 describe('selectParts', () => {
   it('runs every part when none is named, and named parts in their fixed order', () => {
     expect(selectParts([])).toEqual(DEFAULT_PARTS);
-    expect(DEFAULT_PARTS).toEqual(['throughput', 'latency', 'snapshot']);
+    expect(DEFAULT_PARTS).toEqual(['throughput', 'latency', 'snapshot', 'api']);
     expect(selectParts(['snapshot', 'latency', 'throughput', 'snapshot'])).toEqual(['throughput', 'latency', 'snapshot']);
   });
 
   it('names the known parts when one is unknown', () => {
-    expect(() => selectParts(['speed'])).toThrow('unknown bench part "speed" (parts: throughput, latency, snapshot)');
+    expect(() => selectParts(['speed'])).toThrow('unknown bench part "speed" (parts: throughput, latency, snapshot, api)');
   });
 });
 
