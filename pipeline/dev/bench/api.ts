@@ -17,7 +17,6 @@
  * failed, or a client missed an entry.
  */
 import http from 'node:http';
-import net from 'node:net';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { hashApiKey } from '../../src/api/index.ts';
@@ -39,6 +38,7 @@ import { readCapturedTransactions, waitForCaptureToSettle } from './captured-cha
 import { LatencyHistogram } from './histogram.ts';
 import { mergedRows, outboxesEmpty } from './latency.ts';
 import { LatencyMatcher, type ChannelWrite, type TimedTransaction } from './latency-samples.ts';
+import { freePort } from './proc.ts';
 import { cpuBetween, cpuSeconds, runQueueWaitSeconds, type WatchedProcess } from './process-cpu.ts';
 import { logTail, startProductProcess, type ProductProcess } from './product-processes.ts';
 import { machineRecorder, round, type BenchPart, type BenchRow } from './report.ts';
@@ -66,18 +66,6 @@ export interface ApiBenchOptions {
 const SETTLE_TIMEOUT_MS = 15 * 60_000;
 const BENCH_KEY = 'bench-api-key';
 const CHANNEL = 'webshop';
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Waits until `url` answers 200. */
 async function untilReady(url: string, process: ProductProcess): Promise<void> {
